@@ -1,0 +1,97 @@
+/**
+ * What every enrichment activity shares: pick one batch of one "Database/Type" from the run's
+ * aggregated data, fetch it from Fibery in as few requests as the API allows, and stage the
+ * result as a file. Only counts travel back through Temporal.
+ */
+import path from 'node:path';
+import { FiberyClient } from '../../fibery/client.js';
+import { ValidationError } from '../../errors.js';
+import type { RunRef } from '../../shared.js';
+import { RUN_FILES, writeJsonAtomic } from '../../storage/json-storage.js';
+import type { EnrichedEntity } from '../../storage/schemas.js';
+import { entityKey } from '../../toggl/aggregate.js';
+import { slugify } from '../../storage/slug.js';
+import { entitiesOfGroup, readAggregated } from '../fibery-activities.js';
+import { runPath, type ActivityDeps } from '../context.js';
+
+export interface EnrichBatchInput extends RunRef {
+  database: string;
+  type: string;
+  /** Position of the batch within its group's entity list (see entitiesOfGroup). */
+  offset: number;
+  limit: number;
+  fields: string[];
+  batch_index: number;
+}
+
+export interface EnrichBatchResult {
+  enriched: number;
+  not_found: number;
+  warnings: number;
+  requests: number;
+  file: string;
+}
+
+export interface StagedBatch {
+  activity: string;
+  group: string;
+  entities: EnrichedEntity[];
+  warnings: string[];
+  requests: number;
+}
+
+export const STAGED_ENRICHMENT_DIR = path.join(RUN_FILES.staging, 'enriched');
+
+export function fiberyClientFrom(env: NodeJS.ProcessEnv): FiberyClient {
+  const token = env.FIBERY_API_TOKEN?.trim();
+  if (!token) throw new ValidationError('FIBERY_API_TOKEN is not set: set it in the environment or .env of the worker, or try volt-agent with --sandbox');
+  const workspace = env.FIBERY_WORKSPACE?.trim() || undefined;
+  const baseUrl = env.FIBERY_API_URL?.trim() || undefined;
+  if (!workspace && !baseUrl) throw new ValidationError('FIBERY_WORKSPACE is not set (or FIBERY_API_URL): set it in the environment or .env of the worker');
+  return new FiberyClient({ token, workspace, baseUrl });
+}
+
+/**
+ * Builds an enrichment activity. `defaultFields` are read on top of the configured ones, so a
+ * specialised activity keeps knowing what matters for its type even with a thin config.
+ */
+export function makeEnrichActivity(activity: string, defaultFields: readonly string[], deps: ActivityDeps) {
+  return async (input: EnrichBatchInput): Promise<EnrichBatchResult> => {
+    const aggregated = await readAggregated(input);
+    const group = entitiesOfGroup(aggregated, input.database, input.type).slice(input.offset, input.offset + input.limit);
+    const fields = [...new Set([...defaultFields, ...input.fields])];
+    const client = fiberyClientFrom(deps.env);
+    const result = await client.fetchEntities({
+      database: input.database,
+      type: input.type,
+      publicIds: group.map((e) => e.entity_id),
+      fields,
+      batchSize: input.limit,
+    });
+    const byId = new Map(result.entities.map((e) => [e.public_id, e]));
+    const missing = new Map(result.not_found.map((n) => [n.public_id, n.reason]));
+    const entities: EnrichedEntity[] = group.map((e) => {
+      const found = byId.get(e.entity_id);
+      return {
+        key: entityKey(e.entity_database, e.entity_type, e.entity_id),
+        entity_id: e.entity_id,
+        entity_database: input.database,
+        entity_type: input.type,
+        status: found ? 'enriched' : 'not_found',
+        reason: found ? null : (missing.get(e.entity_id) ?? `Fibery returned no ${input.database}/${input.type} with public id ${e.entity_id}`),
+        enriched_by: activity,
+        fibery: found ?? null,
+      };
+    });
+    const staged: StagedBatch = { activity, group: `${input.database}/${input.type}`, entities, warnings: result.warnings, requests: result.requests };
+    const file = runPath(input, path.join(STAGED_ENRICHMENT_DIR, `${slugify(`${input.database}_${input.type}`)}-${String(input.batch_index).padStart(5, '0')}.json`));
+    await writeJsonAtomic(file, staged);
+    return {
+      enriched: entities.filter((e) => e.status === 'enriched').length,
+      not_found: entities.filter((e) => e.status === 'not_found').length,
+      warnings: result.warnings.length,
+      requests: result.requests,
+      file,
+    };
+  };
+}

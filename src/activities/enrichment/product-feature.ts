@@ -1,0 +1,6 @@
+import type { ActivityDeps } from '../context.js';
+import { makeEnrichActivity } from './enrich-batch.js';
+
+/** Product features: their area, release and the time Fibery has recorded on them. */
+export const enrichProductFeature = (deps: ActivityDeps) =>
+  makeEnrichActivity('enrich_product_feature', ['Product Area', 'Release Date', 'Time spent (H)'], deps);

@@ -1,0 +1,6 @@
+import type { ActivityDeps } from '../context.js';
+import { makeEnrichActivity } from './enrich-batch.js';
+
+/** Scrum tasks: estimates, where they sit in the plan, and their dates. */
+export const enrichScrumTask = (deps: ActivityDeps) =>
+  makeEnrichActivity('enrich_scrum_task', ['Story Points', 'Sprint', 'Epic', 'Feature', 'Planned Start', 'Planned End'], deps);

@@ -1,0 +1,23 @@
+/** Every activity the worker registers, under the names of spec section 3. */
+import { createCleanupActivities } from './cleanup-activities.js';
+import { defaultDeps, type ActivityDeps } from './context.js';
+import { createEnrichmentActivities } from './enrichment/index.js';
+import { createFiberyActivities } from './fibery-activities.js';
+import { createMetadataActivities } from './run-metadata.js';
+import { createReportingActivities } from './reporting-activities.js';
+import { createTogglActivities } from './toggl-activities.js';
+
+export function createActivities(deps: ActivityDeps = defaultDeps()) {
+  return {
+    ...createMetadataActivities(deps),
+    ...createCleanupActivities(),
+    ...createTogglActivities(deps),
+    ...createFiberyActivities(deps),
+    ...createEnrichmentActivities(deps),
+    ...createReportingActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { EnrichBatchInput, EnrichBatchResult } from './enrichment/enrich-batch.js';
+export type { FiberyPlan, EnrichmentGroup } from './fibery-activities.js';

@@ -1,0 +1,93 @@
+/**
+ * `volt-agent run` options (spec 6.1), checked before anything is started or written.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import { readJsonFile, RUN_FILES, validateRunId } from '../storage/json-storage.js';
+import { RunMetadataSchema } from '../storage/schemas.js';
+import type { StageName } from '../shared.js';
+
+/** A real calendar date: 2025-02-30 and 2025-13-01 are refused. */
+function checkDate(flag: string, value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
+  if (!date || date.toISOString().slice(0, 10) !== value) {
+    throw new ValidationError(`${flag} "${value}" is not a valid date: use YYYY-MM-DD, e.g. 2025-10-07`);
+  }
+  return value;
+}
+
+const email = z.email();
+
+export interface RawRunOptions {
+  startDate?: string;
+  endDate?: string;
+  users?: string;
+  outputDir: string;
+  startFrom: string;
+  runId?: string;
+}
+
+export interface RunOptions {
+  startDate: string;
+  endDate: string;
+  users: string[] | null;
+  outputDir: string;
+  startFrom: StageName;
+  runId: string | null;
+}
+
+export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDate: string; endDate: string }): Promise<RunOptions> {
+  if (raw.startFrom !== 'toggl' && raw.startFrom !== 'fibery') {
+    throw new ValidationError(`--start-from must be "toggl" or "fibery", not "${raw.startFrom}"`);
+  }
+  const outputDir = path.resolve(raw.outputDir);
+  const runId = raw.runId === undefined ? null : validateRunId(raw.runId);
+  const users = raw.users === undefined ? null : parseUsers(raw.users);
+
+  if (raw.startFrom === 'fibery') {
+    if (!runId) throw new ValidationError('--start-from fibery needs --run-id of an earlier run (see volt-agent list-runs)');
+    const dir = path.join(outputDir, runId);
+    if (!existsSync(dir)) throw new ValidationError(`no run "${runId}" in ${outputDir}: check --run-id and --output-dir`);
+    if (!existsSync(path.join(dir, RUN_FILES.aggregated))) {
+      throw new ValidationError(`run "${runId}" has no ${RUN_FILES.aggregated}: its Toggl stage never finished; start a new run instead`);
+    }
+    const metadata = await readJsonFile(path.join(dir, RUN_FILES.metadata), RunMetadataSchema);
+    if (metadata.status === 'in_progress') {
+      throw new ValidationError(`run "${runId}" is still in progress: wait for it or cancel it first`);
+    }
+    if (raw.startDate || raw.endDate) {
+      throw new ValidationError(`--start-date/--end-date cannot change run "${runId}": its period is ${metadata.parameters.start_date} – ${metadata.parameters.end_date}`);
+    }
+    return {
+      startDate: metadata.parameters.start_date,
+      endDate: metadata.parameters.end_date,
+      users: users ?? metadata.parameters.users_filter,
+      outputDir,
+      startFrom: 'fibery',
+      runId,
+    };
+  }
+
+  const startDate = raw.startDate ?? defaults?.startDate;
+  const endDate = raw.endDate ?? defaults?.endDate;
+  if (!startDate || !endDate) throw new ValidationError('--start-date and --end-date are required (YYYY-MM-DD)');
+  checkDate('--start-date', startDate);
+  checkDate('--end-date', endDate);
+  if (endDate < startDate) throw new ValidationError(`--end-date ${endDate} is before --start-date ${startDate}`);
+  if (runId && existsSync(path.join(outputDir, runId))) {
+    throw new ValidationError(`run "${runId}" already exists in ${outputDir}: pick another --run-id, or use --start-from fibery to redo its Fibery stage`);
+  }
+  return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId };
+}
+
+function parseUsers(value: string): string[] {
+  const list = value.split(',').map((u) => u.trim().toLowerCase()).filter(Boolean);
+  if (list.length === 0) throw new ValidationError('--users is empty: give comma-separated emails, e.g. --users ann@example.com,bob@example.com');
+  for (const user of list) {
+    if (!email.safeParse(user).success) throw new ValidationError(`--users: "${user}" is not an email address`);
+  }
+  return [...new Set(list)];
+}

@@ -1,0 +1,66 @@
+/**
+ * `config/config.yaml` plus the run's `config` overrides. The config directory is
+ * VOLT_CONFIG_DIR, else ./config in the working directory, else the one shipped with volt-agent.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VOLT_CONFIG_DIR) return path.resolve(env.VOLT_CONFIG_DIR);
+  const local = path.resolve('config');
+  if (existsSync(path.join(local, 'enrichment_config.yaml'))) return local;
+  return path.join(PACKAGE_ROOT, 'config');
+}
+
+const positiveInt = z.number().int().positive();
+
+export const AppConfigSchema = z.strictObject({
+  llm: z
+    .strictObject({
+      provider: z.string().nullish(),
+      model: z.string().nullish(),
+      temperature: z.number().min(0).max(2).default(0.2),
+      max_tokens: positiveInt.default(1500),
+    })
+    .default({ temperature: 0.2, max_tokens: 1500 }),
+  reports: z.strictObject({ person_max_concurrent: positiveInt.default(3) }).default({ person_max_concurrent: 3 }),
+  toggl: z
+    .strictObject({ chunk_days: positiveInt.max(366).default(31), page_size: positiveInt.max(1000).default(50) })
+    .default({ chunk_days: 31, page_size: 50 }),
+  /** Per-run only: overrides of enrichment_config.yaml, same shape. */
+  enrichment: z.unknown().optional(),
+});
+export type AppConfig = z.infer<typeof AppConfigSchema>;
+
+function deepMerge(base: unknown, override: unknown): unknown {
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return override ?? base;
+  if (typeof override !== 'object' || override === null || Array.isArray(override)) return override ?? base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(override)) out[key] = deepMerge(out[key], value);
+  return out;
+}
+
+export async function loadAppConfig(dir: string, overrides?: Record<string, unknown> | null): Promise<AppConfig> {
+  const file = path.join(dir, 'config.yaml');
+  let data: unknown = {};
+  if (existsSync(file)) {
+    try {
+      data = parse(await readFile(file, 'utf8')) ?? {};
+    } catch (error) {
+      throw new ValidationError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const parsed = AppConfigSchema.safeParse(deepMerge(data, overrides ?? {}));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ValidationError(`${file}${overrides ? ' (with the run\'s config overrides)' : ''}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,26 @@
+/**
+ * Errors that carry meaning across the Temporal boundary.
+ *
+ * Activities throw these; the worker converts them to ApplicationFailure with `type` set
+ * to the class name, so the workflow's retry policy (non-retryable `ValidationError`) and
+ * the CLI's one-line messages can tell them apart.
+ */
+
+/** Bad input or data: retrying cannot help. Non-retryable in the workflow's retry policy. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+}
+
+/** An external API answered with an error status (after bounded retries where retrying made sense). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    /** Human name of the API: "Toggl", "Fibery", "OpenAI", "Anthropic". */
+    readonly api: string,
+    /** HTTP status, or 0 when the server could not be reached. */
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,523 @@
+/**
+ * Fibery client: fetches entities by public id through the GraphQL space endpoints,
+ * several aliased `find…` queries per request.
+ *
+ * Per space it introspects once (cached) to learn the real query and field names; where
+ * introspection is unavailable it falls back to derived names and repairs a request once
+ * when the server blames a field. Missing fields become warnings, missing entities, types
+ * and spaces become `not_found` entries: only transport/auth problems throw.
+ */
+import { z } from 'zod';
+import { ApiError, ValidationError } from '../errors.js';
+import { parseBody, readJson } from '../http/json.js';
+import { requestWithRetry, type RetryInfo } from '../http/request.js';
+import { fieldToGraphqlName, pluralQueryName, spaceToGraphqlPath } from './naming.js';
+import { findField, findQueryFor, INTROSPECTION_QUERY, parseIntrospection, type SpaceSchema, type TypeInfo } from './schema.js';
+import { applyFixes, fixesFromErrors, gqlString, mentions, renderSelection, type Sel } from './selection.js';
+
+export interface FiberyClientOptions {
+  token: string;
+  /** Account name: `acme` for https://acme.fibery.io. */
+  workspace?: string;
+  /** Default `https://{workspace}.fibery.io`; one of the two is required. */
+  baseUrl?: string;
+  maxRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+  onRetry?: (info: RetryInfo) => void;
+  timeoutMs?: number;
+}
+
+export interface FiberyComment {
+  author: string | null;
+  created_at: string | null;
+  text_md: string;
+}
+
+export interface FiberyEntity {
+  id: string | null;
+  public_id: string;
+  name: string;
+  state: string | null;
+  created_at: string | null;
+  modified_at: string | null;
+  description_md: string | null;
+  assignees: { name: string; email: string | null }[];
+  comments: FiberyComment[];
+  /** Keyed by the configured field name, e.g. "Story Points". */
+  fields: Record<string, unknown>;
+}
+
+export interface FetchEntitiesResult {
+  entities: FiberyEntity[];
+  not_found: { public_id: string; reason: string }[];
+  warnings: string[];
+  /** HTTP requests made by this call (retries and introspection included). */
+  requests: number;
+}
+
+export interface FetchEntitiesQuery {
+  /** Fibery space, e.g. "Scrum". */
+  database: string;
+  /** Type within the space, e.g. "Task". */
+  type: string;
+  publicIds: string[];
+  /** Configured field names, e.g. ["Story Points", "Planned End"]. */
+  fields: string[];
+  /** Ids per request (default 20). */
+  batchSize?: number;
+}
+
+const API = 'Fibery';
+
+type SpaceState = { kind: 'ok'; schema: SpaceSchema | null; note?: string } | { kind: 'missing'; reason: string };
+
+interface CallContext {
+  requests: number;
+  warnings: string[];
+}
+
+interface ConfiguredField {
+  configName: string;
+  alias: string;
+  gqlName: string;
+}
+
+interface Plan {
+  label: string;
+  queryName: string;
+  selection: Sel[];
+  configured: ConfiguredField[];
+  /** Learned repairs for this space/query (shared across calls). */
+  fixes: LearnedFixes;
+}
+
+const gqlResponseSchema = z.object({
+  data: z.record(z.string(), z.unknown()).nullish(),
+  errors: z
+    .array(z.looseObject({ message: z.string(), path: z.array(z.union([z.string(), z.number()])).nullish() }))
+    .nullish(),
+});
+
+const richText = z.union([z.string(), z.looseObject({ md: z.string().nullish() })]).nullish();
+const idLike = z.union([z.string(), z.number()]).nullish();
+const entitySchema = z.looseObject({
+  id: idLike,
+  publicId: idLike,
+  name: z.string().nullish(),
+  state: z.union([z.string(), z.looseObject({ name: z.string().nullish() })]).nullish(),
+  description: richText,
+  assignees: z.array(z.looseObject({ name: z.string().nullish(), email: z.string().nullish() }).nullable()).nullish(),
+  comments: z
+    .array(
+      z
+        .looseObject({
+          author: z.union([z.string(), z.looseObject({ name: z.string().nullish() })]).nullish(),
+          creationDate: z.string().nullish(),
+          content: richText,
+        })
+        .nullable(),
+    )
+    .nullish(),
+  creationDate: z.string().nullish(),
+  modificationDate: z.string().nullish(),
+});
+type RawEntity = z.output<typeof entitySchema>;
+const aliasResultSchema = z.union([z.array(entitySchema.nullable()), entitySchema]).nullish();
+
+const COMMON_FALLBACK: Sel[] = [
+  { name: 'id' },
+  { name: 'publicId' },
+  { name: 'name' },
+  { name: 'state', sub: [{ name: 'name' }] },
+  { name: 'description', sub: [{ name: 'md' }] },
+  { name: 'assignees', sub: [{ name: 'name' }, { name: 'email' }] },
+  { name: 'creationDate' },
+  { name: 'modificationDate' },
+];
+
+const mdOf = (v: z.output<typeof richText>): string | null => (v == null ? null : typeof v === 'string' ? v : (v.md ?? null));
+
+/** Relations and collections as small objects: `{ id, public_id, name }`; rich text as its markdown. */
+function small(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(small);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === 'md') return o.md ?? null;
+    const out: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(o)) out[k === 'publicId' ? 'public_id' : k] = small(val);
+    return out;
+  }
+  return v;
+}
+
+function toEntity(raw: RawEntity, requestedId: string, configured: readonly ConfiguredField[]): FiberyEntity {
+  const fields: Record<string, unknown> = {};
+  for (const f of configured) {
+    if (f.alias in raw) fields[f.configName] = small(raw[f.alias]);
+  }
+  return {
+    id: raw.id == null ? null : String(raw.id),
+    public_id: raw.publicId == null ? requestedId : String(raw.publicId),
+    name: raw.name ?? '',
+    state: raw.state == null ? null : typeof raw.state === 'string' ? raw.state : (raw.state.name ?? null),
+    created_at: raw.creationDate ?? null,
+    modified_at: raw.modificationDate ?? null,
+    description_md: mdOf(raw.description),
+    assignees: (raw.assignees ?? []).filter((a) => a != null).map((a) => ({ name: a.name ?? a.email ?? '', email: a.email ?? null })),
+    comments: (raw.comments ?? [])
+      .filter((c) => c != null)
+      .map((c) => ({
+        author: c.author == null ? null : typeof c.author === 'string' ? c.author : (c.author.name ?? null),
+        created_at: c.creationDate ?? null,
+        text_md: mdOf(c.content) ?? '',
+      })),
+    fields,
+  };
+}
+
+export class FiberyClient {
+  private readonly baseUrl: string;
+  private readonly spaces = new Map<string, Promise<SpaceState>>();
+  private readonly learnedFixes = new Map<string, LearnedFixes>();
+
+  constructor(private readonly opts: FiberyClientOptions) {
+    if (!opts.token) throw new ValidationError('Fibery token is empty');
+    if (opts.baseUrl) {
+      this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    } else if (opts.workspace) {
+      const ws = opts.workspace.trim();
+      if (!/^[A-Za-z0-9.-]+$/.test(ws)) throw new ValidationError(`Fibery workspace "${ws}" is not a valid account name`);
+      this.baseUrl = ws.includes('.') ? `https://${ws}` : `https://${ws}.fibery.io`;
+    } else {
+      throw new ValidationError('Fibery client needs a workspace (account name) or a baseUrl');
+    }
+  }
+
+  private spaceUrl(spacePath: string): string {
+    return `${this.baseUrl}/api/graphql/space/${encodeURIComponent(spacePath)}`;
+  }
+
+  private async post(spacePath: string, query: string, ctx: CallContext): Promise<Response> {
+    return requestWithRetry({
+      api: API,
+      url: this.spaceUrl(spacePath),
+      init: {
+        method: 'POST',
+        headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ query, variables: {} }),
+      },
+      maxRetries: this.opts.maxRetries,
+      sleep: this.opts.sleep,
+      onRetry: this.opts.onRetry,
+      timeoutMs: this.opts.timeoutMs,
+      onAttempt: () => {
+        ctx.requests++;
+      },
+    });
+  }
+
+  /** Introspect a space once per client; 404 marks the space missing, other failures mean "no introspection". */
+  private space(database: string, spacePath: string, ctx: CallContext): Promise<SpaceState> {
+    let state = this.spaces.get(spacePath);
+    if (!state) {
+      state = this.introspect(database, spacePath, ctx);
+      this.spaces.set(spacePath, state);
+      // A transport failure must not be cached: let the next call try again.
+      void state.catch(() => this.spaces.delete(spacePath));
+    }
+    return state;
+  }
+
+  private async introspect(database: string, spacePath: string, ctx: CallContext): Promise<SpaceState> {
+    try {
+      const res = await this.post(spacePath, INTROSPECTION_QUERY, ctx);
+      const body: unknown = await res.json().catch(() => null);
+      const schema = parseIntrospection(body);
+      if (schema) return { kind: 'ok', schema };
+      return { kind: 'ok', schema: null, note: 'introspection answered without a usable schema' };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.status === 404) return { kind: 'missing', reason: this.missingSpaceReason(database, spacePath) };
+      if (err.status === 0 || err.status === 401 || err.status === 403) throw err;
+      return { kind: 'ok', schema: null, note: `introspection failed with status ${err.status}` };
+    }
+  }
+
+  private missingSpaceReason(database: string, spacePath: string): string {
+    return `Fibery space "${database}" not found (404 from /api/graphql/space/${spacePath})`;
+  }
+
+  /** Query name and selection for a type, from introspection or (without it) from derived names. */
+  private plan(spacePath: string, schema: SpaceSchema | null, label: string, type: string, fields: readonly string[], ctx: CallContext): Plan | null {
+    const configuredNames = [...new Set(fields.map((f) => f.trim()).filter(Boolean))];
+    let queryName: string;
+    let typeInfo: TypeInfo | undefined;
+    if (schema) {
+      const found = findQueryFor(schema, type);
+      if (!found) return null;
+      queryName = found.queryName;
+      typeInfo = found.returnType ? schema.types.get(found.returnType) : undefined;
+    } else {
+      queryName = pluralQueryName(type);
+    }
+
+    const selection: Sel[] = [];
+    const configured: ConfiguredField[] = [];
+    if (schema && typeInfo) {
+      selection.push(...commonSelection(schema, typeInfo));
+      configuredNames.forEach((configName, i) => {
+        const field = findField(typeInfo, configName);
+        if (!field) {
+          ctx.warnings.push(`Field "${configName}" not found on ${label}; skipped`);
+          return;
+        }
+        const alias = `cf${i}`;
+        if (field.kind === 'scalar') {
+          selection.push({ name: field.name, alias });
+        } else {
+          const sub = relationSelection(schema, field.typeName);
+          if (!sub) {
+            ctx.warnings.push(`Field "${configName}" on ${label} is a relation without id, publicId or name; skipped`);
+            return;
+          }
+          selection.push({ name: field.name, alias, sub });
+        }
+        configured.push({ configName, alias, gqlName: field.name });
+      });
+    } else {
+      selection.push(...COMMON_FALLBACK);
+      configuredNames.forEach((configName, i) => {
+        const gqlName = fieldToGraphqlName(configName);
+        if (!gqlName) {
+          ctx.warnings.push(`Field "${configName}" has no usable GraphQL name; skipped`);
+          return;
+        }
+        selection.push({ name: gqlName, alias: `cf${i}` });
+        configured.push({ configName, alias: `cf${i}`, gqlName });
+      });
+    }
+
+    const key = `${spacePath}\u0000${queryName}`;
+    let fixes = this.learnedFixes.get(key);
+    if (!fixes) {
+      fixes = { drop: new Map(), scalar: new Set() };
+      this.learnedFixes.set(key, fixes);
+    }
+    const plan: Plan = { label, queryName, selection, configured, fixes };
+    warnAboutKnownDrops(plan, ctx);
+    return plan;
+  }
+
+  /** Fetch entities of one type by public id, `batchSize` aliased queries per request. */
+  async fetchEntities(q: FetchEntitiesQuery): Promise<FetchEntitiesResult> {
+    const database = q.database.trim();
+    const type = q.type.trim();
+    if (!database || !type) throw new ValidationError('fetchEntities needs a database (space) and a type');
+    const batchSize = q.batchSize ?? 20;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('Fibery batchSize must be a positive integer');
+
+    const ctx: CallContext = { requests: 0, warnings: [] };
+    const label = `${database}/${type}`;
+    const spacePath = spaceToGraphqlPath(database);
+    const ids = [...new Set(q.publicIds.map((id) => id.trim().replace(/^#/, '')).filter(Boolean))];
+    const entities: FiberyEntity[] = [];
+    const notFound: FetchEntitiesResult['not_found'] = [];
+    const done = (): FetchEntitiesResult => ({ entities, not_found: notFound, warnings: [...new Set(ctx.warnings)], requests: ctx.requests });
+    if (ids.length === 0) return done();
+
+    if (!spacePath) {
+      for (const id of ids) notFound.push({ public_id: id, reason: `Fibery space "${database}" has no usable GraphQL name` });
+      return done();
+    }
+
+    const space = await this.space(database, spacePath, ctx);
+    if (space.kind === 'missing') {
+      ctx.warnings.push(`${space.reason}; ${ids.length} ${label} id(s) not enriched`);
+      for (const id of ids) notFound.push({ public_id: id, reason: space.reason });
+      return done();
+    }
+    if (!space.schema) {
+      ctx.warnings.push(`Fibery space "${database}": ${space.note ?? 'introspection unavailable'}; using derived query and field names`);
+    }
+
+    const typeMissing = (): void => {
+      const reason = `type ${label} not found in Fibery space ${database}`;
+      ctx.warnings.push(`Type ${label} not found in Fibery space ${database}; ${ids.length} id(s) not enriched`);
+      for (const id of ids) notFound.push({ public_id: id, reason });
+    };
+    const plan = this.plan(spacePath, space.schema, label, type, q.fields, ctx);
+    if (!plan) {
+      typeMissing();
+      return done();
+    }
+
+    for (let start = 0; start < ids.length; start += batchSize) {
+      const batch = ids.slice(start, start + batchSize);
+      let results: Map<string, { raw: RawEntity | null; error?: string }>;
+      try {
+        results = await this.runBatch(spacePath, plan, batch, ctx);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404 && !space.schema) {
+          const reason = this.missingSpaceReason(database, spacePath);
+          this.spaces.set(spacePath, Promise.resolve({ kind: 'missing', reason }));
+          ctx.warnings.push(`${reason}; ${ids.length} ${label} id(s) not enriched`);
+          for (const id of ids) notFound.push({ public_id: id, reason });
+          return done();
+        }
+        if (err instanceof TypeMissing) {
+          typeMissing();
+          return done();
+        }
+        throw err;
+      }
+      for (const id of batch) {
+        const r = results.get(id);
+        if (r?.raw) entities.push(toEntity(r.raw, id, plan.configured));
+        else notFound.push({ public_id: id, reason: r?.error ?? `no ${label} with public id ${id}` });
+      }
+    }
+    return done();
+  }
+
+  /** One request for a batch; repairs the selection once when the server blames fields. */
+  private async runBatch(
+    spacePath: string,
+    plan: Plan,
+    batch: readonly string[],
+    ctx: CallContext,
+  ): Promise<Map<string, { raw: RawEntity | null; error?: string }>> {
+    for (let round = 0; ; round++) {
+      const selection = applyFixes(plan.selection, plan.fixes.drop, plan.fixes.scalar);
+      const body = `query VoltEntities {\n${batch
+        .map((id, i) => `  e${i}: ${plan.queryName}(publicId: { is: ${gqlString(id)} }, limit: 1) { ${renderSelection(selection)} }`)
+        .join('\n')}\n}`;
+      const res = await this.post(spacePath, body, ctx);
+      const what = `POST /api/graphql/space/${spacePath}`;
+      const parsed = await readJson(API, res, gqlResponseSchema, what);
+      const errors = parsed.errors ?? [];
+      const aliasErrors = new Map<string, string>();
+      const globalErrors: string[] = [];
+      for (const e of errors) {
+        const head = e.path?.[0];
+        if (typeof head === 'string' && /^e\d+$/.test(head)) aliasErrors.set(head, e.message);
+        else globalErrors.push(e.message);
+      }
+
+      if (globalErrors.length > 0 || !parsed.data) {
+        const fixes = fixesFromErrors(globalErrors);
+        if (fixes.some((f) => f.field === plan.queryName)) throw new TypeMissing();
+        const useful = fixes.filter((f) => mentions(selection, f.field));
+        if (round === 0 && useful.length > 0) {
+          for (const f of useful) {
+            if (f.action === 'scalar') {
+              plan.fixes.scalar.add(f.field);
+              continue;
+            }
+            const why = /must have a selection|of subfields/i.test(f.message) ? 'relation' : 'missing';
+            plan.fixes.drop.set(f.field, why);
+            ctx.warnings.push(dropWarning(plan, f.field, why));
+          }
+          continue;
+        }
+        const messages = globalErrors.length > 0 ? globalErrors : ['response has no data'];
+        throw new ApiError(API, res.status, `Fibery GraphQL error for ${plan.label}: ${messages.slice(0, 3).join('; ').slice(0, 500)}`);
+      }
+
+      const data = parsed.data;
+      const results = new Map<string, { raw: RawEntity | null; error?: string }>();
+      batch.forEach((id, i) => {
+        const alias = `e${i}`;
+        const aliasError = aliasErrors.get(alias);
+        const value = parseBody(API, res.status, data[alias], aliasResultSchema, `${what} (${alias}, public id ${id})`);
+        const raw = Array.isArray(value) ? (value.find((v) => v != null) ?? null) : (value ?? null);
+        if (!raw && aliasError) results.set(id, { raw: null, error: `Fibery error for ${plan.label} ${id}: ${aliasError.slice(0, 200)}` });
+        else results.set(id, { raw });
+      });
+      return results;
+    }
+  }
+}
+
+class TypeMissing extends Error {}
+
+/** Why a field was dropped from a selection: it does not exist, or it is a relation we cannot select blind. */
+type DropReason = 'missing' | 'relation';
+
+interface LearnedFixes {
+  drop: Map<string, DropReason>;
+  scalar: Set<string>;
+}
+
+function dropWarning(plan: Plan, gqlName: string, why: DropReason): string {
+  const configured = plan.configured.find((c) => c.gqlName === gqlName);
+  const name = configured ? `Field "${configured.configName}"` : `Fibery field "${gqlName}"`;
+  return why === 'relation'
+    ? `${name} on ${plan.label} is a relation that cannot be selected without introspection; skipped`
+    : configured
+      ? `${name} not found on ${plan.label}; skipped`
+      : `${name} is not available on ${plan.label}; skipped`;
+}
+
+/** Fields dropped by an earlier call still deserve a warning in this call's result. */
+function warnAboutKnownDrops(plan: Plan, ctx: CallContext): void {
+  for (const [name, why] of plan.fixes.drop) {
+    if (mentions(plan.selection, name)) ctx.warnings.push(dropWarning(plan, name, why));
+  }
+}
+
+/** `{ id publicId name }` restricted to what the related type has; `{ md }` for rich text; null if nothing fits. */
+function relationSelection(schema: SpaceSchema, typeName: string | null): Sel[] | null {
+  const related = typeName ? schema.types.get(typeName) : undefined;
+  if (!related) return [{ name: 'name' }];
+  const scalars = ['id', 'publicId', 'name'].filter((n) => related.fields.get(n)?.kind === 'scalar');
+  if (scalars.length > 0) return scalars.map((name) => ({ name }));
+  if (related.fields.get('md')?.kind === 'scalar') return [{ name: 'md' }];
+  return null;
+}
+
+/** The common fields the type really has, with subselections restricted to what the related types have. */
+function commonSelection(schema: SpaceSchema, type: TypeInfo): Sel[] {
+  const out: Sel[] = [];
+  const has = (t: TypeInfo | undefined, name: string, kind?: 'scalar' | 'object' | 'list'): boolean => {
+    const f = t?.fields.get(name);
+    return !!f && (kind === undefined || f.kind === kind);
+  };
+  const typeOf = (t: TypeInfo | undefined, name: string): TypeInfo | undefined => {
+    const n = t?.fields.get(name)?.typeName;
+    return n ? schema.types.get(n) : undefined;
+  };
+  const pick = (t: TypeInfo | undefined, names: string[]): Sel[] =>
+    names.filter((n) => has(t, n, 'scalar')).map((name) => ({ name }));
+
+  out.push(...pick(type, ['id', 'publicId', 'name']));
+
+  const state = type.fields.get('state');
+  if (state?.kind === 'scalar') out.push({ name: 'state' });
+  else if (state && has(typeOf(type, 'state'), 'name', 'scalar')) out.push({ name: 'state', sub: [{ name: 'name' }] });
+
+  const description = type.fields.get('description');
+  if (description?.kind === 'scalar') out.push({ name: 'description' });
+  else if (description && has(typeOf(type, 'description'), 'md', 'scalar')) out.push({ name: 'description', sub: [{ name: 'md' }] });
+
+  if (type.fields.get('assignees')?.kind === 'list') {
+    const sub = pick(typeOf(type, 'assignees'), ['name', 'email']);
+    if (sub.length > 0) out.push({ name: 'assignees', sub });
+  }
+
+  if (type.fields.get('comments')?.kind === 'list') {
+    const comment = typeOf(type, 'comments');
+    const sub: Sel[] = [];
+    const author = comment?.fields.get('author');
+    if (author?.kind === 'scalar') sub.push({ name: 'author' });
+    else if (author && has(typeOf(comment, 'author'), 'name', 'scalar')) sub.push({ name: 'author', sub: [{ name: 'name' }] });
+    sub.push(...pick(comment, ['creationDate']));
+    const content = comment?.fields.get('content');
+    if (content?.kind === 'scalar') sub.push({ name: 'content' });
+    else if (content && has(typeOf(comment, 'content'), 'md', 'scalar')) sub.push({ name: 'content', sub: [{ name: 'md' }] });
+    if (sub.length > 0) out.push({ name: 'comments', sub });
+  }
+
+  out.push(...pick(type, ['creationDate', 'modificationDate']));
+  return out;
+}

@@ -1,0 +1,132 @@
+/**
+ * What the Fibery client learns from GraphQL introspection of one space endpoint:
+ * the `find…` queries and, per type, which fields exist and whether each is a scalar,
+ * an object (relation, rich text, enum) or a list (collection).
+ */
+import { z } from 'zod';
+import { pluralQueryName, transliterate, fieldToGraphqlName } from './naming.js';
+
+export type FieldKind = 'scalar' | 'object' | 'list';
+
+export interface FieldInfo {
+  name: string;
+  kind: FieldKind;
+  /** Named type after unwrapping NON_NULL / LIST. */
+  typeName: string | null;
+}
+
+export interface TypeInfo {
+  name: string;
+  fields: Map<string, FieldInfo>;
+}
+
+export interface SpaceSchema {
+  /** Query field name → named return type. */
+  queries: Map<string, string | null>;
+  types: Map<string, TypeInfo>;
+}
+
+const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } }';
+
+/** A compact standard introspection query: query fields and object fields with their type refs. */
+export const INTROSPECTION_QUERY = `query VoltIntrospection {
+  __schema {
+    queryType { name }
+    types { kind name fields { name type { ${TYPE_REF} } } }
+  }
+}`;
+
+interface TypeRef {
+  kind?: unknown;
+  name?: unknown;
+  ofType?: unknown;
+}
+
+const fieldSchema = z.object({ name: z.string(), type: z.unknown() });
+const introspectionSchema = z.object({
+  data: z.object({
+    __schema: z.object({
+      queryType: z.object({ name: z.string() }).nullish(),
+      types: z.array(
+        z.object({ kind: z.string(), name: z.string().nullish(), fields: z.array(fieldSchema).nullish() }),
+      ),
+    }),
+  }),
+});
+
+/** Unwrap NON_NULL/LIST wrappers: whether a list was crossed, and the named type's kind and name. */
+function unwrap(ref: unknown): { list: boolean; kind: string | null; name: string | null } {
+  let list = false;
+  let cur = ref as TypeRef | null | undefined;
+  for (let depth = 0; cur && depth < 8; depth++) {
+    if (cur.kind === 'NON_NULL') cur = cur.ofType as TypeRef | null;
+    else if (cur.kind === 'LIST') {
+      list = true;
+      cur = cur.ofType as TypeRef | null;
+    } else {
+      return { list, kind: typeof cur.kind === 'string' ? cur.kind : null, name: typeof cur.name === 'string' ? cur.name : null };
+    }
+  }
+  return { list, kind: null, name: null };
+}
+
+function classify(ref: unknown): FieldInfo['kind'] {
+  const { list, kind } = unwrap(ref);
+  const isObject = kind === 'OBJECT' || kind === 'INTERFACE' || kind === 'UNION';
+  if (!isObject) return 'scalar';
+  return list ? 'list' : 'object';
+}
+
+/** Parse an introspection response; null when it is not a usable `__schema`. */
+export function parseIntrospection(body: unknown): SpaceSchema | null {
+  const parsed = introspectionSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const { queryType, types } = parsed.data.data.__schema;
+  const typeMap = new Map<string, TypeInfo>();
+  for (const t of types) {
+    if (!t.name || !t.fields) continue;
+    const fields = new Map<string, FieldInfo>();
+    for (const f of t.fields) fields.set(f.name, { name: f.name, kind: classify(f.type), typeName: unwrap(f.type).name });
+    typeMap.set(t.name, { name: t.name, fields });
+  }
+  const queries = new Map<string, string | null>();
+  const queryTypeInfo = typeMap.get(queryType?.name ?? 'Query');
+  if (!queryTypeInfo) return null;
+  for (const f of queryTypeInfo.fields.values()) queries.set(f.name, f.typeName);
+  return { queries, types: typeMap };
+}
+
+const alnum = (s: string): string => transliterate(s).replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+
+/**
+ * The `find…` query for a Fibery type: the derived plural name matched case-insensitively,
+ * else the `find*` query whose return type's name equals the type name without non-alphanumerics.
+ */
+export function findQueryFor(schema: SpaceSchema, typeName: string): { queryName: string; returnType: string | null } | null {
+  const derived = pluralQueryName(typeName).toLowerCase();
+  for (const [name, ret] of schema.queries) {
+    if (name.toLowerCase() === derived) return { queryName: name, returnType: ret };
+  }
+  const bare = typeName.includes('/') ? typeName.slice(typeName.indexOf('/') + 1) : typeName;
+  const wanted = alnum(bare);
+  for (const [name, ret] of schema.queries) {
+    if (name.startsWith('find') && ret && alnum(ret) === wanted) return { queryName: name, returnType: ret };
+  }
+  return null;
+}
+
+/** The GraphQL field for a configured field name: derived name exact, case-insensitive, then alphanumerics only. */
+export function findField(type: TypeInfo, configuredName: string): FieldInfo | null {
+  const derived = fieldToGraphqlName(configuredName);
+  const exact = type.fields.get(derived);
+  if (exact) return exact;
+  const lower = derived.toLowerCase();
+  const bare = configuredName.includes('/') ? configuredName.slice(configuredName.indexOf('/') + 1) : configuredName;
+  const wanted = alnum(bare);
+  let loose: FieldInfo | null = null;
+  for (const f of type.fields.values()) {
+    if (f.name.toLowerCase() === lower) return f;
+    if (!loose && alnum(f.name) === wanted) loose = f;
+  }
+  return loose;
+}

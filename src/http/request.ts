@@ -1,0 +1,208 @@
+/**
+ * One HTTP request with bounded retries: the only place the API clients touch `fetch`.
+ *
+ * Retryable statuses (429, 402 quota, 5xx, 529) and network failures are retried with a wait
+ * taken from `Retry-After` / `X-Toggl-Quota-Resets-In`, else exponential backoff with jitter.
+ * Everything else throws an `ApiError` at once. Secrets found in the request headers are
+ * redacted from every message this module produces.
+ */
+import { ApiError } from '../errors.js';
+
+export interface RetryInfo {
+  api: string;
+  /** HTTP status that caused the retry, 0 for a network error or timeout. */
+  status: number;
+  /** The attempt that just failed (1-based). */
+  attempt: number;
+  delayMs: number;
+}
+
+export interface RequestWithRetryOptions {
+  /** Human name of the API, used in errors: "Toggl", "Fibery". */
+  api: string;
+  url: string;
+  init: RequestInit;
+  /** Retries after the first attempt (default 5, so at most 6 attempts). */
+  maxRetries?: number;
+  retryStatuses?: readonly number[];
+  baseDelayMs?: number;
+  /** Cap for backoff; a server asking for a longer wait than this fails at once instead. */
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  onRetry?: (info: RetryInfo) => void;
+  /** Called before every HTTP attempt (1-based): lets callers count real requests. */
+  onAttempt?: (attempt: number) => void;
+  /** Per-attempt timeout (default 60 s). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_RETRY_STATUSES: readonly number[] = [429, 402, 500, 502, 503, 504, 529];
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `Authorization` header value for HTTP Basic auth. */
+export function basicAuth(user: string, pass: string): string {
+  return `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}`;
+}
+
+/**
+ * The wait the server asked for, in ms: `Retry-After` (seconds or HTTP date), else
+ * `X-Toggl-Quota-Resets-In` (seconds). Null when neither is present or parseable.
+ */
+export function serverRetryDelayMs(headers: Headers, now: number = Date.now()): number | null {
+  const retryAfter = headers.get('retry-after')?.trim();
+  if (retryAfter) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
+    const at = Date.parse(retryAfter);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  const resetsIn = headers.get('x-toggl-quota-resets-in')?.trim();
+  if (resetsIn && /^\d+(\.\d+)?$/.test(resetsIn)) return Math.round(Number(resetsIn) * 1000);
+  return null;
+}
+
+/** Exponential backoff with "equal jitter": between half and all of base·2^(attempt-1), capped. */
+export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number): number {
+  const exp = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + Math.random() * (exp / 2));
+}
+
+/** Values that must never appear in a message: auth header values and their decoded parts. */
+function secretsOf(init: RequestInit): string[] {
+  const headers = new Headers(init.headers);
+  const secrets: string[] = [];
+  for (const name of ['authorization', 'x-api-key', 'api-key', 'x-auth-token']) {
+    const value = headers.get(name);
+    if (!value) continue;
+    secrets.push(value);
+    const [scheme, cred] = value.split(/\s+/, 2);
+    if (cred) {
+      secrets.push(cred);
+      if (scheme?.toLowerCase() === 'basic') {
+        const decoded = Buffer.from(cred, 'base64').toString('utf8');
+        for (const part of decoded.split(':')) if (part !== 'api_token') secrets.push(part);
+      }
+    }
+  }
+  return secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+}
+
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('***');
+  return out;
+}
+
+/** A short single-line excerpt of a response body for error messages. */
+export function excerpt(text: string, max = 200): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+
+function networkReason(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError') return 'request timed out';
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause && typeof cause === 'object') {
+      const code = (cause as { code?: unknown }).code;
+      const message = (cause as { message?: unknown }).message;
+      if (typeof code === 'string') return typeof message === 'string' && message ? `${code} (${message})` : code;
+      if (typeof message === 'string' && message) return message;
+    }
+    return err.message;
+  }
+  return String(err);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
+/** Perform `fetch` with bounded retries; resolves with an OK (2xx/3xx) response only. */
+export async function requestWithRetry(opts: RequestWithRetryOptions): Promise<Response> {
+  const {
+    api,
+    url,
+    init,
+    maxRetries = 5,
+    retryStatuses = DEFAULT_RETRY_STATUSES,
+    baseDelayMs = 1000,
+    maxDelayMs = 60_000,
+    sleep = defaultSleep,
+    onRetry,
+    onAttempt,
+    timeoutMs = 60_000,
+  } = opts;
+  const secrets = secretsOf(init);
+  const method = (init.method ?? 'GET').toUpperCase();
+  const where = `${method} ${pathOf(url)}`;
+  const maxAttempts = Math.max(0, maxRetries) + 1;
+
+  for (let attempt = 1; ; attempt++) {
+    const timeoutSignal = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeoutSignal]) : timeoutSignal;
+    onAttempt?.(attempt);
+
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, signal });
+    } catch (err) {
+      if (init.signal?.aborted) throw err; // the caller cancelled: not ours to retry
+      const reason = redact(networkReason(err), secrets);
+      if (attempt >= maxAttempts) {
+        throw new ApiError(
+          api,
+          0,
+          `cannot reach ${api} at ${originOf(url)}: ${reason} (after ${attempt} attempt${attempt === 1 ? '' : 's'})`,
+        );
+      }
+      const delayMs = backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
+      onRetry?.({ api, status: 0, attempt, delayMs });
+      await sleep(delayMs);
+      continue;
+    }
+
+    if (res.ok) return res;
+
+    const body = await res.text().catch(() => '');
+    const detail = redact(excerpt(body), secrets);
+    const statusText = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    const withDetail = detail ? `${statusText}: ${detail}` : statusText;
+
+    if (!retryStatuses.includes(res.status)) {
+      let hint = '';
+      if (res.status === 401 || res.status === 403) hint = ` (check ${api} token / access)`;
+      else if (res.status === 404) hint = ' (not found: check the workspace / space / URL)';
+      throw new ApiError(api, res.status, `${api} API answered ${withDetail} for ${where}${hint}`);
+    }
+
+    const attemptsText = `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+    if (attempt >= maxAttempts) {
+      throw new ApiError(api, res.status, `${api} API answered ${withDetail} ${attemptsText} for ${where}`);
+    }
+    const hinted = serverRetryDelayMs(res.headers);
+    if (hinted !== null && hinted > maxDelayMs) {
+      throw new ApiError(
+        api,
+        res.status,
+        `${api} API answered ${withDetail} for ${where} and asked to wait ${Math.ceil(hinted / 1000)} s, ` +
+          `more than the ${Math.round(maxDelayMs / 1000)} s this client waits (${attemptsText}); try again later`,
+      );
+    }
+    const delayMs = hinted ?? backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
+    onRetry?.({ api, status: res.status, attempt, delayMs });
+    await sleep(delayMs);
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * LLM simulator: OpenAI Chat Completions (`POST /v1/chat/completions`) and Anthropic Messages
+ * (`POST /v1/messages`), answering the documented shapes with a short deterministic markdown text
+ * derived from the prompt. Every request is recorded; faults and fixed answers can be scripted.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLarge, fnv1a, header, listen, readBody, sendJson, sleep } from './http.js';
+
+export type LlmApi = 'openai' | 'anthropic';
+
+export type LlmScriptItem = (
+  | { status: 429; retryAfterSeconds?: number; /** OpenAI only: `insufficient_quota` must not be retried. */ code?: 'rate_limit_exceeded' | 'insufficient_quota' }
+  | { status: 500 | 529 }
+  | { text: string }
+) & { /** Only requests to this API take the item (default: the next request of either). */ api?: LlmApi };
+
+export interface LlmServerOptions {
+  port?: number;
+  host?: string;
+  /** Accepted key (Bearer for OpenAI, x-api-key for Anthropic). Without it any non-empty key passes. */
+  apiKey?: string;
+  latencyMs?: number;
+  script?: LlmScriptItem[];
+}
+
+export interface RecordedLlmRequest {
+  method: string;
+  path: string;
+  api: LlmApi | null;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** Parsed JSON body (or the raw text when it was not JSON). */
+  body: unknown;
+  status: number;
+}
+
+export interface LlmServer {
+  url: string;
+  port: number;
+  /** `${url}/v1`, what the OpenAI SDK takes as baseURL (the Anthropic SDK takes `url`). */
+  openaiBaseUrl: string;
+  requests(): RecordedLlmRequest[];
+  clearRequests(): void;
+  /** Append scripted answers; each is consumed by one request. */
+  enqueue(...items: LlmScriptItem[]): void;
+  failNext(status: 429 | 500 | 529, count?: number, retryAfterSeconds?: number): void;
+  answerNext(text: string, api?: LlmApi): void;
+  close(): Promise<void>;
+}
+
+type Message = { role: string; content: unknown };
+
+/** Plain text of a message content: a string, or an array of `{type:"text", text}` parts. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+      .join('\n');
+  }
+  return '';
+}
+
+/** A rough token count (4 characters a token), at least 1. */
+export function countTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/**
+ * The deterministic answer: a "## Summary" that echoes the size and digest of the prompt and a few
+ * of its lines, so tests can see the prompt reached the model.
+ */
+export function sandboxAnswer(system: string, messages: Message[], model: string): string {
+  const all = [system, ...messages.map((m) => contentText(m.content))].join('\n');
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  const lines = contentText(lastUser?.content ?? '')
+    .split('\n')
+    .map((l) => l.replace(/^[\s#>*-]+/, '').trim())
+    .filter((l) => /\p{L}/u.test(l));
+  const facts = lines.slice(0, 3).map((l) => (l.length > 120 ? `${l.slice(0, 117)}...` : l));
+  const hours = [...new Set(all.match(/\b\d+(?:\.\d+)?\s?h\b/g) ?? [])].slice(0, 5);
+  const out = [
+    '## Summary',
+    `Sandbox answer from \`${model}\` to ${messages.length} message(s), ${all.length} characters of prompt (digest ${fnv1a(all).toString(16).padStart(8, '0')}).`,
+    '',
+    ...(facts.length > 0 ? facts.map((f) => `- ${f}`) : ['- (empty prompt)']),
+  ];
+  if (hours.length > 0) out.push('', '## Numbers noticed', `- ${hours.join(', ')}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** A value that satisfies a (simple) JSON schema, for `response_format: json_schema`. */
+export function exampleFromSchema(schema: unknown, text: string, depth = 0): unknown {
+  if (typeof schema !== 'object' || schema === null || depth > 8) return null;
+  const s = schema as Record<string, unknown>;
+  if ('const' in s) return s.const;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+    const list = s[key];
+    if (Array.isArray(list) && list.length > 0) {
+      const nonNull = list.find((x) => (x as { type?: unknown }).type !== 'null') ?? list[0];
+      return exampleFromSchema(nonNull, text, depth + 1);
+    }
+  }
+  const type = Array.isArray(s.type) ? (s.type as unknown[]).find((t) => t !== 'null') : s.type;
+  switch (type) {
+    case 'object': {
+      const props = (s.properties ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, exampleFromSchema(v, text, depth + 1)]));
+    }
+    case 'array': {
+      const min = typeof s.minItems === 'number' ? s.minItems : 1;
+      return Array.from({ length: Math.max(1, min) }, () => exampleFromSchema(s.items, text, depth + 1));
+    }
+    case 'string':
+      return text;
+    case 'integer':
+      return typeof s.minimum === 'number' ? Math.ceil(s.minimum) : 0;
+    case 'number':
+      return typeof s.minimum === 'number' ? s.minimum : 0;
+    case 'boolean':
+      return false;
+    default:
+      return null;
+  }
+}
+
+function openaiError(status: number, message: string, type: string, code: string | null = null, param: string | null = null) {
+  return { status, body: { error: { message, type, param, code } } };
+}
+
+function anthropicError(status: number, type: string, message: string) {
+  return { status, body: { type: 'error', error: { type, message } } };
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+export async function startLlmServer(options: LlmServerOptions = {}): Promise<LlmServer> {
+  const recorded: RecordedLlmRequest[] = [];
+  const script: LlmScriptItem[] = [...(options.script ?? [])];
+
+  const takeScript = (api: LlmApi): LlmScriptItem | undefined => {
+    const i = script.findIndex((s) => s.api === undefined || s.api === api);
+    return i < 0 ? undefined : script.splice(i, 1)[0];
+  };
+
+  const keyOk = (key: string | undefined) => !!key && (options.apiKey === undefined || key === options.apiKey);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '');
+    const method = req.method ?? 'GET';
+    const api: LlmApi | null = path === '/v1/chat/completions' ? 'openai' : path === '/v1/messages' ? 'anthropic' : null;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    let raw = '';
+    try {
+      raw = await readBody(req);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+    }
+    let body: unknown = raw;
+    try {
+      body = raw === '' ? null : JSON.parse(raw);
+    } catch {
+      // keep the raw text
+    }
+    const record: RecordedLlmRequest = { method, path: url.pathname, api, headers, body, status: 0 };
+    recorded.push(record);
+    await sleep(options.latencyMs ?? 0);
+
+    const send = (status: number, value: unknown, extra: Record<string, string> = {}) => {
+      record.status = status;
+      const requestId = `req_${randomBytes(8).toString('hex')}`;
+      sendJson(res, status, value, { ...extra, [api === 'anthropic' ? 'request-id' : 'x-request-id']: requestId });
+    };
+
+    if (path === '/v1/models' && method === 'GET') {
+      return send(200, { object: 'list', data: [{ id: 'sandbox-model', object: 'model', created: 1_700_000_000, owned_by: 'volt-sandbox' }] });
+    }
+    if (!api) return send(404, openaiError(404, `Unknown path ${url.pathname}`, 'invalid_request_error').body);
+    if (method !== 'POST') return send(405, openaiError(405, 'Use POST', 'invalid_request_error').body);
+
+    try {
+      const answer = api === 'openai' ? openai(headers, body) : anthropic(headers, body);
+      if (answer.stream) {
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+        for (const event of answer.events) res.write(event);
+        res.end();
+        return;
+      }
+      return send(200, answer.body);
+    } catch (err) {
+      if (err instanceof HttpFailure) return send(err.status, err.body, err.headers);
+      throw err;
+    }
+  }
+
+  /** Scripted faults for `api`, or the fixed text to answer with. */
+  function scripted(api: LlmApi): string | undefined {
+    const item = takeScript(api);
+    if (!item) return undefined;
+    if ('text' in item) return item.text;
+    const retryAfter = item.status === 429 ? String(item.retryAfterSeconds ?? 1) : undefined;
+    if (api === 'openai') {
+      const e =
+        item.status === 429
+          ? item.code === 'insufficient_quota'
+            ? openaiError(429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota')
+            : openaiError(429, 'Rate limit reached for requests (sandbox).', 'requests', 'rate_limit_exceeded')
+          : item.status === 529
+            ? openaiError(529, 'The server is overloaded (sandbox).', 'overloaded_error')
+            : openaiError(500, 'The server had an error while processing your request (sandbox).', 'server_error');
+      const h: Record<string, string> = retryAfter ? { 'retry-after': retryAfter, 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${retryAfter}s` } : {};
+      throw new HttpFailure(e.status, e.body, h);
+    }
+    const e =
+      item.status === 429
+        ? anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit (sandbox).')
+        : item.status === 529
+          ? anthropicError(529, 'overloaded_error', 'Overloaded')
+          : anthropicError(500, 'api_error', 'Internal server error (sandbox)');
+    throw new HttpFailure(e.status, e.body, retryAfter ? { 'retry-after': retryAfter } : {});
+  }
+
+  type Answer = { stream: false; body: unknown } | { stream: true; events: string[] };
+
+  function openai(headers: Record<string, string>, body: unknown): Answer {
+    const auth = headers.authorization ?? '';
+    const key = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
+    if (!key) throw new HttpFailure(401, openaiError(401, "You didn't provide an API key. Provide it in an Authorization header (Bearer).", 'invalid_request_error').body);
+    if (!keyOk(key)) throw new HttpFailure(401, openaiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key').body);
+    if (typeof body !== 'object' || body === null) throw new HttpFailure(400, openaiError(400, 'The request body must be a JSON object.', 'invalid_request_error').body);
+    const b = body as Record<string, unknown>;
+    if (typeof b.model !== 'string' || b.model === '') throw new HttpFailure(400, openaiError(400, 'you must provide a model parameter', 'invalid_request_error', null, 'model').body);
+    if (!Array.isArray(b.messages) || b.messages.length === 0) {
+      throw new HttpFailure(400, openaiError(400, "'messages' must be a non-empty array", 'invalid_request_error', null, 'messages').body);
+    }
+    const messages = b.messages as Message[];
+    for (const [i, m] of messages.entries()) {
+      if (typeof m !== 'object' || m === null || !['system', 'developer', 'user', 'assistant', 'tool'].includes(m.role)) {
+        throw new HttpFailure(400, openaiError(400, `Invalid value for 'messages[${i}].role'`, 'invalid_request_error', 'invalid_value', `messages[${i}].role`).body);
+      }
+    }
+    const maxTokens = (b.max_completion_tokens ?? b.max_tokens) as unknown;
+    if (maxTokens !== undefined && maxTokens !== null && (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)) {
+      throw new HttpFailure(400, openaiError(400, "Invalid 'max_tokens': must be a positive integer", 'invalid_request_error', 'invalid_value', 'max_tokens').body);
+    }
+    const fixed = scripted('openai');
+    const system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => contentText(m.content)).join('\n');
+    const chat = messages.filter((m) => m.role !== 'system' && m.role !== 'developer');
+    let text = fixed ?? sandboxAnswer(system, chat, b.model);
+    const format = b.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
+    if (fixed === undefined && format?.type === 'json_object') text = JSON.stringify({ summary: text.trim() });
+    if (fixed === undefined && format?.type === 'json_schema') text = JSON.stringify(exampleFromSchema(format.json_schema?.schema, text.trim()));
+    const { content, truncated, completionTokens } = limit(text, typeof maxTokens === 'number' ? maxTokens : undefined);
+    const promptTokens = countTokens(messages.map((m) => contentText(m.content)).join('\n'));
+    const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const finish = truncated ? 'length' : 'stop';
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    if (b.stream === true) {
+      const chunk = (delta: object, finishReason: string | null, extra: object = {}) =>
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: b.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...extra })}\n\n`;
+      const events = [chunk({ role: 'assistant', content: '' }, null), ...pieces(content).map((p) => chunk({ content: p }, null)), chunk({}, finish)];
+      const so = b.stream_options as { include_usage?: boolean } | undefined;
+      if (so?.include_usage) events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: b.model, choices: [], usage })}\n\n`);
+      events.push('data: [DONE]\n\n');
+      return { stream: true, events };
+    }
+    return {
+      stream: false,
+      body: {
+        id,
+        object: 'chat.completion',
+        created,
+        model: b.model,
+        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finish }],
+        usage,
+        system_fingerprint: 'fp_sandbox',
+      },
+    };
+  }
+
+  function anthropic(headers: Record<string, string>, body: unknown): Answer {
+    const key = headers['x-api-key'] ?? /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+    if (!keyOk(key)) {
+      const e = anthropicError(401, 'authentication_error', key ? 'invalid x-api-key' : 'x-api-key header is required');
+      throw new HttpFailure(e.status, e.body);
+    }
+    const bad = (message: string) => {
+      const e = anthropicError(400, 'invalid_request_error', message);
+      return new HttpFailure(e.status, e.body);
+    };
+    if (!headers['anthropic-version']) throw bad('anthropic-version: header is required');
+    if (typeof body !== 'object' || body === null) throw bad('The request body must be a JSON object');
+    const b = body as Record<string, unknown>;
+    if (typeof b.model !== 'string' || b.model === '') throw bad('model: Field required');
+    if (b.max_tokens === undefined) throw bad('max_tokens: Field required');
+    if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 1) throw bad('max_tokens: Input should be a positive integer');
+    if (!Array.isArray(b.messages) || b.messages.length === 0) throw bad('messages: at least one message is required');
+    const messages = b.messages as Message[];
+    for (const [i, m] of messages.entries()) {
+      if (typeof m !== 'object' || m === null || !['user', 'assistant'].includes(m.role)) {
+        throw bad(`messages.${i}.role: Input should be 'user' or 'assistant' (use the top-level system parameter)`);
+      }
+    }
+    const fixed = scripted('anthropic');
+    const system = contentText(b.system);
+    const text = fixed ?? sandboxAnswer(system, messages, b.model);
+    const { content, truncated, completionTokens } = limit(text, b.max_tokens);
+    const inputTokens = countTokens([system, ...messages.map((m) => contentText(m.content))].join('\n'));
+    const id = `msg_${randomBytes(12).toString('hex')}`;
+    const stopReason = truncated ? 'max_tokens' : 'end_turn';
+    if (b.stream === true) {
+      const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+      const events = [
+        ev('message_start', {
+          message: { id, type: 'message', role: 'assistant', content: [], model: b.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1 } },
+        }),
+        ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+        ...pieces(content).map((p) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: p } })),
+        ev('content_block_stop', { index: 0 }),
+        ev('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: completionTokens } }),
+        ev('message_stop', {}),
+      ];
+      return { stream: true, events };
+    }
+    return {
+      stream: false,
+      body: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'text', text: content }],
+        model: b.model,
+        stop_reason: stopReason,
+        stop_sequence: null,
+        usage: { input_tokens: inputTokens, output_tokens: completionTokens },
+      },
+    };
+  }
+
+  const listening = await listen(handle, options.port ?? 0, options.host);
+  return {
+    url: listening.url,
+    port: listening.port,
+    openaiBaseUrl: `${listening.url}/v1`,
+    requests: () => recorded.map((r) => ({ ...r })),
+    clearRequests: () => {
+      recorded.length = 0;
+    },
+    enqueue: (...items) => {
+      script.push(...items);
+    },
+    failNext: (status, count = 1, retryAfterSeconds) => {
+      for (let i = 0; i < count; i++) {
+        script.push(status === 429 ? { status, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) } : { status });
+      }
+    },
+    answerNext: (text, api) => {
+      script.push({ text, ...(api ? { api } : {}) });
+    },
+    close: () => listening.close(),
+  };
+}
+
+function limit(text: string, maxTokens: number | undefined): { content: string; truncated: boolean; completionTokens: number } {
+  const tokens = countTokens(text);
+  if (maxTokens === undefined || tokens <= maxTokens) return { content: text, truncated: false, completionTokens: tokens };
+  return { content: text.slice(0, maxTokens * 4), truncated: true, completionTokens: maxTokens };
+}
+
+/** Split a text into stream deltas of a few words each. */
+function pieces(text: string): string[] {
+  const parts = text.match(/\S*\s*/g)?.filter((p) => p !== '') ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i += 4) out.push(parts.slice(i, i + 4).join(''));
+  return out.length > 0 ? out : [''];
+}

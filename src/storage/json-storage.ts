@@ -1,0 +1,86 @@
+/**
+ * Run files on disk: paths, atomic writes and schema-checked reads.
+ * A write goes to a temporary file in the same directory and is renamed over the target, so a
+ * reader (or a crash) never sees half a file and an earlier version stays intact until the swap.
+ */
+import { mkdir, readFile, rename, rm, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { z } from 'zod';
+import { ValidationError } from '../errors.js';
+
+export const RUN_FILES = {
+  metadata: 'run_metadata.json',
+  rawToggl: 'raw_toggl_data.json',
+  aggregated: 'toggl_aggregated.json',
+  enriched: 'enriched_data.json',
+  togglSummary: path.join('reports', 'toggl_summary.md'),
+  teamSummary: path.join('reports', 'team_summary.md'),
+  individualDir: path.join('reports', 'individual'),
+  /** Intermediate results of the Fibery stage; removed when the stage has saved its outputs. */
+  staging: '.staging',
+} as const;
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Run ids become directory names: no separators, no `..`, nothing hidden. */
+export function validateRunId(runId: string): string {
+  if (!RUN_ID.test(runId) || runId.includes('..')) {
+    throw new ValidationError(
+      `invalid run id "${runId}": use letters, digits, "_", "-" and "." only (like run_2025-10-10-15-30-45)`,
+    );
+  }
+  return runId;
+}
+
+export function runDir(outputDir: string, runId: string): string {
+  return path.join(path.resolve(outputDir), validateRunId(runId));
+}
+
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+export async function writeJsonAtomic(file: string, data: unknown): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`);
+}
+
+export async function readJsonFile<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ValidationError(`missing run file ${file}`);
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`${file} does not look like a volt-agent run file: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? ''}`.trim());
+  }
+  return parsed.data;
+}
+
+export async function removeIfExists(file: string): Promise<void> {
+  await rm(file, { force: true, recursive: true });
+}

@@ -1,0 +1,182 @@
+/**
+ * The run files of spec 7.1, as zod schemas: every file a stage reads is validated on the way in,
+ * so a hand-edited or truncated file gives a readable error instead of a wrong report.
+ */
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const STAGES = ['toggl', 'fibery'] as const;
+export type Stage = (typeof STAGES)[number];
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+
+export const LlmUsageSchema = z.object({
+  report: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  input_tokens: z.number().nullable(),
+  output_tokens: z.number().nullable(),
+  seconds: z.number(),
+});
+export type LlmUsage = z.infer<typeof LlmUsageSchema>;
+
+export const RunMetadataSchema = z.object({
+  run_id: z.string(),
+  workflow_id: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  finished_at: z.string().nullable().default(null),
+  status: z.enum(RUN_STATUSES),
+  pipeline_version: z.string(),
+  parameters: z.object({
+    start_date: isoDate,
+    end_date: isoDate,
+    users_filter: z.array(z.string()).nullable(),
+    start_from: z.enum(STAGES),
+  }),
+  temporal_metadata: z.object({ workflow_id: z.string(), run_id: z.string(), task_queue: z.string() }),
+  stages_completed: z.array(z.enum(STAGES)),
+  stages_failed: z.array(z.enum(STAGES)),
+  error: z
+    .object({ message: z.string(), stage: z.enum(STAGES).nullable(), activity: z.string().nullable() })
+    .nullable()
+    .default(null),
+  /** Counts recorded by the stages as they finish (entries, users, entities, reports). */
+  stats: z.record(z.string(), z.number()).default({}),
+  warnings: z.array(z.string()).default([]),
+  llm: z.object({ used: z.boolean(), calls: z.array(LlmUsageSchema) }).default({ used: false, calls: [] }),
+});
+export type RunMetadata = z.infer<typeof RunMetadataSchema>;
+
+export const RawTimeEntrySchema = z.object({
+  id: z.number(),
+  user_id: z.number(),
+  user_email: z.string(),
+  user_name: z.string(),
+  description: z.string(),
+  project_id: z.number().nullable(),
+  project_name: z.string().nullable(),
+  client_name: z.string().nullable(),
+  tags: z.array(z.string()),
+  start: z.string(),
+  stop: z.string().nullable(),
+  /** The seconds this entry counts for: for a running entry, up to the period end or the fetch time. */
+  seconds: z.number().int().nonnegative(),
+  running: z.boolean(),
+  /** What the API reported as `seconds` (negative for a running entry). */
+  api_seconds: z.number(),
+});
+export type RawTimeEntry = z.infer<typeof RawTimeEntrySchema>;
+
+export const RawTogglDataSchema = z.object({
+  fetched_at: z.string(),
+  period: z.object({ start_date: isoDate, end_date: isoDate }),
+  source: z.object({ api: z.string(), workspace_id: z.string(), requests: z.number() }),
+  users_filter: z.array(z.string()).nullable(),
+  users: z.array(z.object({ id: z.number(), email: z.string(), name: z.string() })),
+  time_entries: z.array(RawTimeEntrySchema),
+});
+export type RawTogglData = z.infer<typeof RawTogglDataSchema>;
+
+export const MatchedEntitySchema = z.object({
+  entity_id: z.string(),
+  entity_database: z.string().nullable(),
+  entity_type: z.string().nullable(),
+  project: z.string().nullable(),
+  name: z.string(),
+  total_seconds: z.number(),
+  entry_count: z.number(),
+  /** False when the description names no database or type: its time counts, but Fibery cannot be asked. */
+  enrichable: z.boolean(),
+  not_enrichable_reason: z.string().nullable(),
+});
+export type MatchedEntity = z.infer<typeof MatchedEntitySchema>;
+
+export const UnmatchedActivitySchema = z.object({
+  description: z.string(),
+  total_seconds: z.number(),
+  entry_count: z.number(),
+});
+export type UnmatchedActivity = z.infer<typeof UnmatchedActivitySchema>;
+
+export const AggregatedUserSchema = z.object({
+  name: z.string(),
+  user_id: z.number(),
+  total_seconds: z.number(),
+  matched_seconds: z.number(),
+  unmatched_seconds: z.number(),
+  entry_count: z.number(),
+  running_entries: z.number(),
+  days_active: z.number(),
+  matched_entities: z.array(MatchedEntitySchema),
+  unmatched_activities: z.array(UnmatchedActivitySchema),
+});
+export type AggregatedUser = z.infer<typeof AggregatedUserSchema>;
+
+export const TeamEntitySchema = MatchedEntitySchema.extend({ users: z.array(z.string()) });
+export type TeamEntity = z.infer<typeof TeamEntitySchema>;
+
+export const TogglAggregatedSchema = z.object({
+  period: z.object({ start_date: isoDate, end_date: isoDate }),
+  generated_at: z.string(),
+  users: z.record(z.string(), AggregatedUserSchema),
+  /** Every distinct entity across the team, largest first: what the Fibery stage enriches. */
+  entities: z.array(TeamEntitySchema),
+  totals: z.object({
+    total_seconds: z.number(),
+    matched_seconds: z.number(),
+    unmatched_seconds: z.number(),
+    users: z.number(),
+    entries: z.number(),
+    entities: z.number(),
+    running_entries: z.number(),
+  }),
+  notes: z.array(z.string()),
+});
+export type TogglAggregated = z.infer<typeof TogglAggregatedSchema>;
+
+export const EnrichedEntitySchema = z.object({
+  key: z.string(),
+  entity_id: z.string(),
+  entity_database: z.string(),
+  entity_type: z.string(),
+  status: z.enum(['enriched', 'not_found']),
+  reason: z.string().nullable(),
+  enriched_by: z.string(),
+  fibery: z
+    .object({
+      id: z.string().nullable(),
+      public_id: z.string(),
+      name: z.string(),
+      state: z.string().nullable(),
+      created_at: z.string().nullable(),
+      modified_at: z.string().nullable(),
+      description_md: z.string().nullable(),
+      assignees: z.array(z.object({ name: z.string(), email: z.string().nullable() })),
+      comments: z.array(z.object({ author: z.string().nullable(), created_at: z.string().nullable(), text_md: z.string() })),
+      fields: z.record(z.string(), z.unknown()),
+    })
+    .nullable(),
+});
+export type EnrichedEntity = z.infer<typeof EnrichedEntitySchema>;
+
+export const EnrichedDataSchema = z.object({
+  generated_at: z.string(),
+  period: z.object({ start_date: isoDate, end_date: isoDate }),
+  totals: TogglAggregatedSchema.shape.totals,
+  entities: z.array(TeamEntitySchema.extend({ enrichment: EnrichedEntitySchema.nullable() })),
+  users: z.record(
+    z.string(),
+    AggregatedUserSchema.extend({ report_file: z.string().nullable(), slug: z.string() }),
+  ),
+  enrichment: z.object({
+    enriched: z.number(),
+    not_found: z.number(),
+    not_enrichable: z.number(),
+    requests: z.number(),
+    warnings: z.array(z.string()),
+    by_type: z.record(z.string(), z.object({ activity: z.string(), total: z.number(), enriched: z.number(), not_found: z.number() })),
+  }),
+});
+export type EnrichedData = z.infer<typeof EnrichedDataSchema>;

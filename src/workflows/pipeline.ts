@@ -1,0 +1,159 @@
+/**
+ * TogglFiberyPipeline (spec 1.2, 2.1): the Toggl stage, then the Fibery stage, each opened by its
+ * cleanup activity. Orchestration only: activities do the I/O and hand each other run ids and paths.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities, EnrichmentGroup } from '../activities/index.js';
+import { processWithRollingWindow } from '../patterns/rolling-window.js';
+import { runIdFor, workflowIdFor, type PipelineInput, type PipelineResult, type Progress, type RunRef, type StageName } from '../shared.js';
+import { ProgressTracker } from './progress.js';
+
+export const getProgressQuery = defineQuery<Progress>('getProgress');
+
+const retry: ActivityOptions['retry'] = {
+  initialInterval: '1s',
+  maximumAttempts: 1,
+  nonRetryableErrorTypes: ['ValidationError', 'ValueError'],
+};
+
+const cleanup = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 minutes', retry });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 minutes', retry });
+const toggl = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry });
+const reports = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry });
+
+/** Spec 2.2: two minutes per entity, so a batch gets two minutes for each of its entities. */
+function enrichmentProxy(batchSize: number) {
+  return proxyActivities<Activities>({ startToCloseTimeout: `${2 * Math.min(batchSize, 30)} minutes`, retry });
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function checkInput(input: PipelineInput): void {
+  const bad = (message: string) => ApplicationFailure.nonRetryable(message, 'ValidationError');
+  if (!input || typeof input.output_dir !== 'string') throw bad('output_dir is required');
+  if (!DATE.test(input.start_date ?? '') || !DATE.test(input.end_date ?? '')) throw bad('start_date and end_date must be YYYY-MM-DD');
+  if (input.end_date < input.start_date) throw bad(`end_date ${input.end_date} is before start_date ${input.start_date}`);
+  if (input.start_from && input.start_from !== 'toggl' && input.start_from !== 'fibery') throw bad(`start_from must be "toggl" or "fibery", not "${input.start_from}"`);
+  if (input.start_from === 'fibery' && !input.run_id) throw bad('start_from "fibery" needs the run_id of an earlier run');
+}
+
+/** The innermost message: what actually went wrong, without Temporal's wrapping. */
+function rootMessage(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(error);
+}
+
+export async function TogglFiberyPipeline(input: PipelineInput): Promise<PipelineResult> {
+  checkInput(input);
+  const startFrom: StageName = input.start_from ?? 'toggl';
+  const runId = input.run_id ?? runIdFor(new Date());
+  const ref: RunRef = { output_dir: input.output_dir, run_id: runId };
+  const config = input.config ?? null;
+  const progress = new ProgressTracker(runId, startFrom, Date.now());
+  setHandler(getProgressQuery, () => progress.snapshot(Date.now()));
+
+  let stage: StageName = startFrom;
+  let activity: string | null = null;
+  const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    activity = name;
+    progress.start(name);
+    const result = await run();
+    progress.finish(name);
+    return result;
+  };
+
+  try {
+    const info = workflowInfo();
+    activity = 'record_run_start';
+    await local.record_run_start({
+      ...ref,
+      start_date: input.start_date,
+      end_date: input.end_date,
+      users: input.users ?? null,
+      start_from: startFrom,
+      workflow_id: info.workflowId ?? workflowIdFor(runId),
+      temporal_run_id: info.runId,
+    });
+
+    if (startFrom === 'toggl') {
+      await step('cleanup_toggl_stage', () => cleanup.cleanup_toggl_stage(ref));
+      await step('fetch_toggl_data', () =>
+        toggl.fetch_toggl_data({ ...ref, start_date: input.start_date, end_date: input.end_date, users: input.users ?? null, config }),
+      );
+      await step('aggregate_toggl_data', () => local.aggregate_toggl_data(ref));
+      await step('generate_toggl_report', () => local.generate_toggl_report({ ...ref, config }));
+      await local.record_stage_completed({ ...ref, stage: 'toggl' });
+    }
+
+    stage = 'fibery';
+    await step('cleanup_fibery_stage', () => cleanup.cleanup_fibery_stage(ref));
+    const plan = await step('extract_fibery_entities', () => local.extract_fibery_entities({ ...ref, config }));
+    progress.planTypes(plan.groups.map((g) => ({ key: g.key, activity: g.activity, done: 0, total: g.count })));
+    progress.planPersons(plan.persons.length);
+
+    await step('enrich_entities_by_type', async () => {
+      for (const group of plan.groups) await enrichGroup(ref, group, progress);
+    });
+    await step('generate_person_reports', () =>
+      processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email, config }), {
+        maxConcurrent: plan.person_max_concurrent,
+        onDone: () => progress.itemsFinished('persons', 1),
+      }),
+    );
+    const saved = await step('save_enriched_data', () => local.save_enriched_data(ref));
+    await step('generate_team_report', () => local.generate_team_report({ ...ref, config }));
+    await local.record_stage_completed({ ...ref, stage: 'fibery' });
+    await local.record_run_end({ ...ref, status: 'completed' });
+    progress.end('completed', Date.now());
+    return {
+      run_id: runId,
+      run_dir: `${input.output_dir}/${runId}`,
+      status: 'completed',
+      stages_completed: startFrom === 'toggl' ? ['toggl', 'fibery'] : ['fibery'],
+      stats: { person_reports: saved.reports, entities_enriched: saved.enriched, entities_not_found: saved.not_found },
+    };
+  } catch (error) {
+    if (isCancellation(error)) {
+      progress.end('cancelled', Date.now());
+      await CancellationScope.nonCancellable(() => local.record_run_end({ ...ref, status: 'cancelled' }));
+      throw error;
+    }
+    const message = rootMessage(error);
+    const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
+    progress.end('failed', Date.now(), message);
+    try {
+      await local.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity } });
+    } catch {
+      // The original failure matters more than a metadata file we could not update.
+    }
+    throw ApplicationFailure.nonRetryable(`${stage} stage failed in ${failedActivity}: ${message}`, 'PipelineFailed');
+  }
+}
+
+async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: ProgressTracker): Promise<void> {
+  const enrich = enrichmentProxy(group.batch_size)[group.activity];
+  const batches = Array.from({ length: Math.ceil(group.count / group.batch_size) }, (_, i) => ({
+    index: i,
+    offset: i * group.batch_size,
+    limit: Math.min(group.batch_size, group.count - i * group.batch_size),
+  }));
+  progress.typeStarted(group.key, Date.now());
+  await processWithRollingWindow(
+    batches,
+    (batch) =>
+      enrich({ ...ref, database: group.database, type: group.type, fields: group.fields, offset: batch.offset, limit: batch.limit, batch_index: batch.index }),
+    { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, group.key) },
+  );
+}

@@ -1,0 +1,174 @@
+/**
+ * The whole pipeline on a real Temporal dev server, with the real clients talking HTTP to the
+ * sandbox's simulators.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { defaultDeps } from '../src/activities/context.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { workflowIdFor, type PipelineInput, type PipelineResult } from '../src/shared.js';
+import { RawTogglDataSchema, RunMetadataSchema, TogglAggregatedSchema, EnrichedDataSchema } from '../src/storage/schemas.js';
+import { createPipelineWorker } from '../src/worker.js';
+import { startTestTemporal, type TestTemporal } from './support/temporal.js';
+
+let temporal: TestTemporal;
+let sandbox: Sandbox;
+let outputDir: string;
+let queueCounter = 0;
+
+before(async () => {
+  [temporal, sandbox] = await Promise.all([startTestTemporal(), startSandbox()]);
+  outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-pipeline-'));
+});
+after(async () => {
+  await sandbox?.close();
+  await temporal?.stop();
+});
+
+/** Runs the workflow with a worker whose activities see `env`, and returns its result or failure. */
+async function runPipeline(input: Omit<PipelineInput, 'output_dir'>, env: NodeJS.ProcessEnv = sandbox.env) {
+  const taskQueue = `test-pipeline-${++queueCounter}`;
+  const worker = await createPipelineWorker({
+    connection: temporal.nativeConnection,
+    namespace: temporal.server.namespace,
+    deps: defaultDeps({ ...env }),
+    taskQueue,
+  });
+  const workflowId = workflowIdFor(`${input.run_id}-${queueCounter}`);
+  return worker.runUntil(
+    temporal.client.workflow
+      .execute('TogglFiberyPipeline', { taskQueue, workflowId, args: [{ ...input, output_dir: outputDir }], workflowExecutionTimeout: '10 minutes' })
+      .then((result: PipelineResult) => ({ result, workflowId, error: null }))
+      .catch((error: unknown) => ({ result: null, workflowId, error })),
+  );
+}
+
+const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as unknown;
+
+describe('a full run on the sample workspace', () => {
+  const runId = 'run_test-full';
+  const period = () => sandbox.dataset.period;
+
+  test('completes and writes every run file', async () => {
+    const { result, error } = await runPipeline({ start_date: period().start_date, end_date: period().end_date, run_id: runId });
+    assert.equal(error, null, String(error));
+    assert.equal(result?.status, 'completed');
+    const dir = path.join(outputDir, runId);
+    for (const file of ['run_metadata.json', 'raw_toggl_data.json', 'toggl_aggregated.json', 'enriched_data.json', 'reports/toggl_summary.md', 'reports/team_summary.md']) {
+      assert.ok(existsSync(path.join(dir, file)), `${file} exists`);
+    }
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(dir, 'run_metadata.json')));
+    assert.equal(metadata.status, 'completed');
+    assert.deepEqual(metadata.stages_completed, ['toggl', 'fibery']);
+    assert.deepEqual(metadata.stages_failed, []);
+    assert.ok(!existsSync(path.join(dir, '.staging')), 'staging removed');
+  });
+
+  test('numbers add up: per-user totals equal the raw entries, matched + unmatched = total', async () => {
+    const dir = path.join(outputDir, runId);
+    const raw = RawTogglDataSchema.parse(await readJson(path.join(dir, 'raw_toggl_data.json')));
+    const aggregated = TogglAggregatedSchema.parse(await readJson(path.join(dir, 'toggl_aggregated.json')));
+    const sums = new Map<string, number>();
+    for (const e of raw.time_entries) sums.set(e.user_email, (sums.get(e.user_email) ?? 0) + e.seconds);
+    assert.ok(sums.size >= 8, 'at least 8 people logged time');
+    assert.deepEqual(Object.keys(aggregated.users).sort(), [...sums.keys()].sort());
+    for (const [email, user] of Object.entries(aggregated.users)) {
+      assert.equal(user.total_seconds, sums.get(email), email);
+      assert.equal(user.matched_seconds + user.unmatched_seconds, user.total_seconds, email);
+      const parts = user.matched_entities.reduce((n, e) => n + e.total_seconds, 0) + user.unmatched_activities.reduce((n, a) => n + a.total_seconds, 0);
+      assert.equal(parts, user.total_seconds, `${email}: entities + activities = total`);
+    }
+    assert.equal(aggregated.totals.entries, raw.time_entries.length);
+    // The dataset's every entry inside the period arrived exactly once.
+    const inPeriod = sandbox.dataset.toggl.time_entries.filter((e) => e.start.slice(0, 10) >= period().start_date && e.start.slice(0, 10) <= period().end_date);
+    assert.deepEqual(raw.time_entries.map((e) => e.id).sort(), inPeriod.map((e) => e.id).sort());
+    assert.ok(raw.time_entries.some((e) => e.running), 'the running entry is counted');
+    assert.ok(aggregated.notes.some((n) => /running/.test(n)), 'the report data says how running entries were counted');
+  });
+
+  test('one individual report per person with time, and enrichment found the entities Fibery has', async () => {
+    const dir = path.join(outputDir, runId);
+    const aggregated = TogglAggregatedSchema.parse(await readJson(path.join(dir, 'toggl_aggregated.json')));
+    const reports = await readdir(path.join(dir, 'reports/individual'));
+    assert.equal(reports.length, Object.keys(aggregated.users).length);
+    const enriched = EnrichedDataSchema.parse(await readJson(path.join(dir, 'enriched_data.json')));
+    assert.ok(enriched.enrichment.enriched > 20, `enriched ${enriched.enrichment.enriched}`);
+    assert.ok(enriched.enrichment.not_found >= 1, 'the unknown entity id is recorded as not found');
+    const unknown = enriched.entities.find((e) => e.enrichment?.status === 'not_found');
+    assert.match(unknown?.enrichment?.reason ?? '', /\S/);
+    const withState = enriched.entities.filter((e) => e.enrichment?.fibery?.state);
+    assert.ok(withState.length > 0);
+  });
+
+  test('start_from fibery redoes only the Fibery stage', async () => {
+    const dir = path.join(outputDir, runId);
+    const togglFiles = ['raw_toggl_data.json', 'toggl_aggregated.json', 'reports/toggl_summary.md'];
+    const before = await Promise.all(togglFiles.map((f) => readFile(path.join(dir, f))));
+    const enrichedBefore = (await stat(path.join(dir, 'enriched_data.json'))).mtimeMs;
+    const { result, error } = await runPipeline({ start_date: period().start_date, end_date: period().end_date, run_id: runId, start_from: 'fibery' });
+    assert.equal(error, null, String(error));
+    assert.deepEqual(result?.stages_completed, ['fibery']);
+    const afterFiles = await Promise.all(togglFiles.map((f) => readFile(path.join(dir, f))));
+    togglFiles.forEach((f, i) => assert.ok(before[i]!.equals(afterFiles[i]!), `${f} unchanged`));
+    assert.ok((await stat(path.join(dir, 'enriched_data.json'))).mtimeMs > enrichedBefore, 'enriched_data.json written again');
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(dir, 'run_metadata.json')));
+    assert.equal(metadata.status, 'completed');
+    assert.deepEqual(metadata.stages_completed, ['toggl', 'fibery']);
+    assert.equal(metadata.parameters.start_from, 'fibery');
+  });
+
+  test('no token reaches the run files or the Temporal history', async () => {
+    const secrets = [sandbox.env.TOGGL_API_TOKEN!, sandbox.env.FIBERY_API_TOKEN!];
+    const dir = path.join(outputDir, runId);
+    const files = (await readdir(dir, { recursive: true })).map(String);
+    for (const file of files) {
+      const full = path.join(dir, file);
+      if ((await stat(full)).isDirectory()) continue;
+      const text = await readFile(full, 'utf8');
+      for (const secret of secrets) assert.ok(!text.includes(secret), `${file} holds no token`);
+    }
+    let executions = 0;
+    for await (const execution of temporal.client.workflow.list({ query: `WorkflowId STARTS_WITH 'toggl-fibery-${runId}'` })) {
+      executions++;
+      const history = JSON.stringify(await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory());
+      for (const secret of secrets) assert.ok(!history.includes(secret), 'history holds no token');
+    }
+    assert.equal(executions, 2, 'both executions of the run were checked');
+  });
+});
+
+describe('failures', () => {
+  test('a failing activity ends the run as failed, with the error and the stage in run_metadata.json', async () => {
+    const runId = 'run_test-failing';
+    const { error } = await runPipeline(
+      { start_date: '2026-11-09', end_date: '2026-11-10', run_id: runId },
+      { ...sandbox.env, TOGGL_WORKSPACE_ID: '999999' },
+    );
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String(error.cause?.message), /toggl stage failed in fetch_toggl_data: .*Toggl.*403/i);
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
+    assert.equal(metadata.status, 'failed');
+    assert.equal(metadata.error?.stage, 'toggl');
+    assert.equal(metadata.error?.activity, 'fetch_toggl_data');
+    assert.match(metadata.error?.message ?? '', /403/);
+    assert.deepEqual(metadata.stages_failed, ['toggl']);
+    assert.ok(!existsSync(path.join(outputDir, runId, 'raw_toggl_data.json')), 'no half-written Toggl file');
+  });
+
+  test('start_from fibery without the Toggl stage\'s output fails with a clear message', async () => {
+    const { error } = await runPipeline({ start_date: '2026-11-09', end_date: '2026-11-10', run_id: 'run_does-not-exist', start_from: 'fibery' });
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String(error.cause?.message), /no toggl_aggregated\.json/);
+  });
+
+  test('missing tokens name the variable to set', async () => {
+    const { error } = await runPipeline({ start_date: '2026-11-09', end_date: '2026-11-10', run_id: 'run_test-no-token' }, {});
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String(error.cause?.message), /TOGGL_API_TOKEN is not set/);
+  });
+});

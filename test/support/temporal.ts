@@ -1,0 +1,36 @@
+/**
+ * A real Temporal dev server for a test file: started on free ports, stopped afterwards.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { ensureTemporalBinary } from '../../src/temporal/binary.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+
+let runtimeInstalled = false;
+
+export interface TestTemporal {
+  server: DevServer;
+  client: Client;
+  nativeConnection: NativeConnection;
+  stop(): Promise<void>;
+}
+
+export async function startTestTemporal(): Promise<TestTemporal> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const server = await startDevServer({ binaryPath: await ensureTemporalBinary() });
+  const connection = await Connection.connect({ address: server.address });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  return {
+    server,
+    client: new Client({ connection, namespace: server.namespace }),
+    nativeConnection,
+    async stop() {
+      await nativeConnection.close();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { ApiError, ValidationError } from '../src/errors.js';
+import { TogglClient } from '../src/toggl/client.js';
+
+const TOKEN = 'toggl-test-token-0123456789';
+const WID = '4242';
+const SEARCH_PATH = `/reports/api/v3/workspace/${WID}/search/time_entries`;
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown> | null;
+}
+
+type Handler = (req: Seen, res: ServerResponse, hit: number) => void;
+
+async function serve(handler: Handler): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+    req.on('end', () => {
+      const s: Seen = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : null };
+      seen.push(s);
+      handler(s, res, seen.length);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+};
+
+/** A report row as the Reports API v3 detailed search returns it with enrich_response. */
+function row(id: number, start: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    user_id: 7,
+    username: 'Ada Lovelace',
+    email: 'ada@example.com',
+    project_id: 99,
+    project_name: 'Volt - Internal',
+    project_color: '#06aaf5',
+    client_name: 'Volt',
+    description: `Provision AWS infrastructure #${id} [Scrum] [Task]`,
+    billable: false,
+    tag_ids: [1],
+    tag_names: ['dev'],
+    task_id: null,
+    row_number: id,
+    time_entries: [{ id, seconds: 3600, start, stop: start.replace('T09', 'T10'), at: start, at_tz: start }],
+    ...extra,
+  };
+}
+
+const noSleep = async (): Promise<void> => {};
+
+test('search follows X-Next-Row-Number across 3 pages, sends first_row_number back and never first_id', async () => {
+  const rows = [1, 2, 3, 4, 5].map((i) => row(i, `2026-03-0${i}T09:00:00+02:00`));
+  const srv = await serve((req, res) => {
+    const first = typeof req.body?.first_row_number === 'number' ? req.body.first_row_number : 1;
+    const size = Number(req.body?.page_size);
+    const page = rows.slice(first - 1, first - 1 + size);
+    const next = first + size;
+    const headers: Record<string, string> =
+      next <= rows.length ? { 'X-Next-Row-Number': String(next), 'X-Next-ID': String(next * 100), 'X-Next-Timestamp': String(1772000000 + next) } : {};
+    json(res, 200, page, headers);
+  });
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, pageSize: 2, sleep: noSleep });
+    const entries = await client.searchTimeEntries({ startDate: '2026-03-01', endDate: '2026-03-07', userIds: [7] });
+
+    assert.deepEqual(entries.map((e) => e.id), [1, 2, 3, 4, 5]);
+    assert.equal(srv.seen.length, 3);
+    assert.equal(client.requestCount, 3);
+    const bodies = srv.seen.map((s) => s.body ?? {});
+    assert.deepEqual(bodies.map((b) => b.first_row_number), [undefined, 3, 5]);
+    assert.deepEqual(bodies.map((b) => b.first_timestamp), [undefined, 1772000003, 1772000005]);
+    for (const b of bodies) assert.equal('first_id' in b, false);
+    for (const s of srv.seen) {
+      assert.equal(s.method, 'POST');
+      assert.equal(s.path, SEARCH_PATH);
+      assert.equal(s.headers.authorization, `Basic ${Buffer.from(`${TOKEN}:api_token`).toString('base64')}`);
+      assert.match(String(s.headers['content-type']), /application\/json/);
+    }
+    assert.deepEqual(
+      { ...bodies[0] },
+      {
+        start_date: '2026-03-01',
+        end_date: '2026-03-08',
+        page_size: 2,
+        order_by: 'date',
+        order_dir: 'ASC',
+        enrich_response: true,
+        user_ids: [7],
+      },
+    );
+    assert.deepEqual(entries[0], {
+      id: 1,
+      user_id: 7,
+      user_name: 'Ada Lovelace',
+      user_email: 'ada@example.com',
+      description: 'Provision AWS infrastructure #1 [Scrum] [Task]',
+      project_id: 99,
+      project_name: 'Volt - Internal',
+      client_name: 'Volt',
+      tags: ['dev'],
+      start: '2026-03-01T09:00:00+02:00',
+      stop: '2026-03-01T10:00:00+02:00',
+      seconds: 3600,
+    });
+  } finally {
+    await srv.close();
+  }
+});
+
+test('chunks the range, asks for chunk end + 1 day, keeps only local dates inside the chunk, de-duplicates', async () => {
+  const all = [
+    row(1, '2026-01-01T09:00:00+02:00'),
+    row(2, '2026-01-31T23:30:00+02:00'),
+    row(3, '2026-02-01T00:30:00+02:00'), // inside chunk 2 only
+    row(4, '2026-02-15T09:00:00-05:00'),
+    row(5, '2026-02-16T09:00:00+00:00'), // after the range
+  ];
+  const srv = await serve((req, res) => {
+    // This fake treats end_date as inclusive, so each response overlaps the next chunk.
+    const from = String(req.body?.start_date);
+    const to = String(req.body?.end_date);
+    const inRange = all.filter((r) => {
+      const day = String((r.time_entries as { start: string }[])[0]?.start).slice(0, 10);
+      return day >= from && day <= to;
+    });
+    json(res, 200, inRange);
+  });
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, chunkDays: 31, sleep: noSleep });
+    const entries = await client.searchTimeEntries({ startDate: '2026-01-01', endDate: '2026-02-15' });
+    assert.deepEqual(
+      srv.seen.map((s) => [s.body?.start_date, s.body?.end_date]),
+      [
+        ['2026-01-01', '2026-02-01'],
+        ['2026-02-01', '2026-02-16'],
+      ],
+    );
+    assert.equal(srv.seen[0]?.body && 'user_ids' in srv.seen[0].body, false);
+    assert.deepEqual(entries.map((e) => e.id), [1, 2, 3, 4]);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('tolerates rows without enrichment (missing names, tags, client)', async () => {
+  const srv = await serve((_req, res) =>
+    json(res, 200, [{ user_id: 9, description: null, time_entries: [{ id: 11, seconds: -1772000000, start: '2026-03-02T08:00:00+00:00', stop: null, at: '2026-03-02T08:00:00+00:00' }] }]),
+  );
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url });
+    const [e] = await client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' });
+    assert.deepEqual(e, {
+      id: 11,
+      user_id: 9,
+      user_name: null,
+      user_email: null,
+      description: '',
+      project_id: null,
+      project_name: null,
+      client_name: null,
+      tags: [],
+      start: '2026-03-02T08:00:00+00:00',
+      stop: null,
+      seconds: -1772000000,
+    });
+  } finally {
+    await srv.close();
+  }
+});
+
+test('429 then success: waits X-Toggl-Quota-Resets-In and counts both requests', async () => {
+  const srv = await serve((_req, res, hit) => {
+    if (hit === 1) res.writeHead(429, { 'X-Toggl-Quota-Resets-In': '4', 'X-Toggl-Quota-Remaining': '0' }).end('Too Many Requests');
+    else json(res, 200, [row(1, '2026-03-02T09:00:00+00:00')]);
+  });
+  try {
+    const waits: number[] = [];
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: async (ms) => void waits.push(ms) });
+    const entries = await client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' });
+    assert.equal(entries.length, 1);
+    assert.deepEqual(waits, [4000]);
+    assert.equal(client.requestCount, 2);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('402 "feature not enabled" is retried a bounded number of times, then ApiError', async () => {
+  const srv = await serve((_req, res) => res.writeHead(402, { 'Content-Type': 'text/plain' }).end('Workspace needs to have this feature enabled'));
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, maxRetries: 2, sleep: noSleep });
+    await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-03' }), (err: unknown) => {
+      assert.ok(err instanceof ApiError);
+      assert.equal(err.status, 402);
+      assert.match(err.message, /Toggl API answered 402.*feature enabled.*after 3 attempts/);
+      assert.ok(!err.message.includes(TOKEN));
+      return true;
+    });
+    assert.equal(srv.seen.length, 3);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a next row number that does not advance is an ApiError, not an endless loop', async () => {
+  const srv = await serve((_req, res) => json(res, 200, [row(1, '2026-03-02T09:00:00+00:00')], { 'X-Next-Row-Number': '2' }));
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: noSleep });
+    await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' }), (err: unknown) => {
+      return err instanceof ApiError && /not advancing/.test(err.message);
+    });
+    assert.equal(srv.seen.length, 2);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('an unexpected body becomes a readable ApiError', async () => {
+  const srv = await serve((_req, res) => json(res, 200, [{ user_id: 'seven', time_entries: [] }]));
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url });
+    await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' }), (err: unknown) => {
+      assert.ok(err instanceof ApiError);
+      assert.match(err.message, new RegExp(`^Toggl returned an unexpected response from POST ${SEARCH_PATH}: \\[0\\]\\.user_id`));
+      return true;
+    });
+  } finally {
+    await srv.close();
+  }
+});
+
+test('listWorkspaceUsers maps id, fullname and email', async () => {
+  const srv = await serve((req, res) => {
+    assert.equal(req.method, 'GET');
+    assert.equal(req.path, `/api/v9/workspaces/${WID}/users`);
+    json(res, 200, [
+      { id: 7, email: 'ada@example.com', fullname: 'Ada Lovelace', inactive: false, is_active: true, is_admin: true, role: 'admin' },
+      { id: 8, email: 'bob@example.com', fullname: null },
+    ]);
+  });
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url });
+    assert.deepEqual(await client.listWorkspaceUsers(), [
+      { id: 7, email: 'ada@example.com', name: 'Ada Lovelace' },
+      { id: 8, email: 'bob@example.com', name: 'bob@example.com' },
+    ]);
+    assert.equal(client.requestCount, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('bad input is a ValidationError', async () => {
+  assert.throws(() => new TogglClient({ apiToken: TOKEN, workspaceId: 'acme' }), ValidationError);
+  const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: 'http://127.0.0.1:9' });
+  await assert.rejects(client.searchTimeEntries({ startDate: '2026-02-30', endDate: '2026-03-01' }), ValidationError);
+  await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-01' }), ValidationError);
+  assert.equal(client.requestCount, 0);
+});

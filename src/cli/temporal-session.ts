@@ -45,7 +45,10 @@ export async function openTemporalSession(env: NodeJS.ProcessEnv, log: (line: st
       binaryPath,
       dbFilename: path.join(stateDir(env), 'temporal.sqlite'),
       logFile: path.join(stateDir(env), 'temporal-server.log'),
-      log,
+      // The server's own output goes to its log file; only trouble reaches the terminal.
+      log: (line) => {
+        if (!/^(\[temporal |Starting Temporal dev server|Temporal dev server ready)/.test(line)) log(line);
+      },
     });
     const connection = await connectClient(server.address);
     const workerConnection = await NativeConnection.connect({ address: server.address });

@@ -44,13 +44,14 @@ const SPECIAL: Record<string, string> = { ß: 'ss', æ: 'ae', Æ: 'AE', ø: 'o',
 /** Latin-ish ASCII version of a name: diacritics dropped, Cyrillic romanised, other non-ASCII removed. */
 export function transliterate(text: string): string {
   let out = '';
-  for (const ch of text.normalize('NFD').replace(/\p{M}/gu, '')) {
+  for (const ch of text.normalize('NFC')) {
     if (ch.charCodeAt(0) < 128) out += ch;
     else if (SPECIAL[ch] !== undefined) out += SPECIAL[ch];
     else {
       const lower = ch.toLowerCase();
       const latin = CYRILLIC[lower];
       if (latin !== undefined) out += ch === lower ? latin : latin.charAt(0).toUpperCase() + latin.slice(1);
+      else out += [...ch.normalize('NFD')].filter((c) => c.charCodeAt(0) < 128).join('');
     }
   }
   return out;

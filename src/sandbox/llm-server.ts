@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, fnv1a, header, listen, readBody, sendJson, sleep } from './http.js';
+import { BodyTooLarge, fnv1a, listen, readBody, sendJson, sleep } from './http.js';
 
 export type LlmApi = 'openai' | 'anthropic';
 

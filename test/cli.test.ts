@@ -1,0 +1,116 @@
+/**
+ * The command line as a user runs it: `bin/volt-agent.js` in a child process, on an embedded
+ * Temporal server and the sandbox.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const BIN = path.resolve('bin/volt-agent.js');
+const run = promisify(execFile);
+
+let work: string;
+before(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'volt-cli-'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Runs the CLI with no tokens in its environment and its own state directory. */
+async function volt(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(TOGGL_|FIBERY_|OPENAI_|ANTHROPIC_|VOLT_LLM|TEMPORAL_ADDRESS)/.test(k)),
+  );
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: work,
+      env: { ...clean, VOLT_STATE_DIR: path.join(work, 'state'), ...env },
+      timeout: 240_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('bad input: one clear line, a non-zero exit, nothing created', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['an impossible month', ['run', '--start-date', '2025-13-01', '--end-date', '2025-13-05'], /--start-date "2025-13-01" is not a valid date/],
+    ['an impossible day', ['run', '--start-date', '2025-02-30', '--end-date', '2025-03-05'], /not a valid date/],
+    ['the end before the start', ['run', '--start-date', '2025-10-13', '--end-date', '2025-10-07'], /--end-date 2025-10-07 is before --start-date 2025-10-13/],
+    ['fibery without a run id', ['run', '--start-from', 'fibery'], /--start-from fibery needs --run-id/],
+    ['a run id with a slash', ['run', '--start-from', 'fibery', '--run-id', 'a/b'], /invalid run id "a\/b"/],
+    ['a run id with ..', ['run', '--start-from', 'fibery', '--run-id', '..'], /invalid run id "\.\."/],
+    ['a run id escaping upwards', ['run', '--start-date', '2025-10-07', '--end-date', '2025-10-13', '--run-id', '../x'], /invalid run id/],
+    ['an unknown run id', ['run', '--start-from', 'fibery', '--run-id', 'run_2020-01-01-00-00-00'], /no run "run_2020-01-01-00-00-00"/],
+    ['a bad email', ['run', '--start-date', '2025-10-07', '--end-date', '2025-10-13', '--users', 'not-an-email'], /"not-an-email" is not an email address/],
+    ['an unknown stage', ['run', '--start-from', 'reports'], /start-from/],
+    ['missing dates', ['run'], /--start-date and --end-date are required/],
+  ];
+  for (const [name, args, message] of cases) {
+    test(name, async () => {
+      const outputDir = path.join(work, `out-${name.replace(/\W+/g, '-')}`);
+      const result = await volt([...args, '--output-dir', outputDir]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help')).length, 1, `one line: ${result.stderr}`);
+      assert.equal(result.stdout, '');
+      assert.ok(!existsSync(outputDir), 'no output directory was created');
+      assert.ok(!existsSync(path.join(work, 'state')), 'no Temporal state was created');
+    });
+  }
+});
+
+describe('demo, then a Fibery-stage re-run, through the command line', () => {
+  let runId = '';
+  const outputDir = () => path.join(work, 'demo-runs');
+
+  test('demo completes and writes every file', async () => {
+    const result = await volt(['demo', '--output-dir', outputDir(), '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as { run_id: string; status: string; run_dir: string; individual_reports: string[] };
+    assert.equal(summary.status, 'completed');
+    runId = summary.run_id;
+    assert.match(runId, /^run_\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/);
+    const dir = path.join(outputDir(), runId);
+    const metadata = JSON.parse(await readFile(path.join(dir, 'run_metadata.json'), 'utf8'));
+    assert.equal(metadata.status, 'completed');
+    assert.deepEqual(metadata.stages_completed, ['toggl', 'fibery']);
+    const aggregated = JSON.parse(await readFile(path.join(dir, 'toggl_aggregated.json'), 'utf8'));
+    assert.equal((await readdir(path.join(dir, 'reports/individual'))).length, Object.keys(aggregated.users).length);
+    assert.equal(summary.individual_reports.length, Object.keys(aggregated.users).length);
+    const team = await readFile(path.join(dir, 'reports/team_summary.md'), 'utf8');
+    assert.match(team, /without an LLM/);
+  });
+
+  test('--start-from fibery rewrites the Fibery outputs and leaves the Toggl ones byte-identical', async () => {
+    assert.ok(runId, 'the demo ran');
+    const dir = path.join(outputDir(), runId);
+    const togglFiles = ['raw_toggl_data.json', 'toggl_aggregated.json', 'reports/toggl_summary.md'];
+    const before = await Promise.all(togglFiles.map((f) => readFile(path.join(dir, f))));
+    const enrichedBefore = JSON.parse(await readFile(path.join(dir, 'enriched_data.json'), 'utf8')).generated_at;
+    const result = await volt(['run', '--sandbox', '--start-from', 'fibery', '--run-id', runId, '--output-dir', outputDir()]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /completed/);
+    const afterFiles = await Promise.all(togglFiles.map((f) => readFile(path.join(dir, f))));
+    togglFiles.forEach((f, i) => assert.ok(before[i]!.equals(afterFiles[i]!), `${f} is byte-identical`));
+    const enrichedAfter = JSON.parse(await readFile(path.join(dir, 'enriched_data.json'), 'utf8')).generated_at;
+    assert.notEqual(enrichedAfter, enrichedBefore, 'enriched_data.json was written again');
+  });
+
+  test('a second run with the same run id is refused and the first run is untouched', async () => {
+    const dir = path.join(outputDir(), runId);
+    const before = await readFile(path.join(dir, 'run_metadata.json'));
+    const result = await volt(['run', '--sandbox', '--start-date', '2026-11-09', '--end-date', '2026-11-10', '--run-id', runId, '--output-dir', outputDir()]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /already exists/);
+    assert.ok(before.equals(await readFile(path.join(dir, 'run_metadata.json'))));
+  });
+});

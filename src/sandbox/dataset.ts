@@ -91,19 +91,19 @@ export const spaceSchema = z.object({
 });
 
 const datasetObjectSchema = z.object({
-    name: z.string().min(1),
-    period: z.object({ start_date: isoDate, end_date: isoDate }),
-    toggl: z.object({
-      workspace_id: z.number().int().positive(),
-      users: z.array(userSchema).min(1),
-      projects: z.array(projectSchema).default([]),
-      time_entries: z.array(timeEntrySchema),
-    }),
-    fibery: z.object({
-      workspace: z.string().min(1),
-      spaces: z.array(spaceSchema),
-    }),
-  });
+  name: z.string().min(1),
+  period: z.object({ start_date: isoDate, end_date: isoDate }),
+  toggl: z.object({
+    workspace_id: z.number().int().positive(),
+    users: z.array(userSchema).min(1),
+    projects: z.array(projectSchema).default([]),
+    time_entries: z.array(timeEntrySchema),
+  }),
+  fibery: z.object({
+    workspace: z.string().min(1),
+    spaces: z.array(spaceSchema),
+  }),
+});
 
 export const datasetSchema = datasetObjectSchema.superRefine((d, ctx) => crossCheck(d, ctx));
 

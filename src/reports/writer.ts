@@ -151,15 +151,6 @@ export function parseSections(answer: string, sections: NarrativeSection[]): Rec
   return out;
 }
 
-/** An error message safe to print: one line, no key-like strings, bounded length. */
-function safeMessage(error: unknown): string {
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-  const redacted = message
-    .replace(/\b(sk|pk|rk|key|token)[-_][A-Za-z0-9_*-]{6,}/gi, '[redacted]')
-    .replace(/[A-Za-z0-9_-]{32,}/g, '[redacted]');
-  return redacted.length > 160 ? `${redacted.slice(0, 157)}…` : redacted;
-}
-
 export interface LlmWriterSettings {
   temperature?: number;
   maxTokens?: number;
@@ -183,24 +174,14 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
     label,
     usesLlm: true,
     async narrate(req) {
-      const fallbackAll = (): Record<string, string> =>
-        Object.fromEntries(req.sections.map((s) => [s.key, req.fallback[s.key] ?? '']));
-      let result;
-      try {
-        result = await client.complete({
-          system: SYSTEM_PROMPT,
-          user: buildUserPrompt(req),
-          ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
-          ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-        });
-      } catch (error) {
-        return {
-          sections: fallbackAll(),
-          usage: null,
-          source: `Narrative written without an LLM (the call to ${label.replace(/^LLM:\s*/, '')} failed: ${safeMessage(error)})`,
-          fellBack: req.sections.map((s) => s.key),
-        };
-      }
+      // A configured LLM that fails fails the report (and the run) with the provider's message:
+      // quietly writing a report without it would hide a bad key or an unknown model.
+      const result = await client.complete({
+        system: SYSTEM_PROMPT,
+        user: buildUserPrompt(req),
+        ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+        ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+      });
       const parsed = parseSections(result.text, req.sections);
       const sections: Record<string, string> = {};
       const fellBack: string[] = [];

@@ -88,6 +88,9 @@ describe('demo, then a Fibery-stage re-run, through the command line', () => {
     assert.equal(summary.individual_reports.length, Object.keys(aggregated.users).length);
     const team = await readFile(path.join(dir, 'reports/team_summary.md'), 'utf8');
     assert.match(team, /without an LLM/);
+    // The sandbox's tokens are random per start and prefixed: none may reach output or logs.
+    const serverLog = await readFile(path.join(work, 'state', 'temporal-server.log'), 'utf8');
+    for (const text of [result.stdout, result.stderr, serverLog]) assert.doesNotMatch(text, /sandbox-(toggl|fibery|llm)-/);
   });
 
   test('--start-from fibery rewrites the Fibery outputs and leaves the Toggl ones byte-identical', async () => {

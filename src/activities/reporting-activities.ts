@@ -15,6 +15,7 @@ import { readAggregated } from './fibery-activities.js';
 import { STAGED_ENRICHMENT_DIR, type StagedBatch } from './enrichment/enrich-batch.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
 import { runPath, type ActivityDeps } from './context.js';
+import { heartbeating } from './heartbeat.js';
 
 const STAGED_PERSON_DIR = path.join(RUN_FILES.staging, 'person');
 
@@ -33,7 +34,7 @@ const StagedPersonSchema = z.object({ email: z.string(), slug: z.string(), usage
 
 export function createReportingActivities(deps: ActivityDeps) {
   return {
-    async generate_person_report(input: RunRef & { email: string; config: Record<string, unknown> | null }): Promise<{ slug: string; llm: boolean }> {
+    generate_person_report: (input: RunRef & { email: string; config: Record<string, unknown> | null }): Promise<{ slug: string; llm: boolean }> => heartbeating(async () => {
       const aggregated = await readAggregated(input);
       const user = aggregated.users[input.email];
       if (!user) throw new ValidationError(`no time for ${input.email} in run ${input.run_id}`);
@@ -45,7 +46,7 @@ export function createReportingActivities(deps: ActivityDeps) {
       await writeFileAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.md`)), markdown);
       await writeJsonAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.json`)), { email: input.email, slug, usage });
       return { slug, llm: usage !== null };
-    },
+    }),
 
     async save_enriched_data(input: RunRef): Promise<{ file: string; reports: number; enriched: number; not_found: number }> {
       const aggregated = await readAggregated(input);

@@ -10,6 +10,7 @@ import { writeTogglSummary } from '../reports/toggl-summary.js';
 import { reportWriterFor } from '../reports/writer.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
 import { runPath, type ActivityDeps } from './context.js';
+import { heartbeating } from './heartbeat.js';
 
 export interface FetchTogglInput extends RunRef {
   start_date: string;
@@ -51,7 +52,7 @@ export function countedSeconds(entry: Pick<TogglTimeEntry, 'start' | 'stop' | 's
 
 export function createTogglActivities(deps: ActivityDeps) {
   return {
-    async fetch_toggl_data(input: FetchTogglInput): Promise<FetchTogglResult> {
+    fetch_toggl_data: (input: FetchTogglInput): Promise<FetchTogglResult> => heartbeating(async (signal) => {
       const env = deps.env;
       const appConfig = await loadAppConfig(deps.configDir, input.config);
       const client = new TogglClient({
@@ -60,6 +61,7 @@ export function createTogglActivities(deps: ActivityDeps) {
         baseUrl: env.TOGGL_API_URL || undefined,
         chunkDays: appConfig.toggl.chunk_days,
         pageSize: appConfig.toggl.page_size,
+        signal,
       });
 
       // Names and emails come from the workspace's user list; a non-admin token may not see it,
@@ -123,7 +125,7 @@ export function createTogglActivities(deps: ActivityDeps) {
       const file = runPath(input, RUN_FILES.rawToggl);
       await writeJsonAtomic(file, raw);
       return { entries: timeEntries.length, users: raw.users.length, requests: client.requestCount, file };
-    },
+    }),
 
     async aggregate_toggl_data(input: RunRef): Promise<{ users: number; entities: number; total_seconds: number; file: string }> {
       const raw = await readJsonFile(runPath(input, RUN_FILES.rawToggl), RawTogglDataSchema);

@@ -65,6 +65,8 @@ export interface FetchEntitiesQuery {
   fields: string[];
   /** Ids per request (default 20). */
   batchSize?: number;
+  /** Aborts this call's requests: the calling activity's cancellation. */
+  signal?: AbortSignal;
 }
 
 const API = 'Fibery';
@@ -74,6 +76,7 @@ type SpaceState = { kind: 'ok'; schema: SpaceSchema | null; note?: string } | { 
 interface CallContext {
   requests: number;
   warnings: string[];
+  signal?: AbortSignal;
 }
 
 interface ConfiguredField {
@@ -206,6 +209,7 @@ export class FiberyClient {
         method: 'POST',
         headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({ query, variables: {} }),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       },
       maxRetries: this.opts.maxRetries,
       sleep: this.opts.sleep,
@@ -317,7 +321,7 @@ export class FiberyClient {
     const batchSize = q.batchSize ?? 20;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('Fibery batchSize must be a positive integer');
 
-    const ctx: CallContext = { requests: 0, warnings: [] };
+    const ctx: CallContext = { requests: 0, warnings: [], signal: q.signal };
     const label = `${database}/${type}`;
     const spacePath = spaceToGraphqlPath(database);
     const ids = [...new Set(q.publicIds.map((id) => id.trim().replace(/^#/, '')).filter(Boolean))];

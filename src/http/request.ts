@@ -171,6 +171,7 @@ export async function requestWithRetry(opts: RequestWithRetryOptions): Promise<R
       const delayMs = backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
       onRetry?.({ api, status: 0, attempt, delayMs });
       await sleep(delayMs);
+      init.signal?.throwIfAborted();
       continue;
     }
 
@@ -204,5 +205,6 @@ export async function requestWithRetry(opts: RequestWithRetryOptions): Promise<R
     const delayMs = hinted ?? backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
     onRetry?.({ api, status: res.status, attempt, delayMs });
     await sleep(delayMs);
+    init.signal?.throwIfAborted();
   }
 }

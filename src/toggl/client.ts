@@ -21,6 +21,8 @@ export interface TogglClientOptions {
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (info: RetryInfo) => void;
   timeoutMs?: number;
+  /** Aborts every request (and retry wait) of this client: the activity's cancellation. */
+  signal?: AbortSignal;
 }
 
 export interface TogglUser {
@@ -131,6 +133,7 @@ export class TogglClient {
       url: `${this.baseUrl}${path}`,
       init: {
         ...init,
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
         headers: { Authorization: this.auth, Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
       },
       maxRetries: this.opts.maxRetries,

@@ -29,12 +29,15 @@ const retry: ActivityOptions['retry'] = {
 
 const cleanup = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 minutes', retry });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 minutes', retry });
-const toggl = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry });
-const reports = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry });
+// Regular activities heartbeat (src/activities/heartbeat.ts): a cancelled run stops them within
+// seconds, and a lost worker is noticed within a minute.
+const heartbeatTimeout = '1 minute';
+const toggl = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout, retry });
+const reports = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout, retry });
 
 /** Spec 2.2: two minutes per entity, so a batch gets two minutes for each of its entities. */
 function enrichmentProxy(batchSize: number) {
-  return proxyActivities<Activities>({ startToCloseTimeout: `${2 * Math.min(batchSize, 30)} minutes`, retry });
+  return proxyActivities<Activities>({ startToCloseTimeout: `${2 * Math.min(batchSize, 30)} minutes`, heartbeatTimeout, retry });
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

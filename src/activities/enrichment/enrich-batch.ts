@@ -3,6 +3,7 @@
  * aggregated data, fetch it from Fibery in as few requests as the API allows, and stage the
  * result as a file. Only counts travel back through Temporal.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { FiberyClient } from '../../fibery/client.js';
 import { ValidationError } from '../../errors.js';
@@ -13,6 +14,7 @@ import { entityKey } from '../../toggl/aggregate.js';
 import { slugify } from '../../storage/slug.js';
 import { entitiesOfGroup, readAggregated } from '../fibery-activities.js';
 import { runPath, type ActivityDeps } from '../context.js';
+import { heartbeating } from '../heartbeat.js';
 
 export interface EnrichBatchInput extends RunRef {
   database: string;
@@ -42,13 +44,25 @@ export interface StagedBatch {
 
 export const STAGED_ENRICHMENT_DIR = path.join(RUN_FILES.staging, 'enriched');
 
-export function fiberyClientFrom(env: NodeJS.ProcessEnv): FiberyClient {
+/**
+ * One client per Fibery account and token in this worker, so a space is introspected once per
+ * run rather than once per batch; renewed now and then, so a long-lived worker sees schema changes.
+ */
+const clients = new Map<string, { client: FiberyClient; createdAt: number }>();
+const CLIENT_TTL_MS = 10 * 60_000;
+
+export function fiberyClientFrom(env: NodeJS.ProcessEnv, now = Date.now()): FiberyClient {
   const token = env.FIBERY_API_TOKEN?.trim();
   if (!token) throw new ValidationError('FIBERY_API_TOKEN is not set: set it in the environment or .env of the worker, or try volt-agent with --sandbox');
   const workspace = env.FIBERY_WORKSPACE?.trim() || undefined;
   const baseUrl = env.FIBERY_API_URL?.trim() || undefined;
   if (!workspace && !baseUrl) throw new ValidationError('FIBERY_WORKSPACE is not set (or FIBERY_API_URL): set it in the environment or .env of the worker');
-  return new FiberyClient({ token, workspace, baseUrl });
+  const key = `${baseUrl ?? workspace}\0${createHash('sha256').update(token).digest('hex')}`;
+  const cached = clients.get(key);
+  if (cached && now - cached.createdAt < CLIENT_TTL_MS) return cached.client;
+  const client = new FiberyClient({ token, workspace, baseUrl });
+  clients.set(key, { client, createdAt: now });
+  return client;
 }
 
 /**
@@ -56,7 +70,7 @@ export function fiberyClientFrom(env: NodeJS.ProcessEnv): FiberyClient {
  * specialised activity keeps knowing what matters for its type even with a thin config.
  */
 export function makeEnrichActivity(activity: string, defaultFields: readonly string[], deps: ActivityDeps) {
-  return async (input: EnrichBatchInput): Promise<EnrichBatchResult> => {
+  return (input: EnrichBatchInput): Promise<EnrichBatchResult> => heartbeating(async (signal) => {
     const aggregated = await readAggregated(input);
     const group = entitiesOfGroup(aggregated, input.database, input.type).slice(input.offset, input.offset + input.limit);
     const fields = [...new Set([...defaultFields, ...input.fields])];
@@ -67,6 +81,7 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
       publicIds: group.map((e) => e.entity_id),
       fields,
       batchSize: input.limit,
+      signal,
     });
     const byId = new Map(result.entities.map((e) => [e.public_id, e]));
     const missing = new Map(result.not_found.map((n) => [n.public_id, n.reason]));
@@ -93,5 +108,5 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
       requests: result.requests,
       file,
     };
-  };
+  });
 }

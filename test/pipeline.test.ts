@@ -9,17 +9,15 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { defaultDeps } from '../src/activities/context.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { workflowIdFor, type PipelineInput, type PipelineResult } from '../src/shared.js';
+import type { PipelineInput } from '../src/shared.js';
 import { RawTogglDataSchema, RunMetadataSchema, TogglAggregatedSchema, EnrichedDataSchema } from '../src/storage/schemas.js';
-import { createPipelineWorker } from '../src/worker.js';
 import { startTestTemporal, type TestTemporal } from './support/temporal.js';
+import { runPipelineOn } from './support/pipeline.js';
 
 let temporal: TestTemporal;
 let sandbox: Sandbox;
 let outputDir: string;
-let queueCounter = 0;
 
 before(async () => {
   [temporal, sandbox] = await Promise.all([startTestTemporal(), startSandbox()]);
@@ -31,21 +29,8 @@ after(async () => {
 });
 
 /** Runs the workflow with a worker whose activities see `env`, and returns its result or failure. */
-async function runPipeline(input: Omit<PipelineInput, 'output_dir'>, env: NodeJS.ProcessEnv = sandbox.env) {
-  const taskQueue = `test-pipeline-${++queueCounter}`;
-  const worker = await createPipelineWorker({
-    connection: temporal.nativeConnection,
-    namespace: temporal.server.namespace,
-    deps: defaultDeps({ ...env }),
-    taskQueue,
-  });
-  const workflowId = workflowIdFor(`${input.run_id}-${queueCounter}`);
-  return worker.runUntil(
-    temporal.client.workflow
-      .execute('TogglFiberyPipeline', { taskQueue, workflowId, args: [{ ...input, output_dir: outputDir }], workflowExecutionTimeout: '10 minutes' })
-      .then((result: PipelineResult) => ({ result, workflowId, error: null }))
-      .catch((error: unknown) => ({ result: null, workflowId, error })),
-  );
+function runPipeline(input: Omit<PipelineInput, 'output_dir'>, env: NodeJS.ProcessEnv = sandbox.env) {
+  return runPipelineOn(temporal, { ...input, output_dir: outputDir }, env);
 }
 
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as unknown;

@@ -27,9 +27,14 @@ const TypeConfigSchema = z.strictObject({
 export type TypeEnrichmentConfig = z.infer<typeof TypeConfigSchema>;
 
 export const EnrichmentConfigSchema = z.strictObject({
-  enrichment_activities: z
-    .record(z.string().regex(/^(default|[^/]+\/[^/]+)$/, 'keys are "Database/Type" or "default"'), TypeConfigSchema)
-    .refine((types) => 'default' in types, { message: 'a "default" entry is required' }),
+  enrichment_activities: z.record(z.string(), TypeConfigSchema).superRefine((types, ctx) => {
+    for (const key of Object.keys(types)) {
+      if (!/^(default|[^/]+\/[^/]+)$/.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'keys are "Database/Type" (e.g. "Scrum/Task") or "default"' });
+      }
+    }
+    if (!('default' in types)) ctx.addIssue({ code: 'custom', message: 'a "default" entry is required' });
+  }),
 });
 export type EnrichmentConfig = z.infer<typeof EnrichmentConfigSchema>;
 

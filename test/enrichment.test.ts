@@ -1,0 +1,168 @@
+/**
+ * The Fibery stage: per-type activities chosen by enrichment_config.yaml, the rolling window's
+ * bound on requests in flight, batching, and the getProgress query, on a real Temporal server.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Progress } from '../src/shared.js';
+import { EnrichedDataSchema, RunMetadataSchema } from '../src/storage/schemas.js';
+import { buildDataset } from './support/datasets.js';
+import { runPipelineOn } from './support/pipeline.js';
+import { startTestTemporal, type TestTemporal } from './support/temporal.js';
+
+let temporal: TestTemporal;
+let outputDir: string;
+const sandboxes: Sandbox[] = [];
+
+before(async () => {
+  temporal = await startTestTemporal();
+  outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-enrichment-'));
+});
+after(async () => {
+  await Promise.all(sandboxes.map((s) => s.close()));
+  await temporal?.stop();
+});
+
+async function sandboxWith(dataset: ReturnType<typeof buildDataset>, fiberyLatencyMs = 0): Promise<Sandbox> {
+  const sandbox = await startSandbox({ dataset, fiberyLatencyMs });
+  sandboxes.push(sandbox);
+  return sandbox;
+}
+
+const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as unknown;
+const period = { start_date: '2026-11-09', end_date: '2026-11-15' };
+
+describe('bounded, batched enrichment', () => {
+  test('max_concurrent 2 and batch_size 20: 100 tasks cost about 5 requests, never more than 2 in flight', async () => {
+    const sandbox = await sandboxWith(
+      buildDataset([
+        { space: 'Scrum', type: 'Task', count: 100, fields: [{ name: 'Story Points', kind: 'number' }], values: (i) => ({ 'Story Points': i % 8 }) },
+        { space: 'Scrum', type: 'Bug', count: 7, firstId: 5000 },
+      ], { missing: 3 }),
+      150,
+    );
+    const config = {
+      enrichment: {
+        enrichment_activities: {
+          'Scrum/Task': { activity: 'enrich_scrum_task', max_concurrent: 2, batch_size: 20, fields: ['Story Points'] },
+        },
+      },
+    };
+    const runId = 'run_bounded';
+    const { error } = await runPipelineOn(temporal, { ...period, run_id: runId, config, output_dir: outputDir }, sandbox.env);
+    assert.equal(error, null, String(error));
+
+    const stats = sandbox.fibery.server.stats();
+    const taskRequests = stats.requests_by_type['Scrum/Task'] ?? 0;
+    console.log(`Fibery simulator: ${stats.requests} requests in all, ${taskRequests} for Scrum/Task (103 ids), max in flight ${stats.max_in_flight}, Scrum/Task max in flight ${stats.in_flight_by_type['Scrum/Task']}`);
+    assert.ok(taskRequests >= 6 && taskRequests <= 8, `Scrum/Task took ${taskRequests} requests for 103 ids in batches of 20`);
+    assert.equal(stats.in_flight_by_type['Scrum/Task'], 2, 'two Scrum/Task requests overlapped, and never more');
+    assert.ok(stats.requests <= 12, `all requests: ${stats.requests}`);
+
+    const enriched = EnrichedDataSchema.parse(await readJson(path.join(outputDir, runId, 'enriched_data.json')));
+    assert.equal(enriched.enrichment.by_type['Scrum/Task']?.enriched, 100);
+    assert.equal(enriched.enrichment.by_type['Scrum/Task']?.not_found, 3);
+    assert.equal(enriched.enrichment.by_type['Scrum/Task']?.activity, 'enrich_scrum_task');
+    assert.equal(enriched.enrichment.by_type['Scrum/Bug']?.activity, 'enrich_scrum_bug');
+    const ghost = enriched.entities.find((e) => e.entity_id === '990000');
+    assert.equal(ghost?.enrichment?.status, 'not_found');
+    assert.match(ghost?.enrichment?.reason ?? '', /990000/);
+    const task = enriched.entities.find((e) => e.entity_id === '1005');
+    assert.equal(task?.enrichment?.fibery?.fields['Story Points'], 5);
+    assert.ok(enriched.enrichment.warnings.some((w) => /Sprint/.test(w)), 'a configured field the workspace lacks is a warning');
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
+    assert.equal(metadata.status, 'completed');
+    assert.ok(metadata.warnings.some((w) => /Sprint/.test(w)));
+  });
+});
+
+describe('getProgress', () => {
+  test('rises monotonically to 100 with per-type counts and a finite ETA before the end', async () => {
+    const sandbox = await sandboxWith(
+      buildDataset([
+        { space: 'Scrum', type: 'Task', count: 24 },
+        { space: 'Product Management', type: 'Feature', count: 9, firstId: 300 },
+      ], { people: 4 }),
+      300,
+    );
+    const config = {
+      enrichment: {
+        enrichment_activities: {
+          'Scrum/Task': { activity: 'enrich_scrum_task', max_concurrent: 2, batch_size: 3, fields: [] },
+          'Product Management/Feature': { activity: 'enrich_product_feature', max_concurrent: 1, batch_size: 2, fields: [] },
+        },
+      },
+    };
+    const runId = 'run_progress';
+    const seen: Progress[] = [];
+    const { error } = await runPipelineOn(temporal, { ...period, run_id: runId, config, output_dir: outputDir }, sandbox.env, {
+      whileRunning: async (handle) => {
+        for (;;) {
+          const progress = await handle.query<Progress>('getProgress');
+          seen.push(progress);
+          if (progress.status !== 'running') return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      },
+    });
+    assert.equal(error, null, String(error));
+    assert.ok(seen.length >= 10, `queried ${seen.length} times`);
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok(seen[i]!.percentage >= seen[i - 1]!.percentage, `percentage never goes back (${seen[i - 1]!.percentage} → ${seen[i]!.percentage})`);
+    }
+    const last = seen.at(-1)!;
+    assert.equal(last.status, 'completed');
+    assert.equal(last.percentage, 100);
+    const distinct = new Set(seen.map((p) => p.percentage));
+    assert.ok(distinct.size >= 6, `the percentage moved in steps with the work: ${[...distinct].join(', ')}`);
+    assert.ok(seen.some((p) => p.status === 'running' && p.eta_seconds !== null && Number.isFinite(p.eta_seconds)), 'a finite ETA before the end');
+    assert.ok(seen.some((p) => p.current_activity === 'enrich_entities_by_type' && p.details.current_type === 'Scrum/Task'));
+
+    const enriched = EnrichedDataSchema.parse(await readJson(path.join(outputDir, runId, 'enriched_data.json')));
+    for (const type of last.details.types) {
+      const byType = enriched.enrichment.by_type[type.key];
+      assert.equal(type.done, type.total, type.key);
+      assert.equal(type.total, byType?.total, `${type.key}: progress total matches enriched_data.json`);
+    }
+    assert.equal(last.details.persons.done, 4);
+  });
+});
+
+describe('configuration', () => {
+  test('a type added only in YAML is enriched by the default activity with its own fields', async () => {
+    const sandbox = await sandboxWith(
+      buildDataset([
+        { space: 'Scrum', type: 'Task', count: 3 },
+        {
+          space: 'Design Studio',
+          type: 'Mock-up',
+          count: 4,
+          firstId: 40,
+          fields: [{ name: 'Figma Link', kind: 'text' }, { name: 'Review Round', kind: 'number' }, { name: 'Owner Team', kind: 'relation' }],
+          values: (i) => ({ 'Figma Link': `https://figma.example/${i}`, 'Review Round': i + 1, 'Owner Team': { public_id: '9', name: 'Brand' } }),
+        },
+      ]),
+    );
+    const configDir = await mkdtemp(path.join(os.tmpdir(), 'volt-config-'));
+    await cp(path.resolve('config'), configDir, { recursive: true });
+    const yaml = await readFile(path.join(configDir, 'enrichment_config.yaml'), 'utf8');
+    await writeFile(
+      path.join(configDir, 'enrichment_config.yaml'),
+      `${yaml}\n  "Design Studio/Mock-up":\n    activity: default_enrich_entity\n    max_concurrent: 2\n    batch_size: 10\n    fields:\n      - Figma Link\n      - Review Round\n      - Owner Team\n`,
+    );
+    const runId = 'run_yaml_type';
+    const { error } = await runPipelineOn(temporal, { ...period, run_id: runId, output_dir: outputDir }, sandbox.env, { configDir });
+    assert.equal(error, null, String(error));
+    const enriched = EnrichedDataSchema.parse(await readJson(path.join(outputDir, runId, 'enriched_data.json')));
+    assert.equal(enriched.enrichment.by_type['Design Studio/Mock-up']?.activity, 'default_enrich_entity');
+    assert.equal(enriched.enrichment.by_type['Design Studio/Mock-up']?.enriched, 4);
+    const mock = enriched.entities.find((e) => e.entity_database === 'Design Studio' && e.entity_id === '42')?.enrichment?.fibery;
+    assert.equal(mock?.fields['Figma Link'], 'https://figma.example/2');
+    assert.equal(mock?.fields['Review Round'], 3);
+    assert.match(JSON.stringify(mock?.fields['Owner Team']), /Brand/);
+  });
+});

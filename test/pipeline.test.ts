@@ -125,6 +125,23 @@ describe('a full run on the sample workspace', () => {
     }
     assert.equal(executions, 2, 'both executions of the run were checked');
   });
+
+  test('activities hand each other references: no payload in the history is larger than a few KiB', async () => {
+    let largest = 0;
+    for await (const execution of temporal.client.workflow.list({ query: `WorkflowId STARTS_WITH 'toggl-fibery-${runId}'` })) {
+      const history = await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      for (const event of history.events ?? []) {
+        const payloads = [
+          ...(event.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
+          ...(event.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
+          ...Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((d) => d.payloads ?? []),
+        ];
+        for (const payload of payloads) largest = Math.max(largest, payload.data?.length ?? 0);
+      }
+    }
+    assert.ok(largest > 0, 'payloads were found');
+    assert.ok(largest < 4096, `largest payload ${largest} bytes`);
+  });
 });
 
 describe('failures', () => {

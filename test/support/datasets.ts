@@ -11,10 +11,10 @@ export interface TypeSpec {
 }
 
 /**
- * One week; each entity gets one 30-minute entry from one of `people` people, so every entity is
+ * One week; each entity gets `entriesPerEntity` (default 1) 30-minute entries from the `people`, so every entity is
  * referenced; `missing` extra ids are referenced but absent from Fibery.
  */
-export function buildDataset(types: TypeSpec[], opts: { people?: number; missing?: number } = {}): Dataset {
+export function buildDataset(types: TypeSpec[], opts: { people?: number; missing?: number; entriesPerEntity?: number } = {}): Dataset {
   const people = Array.from({ length: opts.people ?? 2 }, (_, i) => ({
     id: 500 + i,
     email: `person${i}@example.test`,
@@ -53,7 +53,9 @@ export function buildDataset(types: TypeSpec[], opts: { people?: number; missing
         values: spec.values?.(i) ?? {},
       })),
     });
-    for (let i = 0; i < spec.count; i++) addEntry(`${spec.type} work #${first + i} [${spec.space}] [${spec.type}]`, n++);
+    for (let i = 0; i < spec.count; i++) {
+      for (let k = 0; k < (opts.entriesPerEntity ?? 1); k++) addEntry(`${spec.type} work #${first + i} [${spec.space}] [${spec.type}]`, n++);
+    }
   }
   for (let i = 0; i < (opts.missing ?? 0); i++) addEntry(`Ghost #${990000 + i} [${types[0]!.space}] [${types[0]!.type}]`, n++);
   return parseDataset({

@@ -168,6 +168,15 @@ describe('failures', () => {
     assert.match(String(error.cause?.message), /no toggl_aggregated\.json/);
   });
 
+  test('a Toggl-stage start on an existing run id fails and leaves that run untouched', async () => {
+    const file = path.join(outputDir, 'run_test-full', 'run_metadata.json');
+    const before = await readFile(file);
+    const { error } = await runPipeline({ start_date: '2026-11-09', end_date: '2026-11-10', run_id: 'run_test-full' });
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String(error.cause?.message), /already exists/);
+    assert.ok(before.equals(await readFile(file)), 'run_metadata.json is byte-identical');
+  });
+
   test('missing tokens name the variable to set', async () => {
     const { error } = await runPipeline({ start_date: '2026-11-09', end_date: '2026-11-10', run_id: 'run_test-no-token' }, {});
     assert.ok(error instanceof WorkflowFailedError);

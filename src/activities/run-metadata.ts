@@ -45,6 +45,10 @@ export function createMetadataActivities(deps: ActivityDeps) {
           );
         }
         if (existsSync(file)) {
+          const existing = await readMetadata(input);
+          if (existing.status === 'in_progress' && existing.temporal_metadata.run_id !== input.temporal_run_id) {
+            throw new ValidationError(`run ${input.run_id} is still in progress (workflow ${existing.temporal_metadata.workflow_id}): wait for it or cancel it first`);
+          }
           await updateMetadata(input, (m) => {
             m.status = 'in_progress';
             m.finished_at = null;

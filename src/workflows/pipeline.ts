@@ -69,6 +69,8 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
 
   let stage: StageName = startFrom;
   let activity: string | null = null;
+  // Until this execution has opened the run, its metadata may belong to another run: never touch it.
+  let opened = false;
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     activity = name;
     progress.start(name);
@@ -89,6 +91,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
       workflow_id: info.workflowId ?? workflowIdFor(runId),
       temporal_run_id: info.runId,
     });
+    opened = true;
 
     if (startFrom === 'toggl') {
       await step('cleanup_toggl_stage', () => cleanup.cleanup_toggl_stage(ref));
@@ -130,14 +133,14 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   } catch (error) {
     if (isCancellation(error)) {
       progress.end('cancelled', Date.now());
-      await CancellationScope.nonCancellable(() => local.record_run_end({ ...ref, status: 'cancelled' }));
+      if (opened) await CancellationScope.nonCancellable(() => local.record_run_end({ ...ref, status: 'cancelled' }));
       throw error;
     }
     const message = rootMessage(error);
     const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
     progress.end('failed', Date.now(), message);
     try {
-      await local.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity } });
+      if (opened) await local.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity } });
     } catch {
       // The original failure matters more than a metadata file we could not update.
     }

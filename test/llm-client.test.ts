@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { ApiError, ValidationError } from '../src/errors.js';
 import { createLlmClient, LlmClient, normaliseOpenAiBase, resolveLlmSettings } from '../src/llm/client.js';
+import { startLlmServer } from '../src/sandbox/llm-server.js';
 
 interface Seen {
   method: string;
@@ -181,6 +182,8 @@ test('Anthropic: /v1/messages with x-api-key, anthropic-version, top-level syste
       input_tokens: 11,
       output_tokens: 3,
       seconds: 0,
+      attempts: 2,
+      truncated: false,
     });
     assert.equal(srv.seen.length, 2);
     const req = srv.seen[1];
@@ -247,4 +250,132 @@ test('resolveLlmSettings: precedence, defaults, local servers and errors', () =>
   assert.throws(() => resolveLlmSettings({ OPENAI_API_KEY: 'k' }, { provider: 'anthropic' }), /ANTHROPIC_API_KEY/);
   assert.throws(() => resolveLlmSettings({ VOLT_LLM_PROVIDER: 'openai' }), /OPENAI_API_KEY/);
   assert.equal(createLlmClient({}), null);
+});
+
+test('a correction turn: the earlier answer and the follow-up are sent after the prompt, in both wire formats', async () => {
+  const srv = await serve((req, res) =>
+    req.path.endsWith('/messages')
+      ? json(res, 200, { id: 'm', type: 'message', role: 'assistant', model: 'c', content: [{ type: 'text', text: 'fixed' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } })
+      : json(res, 200, chatCompletion('fixed')),
+  );
+  try {
+    const followUp = [
+      { role: 'assistant' as const, content: 'Zoë tracked 12.5 h.' },
+      { role: 'user' as const, content: '"12.5 h" does not match the facts.' },
+    ];
+    await new LlmClient({ provider: 'openai', model: 'gpt-test', baseUrl: srv.url }, OPENAI_KEY).complete({ system: 's', user: 'u', followUp });
+    await new LlmClient({ provider: 'anthropic', model: 'claude-test', baseUrl: srv.url }, ANTHROPIC_KEY).complete({ system: 's', user: 'u', followUp });
+    assert.deepEqual(srv.seen[0]?.body.messages, [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }, ...followUp]);
+    assert.deepEqual(srv.seen[1]?.body.messages, [{ role: 'user', content: 'u' }, ...followUp]);
+    assert.equal(srv.seen[1]?.body.system, 's');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('429 with retry-after: 1 waits that second, then succeeds; five 5xx in a row fail naming the provider and the status', async () => {
+  let failures = 0;
+  const srv = await serve((req, res, hit) => {
+    if (hit === 1) return json(res, 429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '1' });
+    if (hit === 2) return json(res, 200, chatCompletion('after the wait'));
+    failures++;
+    return json(res, 503, { error: { message: 'Service unavailable', type: 'server_error' } });
+  });
+  const at: number[] = [];
+  try {
+    const client = new LlmClient({ provider: 'openai', model: 'gpt-test', baseUrl: srv.url, maxRetries: 4 }, OPENAI_KEY);
+    const original = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      at.push(Date.now());
+      return original(input, init);
+    };
+    try {
+      const ok = await client.complete({ system: 's', user: 'u' });
+      assert.equal(ok.text, 'after the wait');
+      assert.equal(ok.attempts, 2);
+      assert.ok(at[1]! - at[0]! >= 950, `waited ${at[1]! - at[0]!} ms`);
+
+      await assert.rejects(client.complete({ system: 's', user: 'u' }), (err: unknown) => {
+        assert.ok(err instanceof ApiError);
+        assert.equal(err.status, 503);
+        assert.match(err.message, /^OpenAI 503: Service unavailable.*\(after 5 requests\)$/);
+        return true;
+      });
+      assert.equal(failures, 5);
+    } finally {
+      globalThis.fetch = original;
+    }
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a retry-after longer than the deadline is not waited for', async () => {
+  const srv = await serve((_req, res) =>
+    json(res, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } }, { 'retry-after': '3600' }),
+  );
+  try {
+    const client = new LlmClient({ provider: 'anthropic', model: 'claude-test', baseUrl: srv.url, maxRetries: 3 }, ANTHROPIC_KEY);
+    const started = Date.now();
+    await assert.rejects(client.complete({ system: 's', user: 'u', deadlineMs: 30_000 }), (err: unknown) => {
+      assert.ok(err instanceof ApiError);
+      assert.match(err.message, /^Anthropic 429: Number of requests has exceeded your rate limit \[rate_limit_error\]; it asked to wait 3600 s, past this report's deadline$/);
+      return true;
+    });
+    assert.equal(srv.seen.length, 1);
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a server that hangs past the timeout is retried; one that hangs past the deadline fails with the provider named', async () => {
+  const llm = await startLlmServer({ apiKey: ANTHROPIC_KEY, script: [{ hangMs: 5_000 }] });
+  try {
+    const client = new LlmClient({ provider: 'anthropic', model: 'claude-test', baseUrl: llm.url, timeoutMs: 300, maxRetries: 2 }, ANTHROPIC_KEY);
+    const ok = await client.complete({ system: 's', user: 'u' });
+    assert.equal(ok.attempts, 2);
+    assert.equal(llm.requests().length, 2);
+
+    llm.enqueue({ hangMs: 5_000 }, { hangMs: 5_000 }, { hangMs: 5_000 });
+    const started = Date.now();
+    await assert.rejects(client.complete({ system: 's', user: 'u', deadlineMs: 500 }), /^ApiError: Anthropic gave no answer within 0\.5 s \(\d requests?, retries included\)$/);
+    assert.ok(Date.now() - started < 2000, 'the deadline ends the call');
+    await assert.rejects(
+      new LlmClient({ provider: 'anthropic', model: 'claude-test', baseUrl: llm.url, timeoutMs: 200, maxRetries: 0 }, ANTHROPIC_KEY).complete({ system: 's', user: 'u' }),
+      /^ApiError: cannot reach Anthropic at http:\/\/127\.0\.0\.1:\d+: request timed out after 0\.2 s$/,
+    );
+  } finally {
+    await llm.close();
+  }
+});
+
+test('an unknown model fails at once with the provider\'s message; a model refusing temperature is asked again without it', async () => {
+  const llm = await startLlmServer({ apiKey: OPENAI_KEY, models: ['known-model'] });
+  try {
+    const unknown = new LlmClient({ provider: 'openai', model: 'no-such-model', baseUrl: llm.openaiBaseUrl }, OPENAI_KEY);
+    await assert.rejects(unknown.complete({ system: 's', user: 'u' }), /^ApiError: OpenAI 404: The model `no-such-model` does not exist or you do not have access to it\. \[model_not_found\]$/);
+    await assert.rejects(
+      new LlmClient({ provider: 'anthropic', model: 'no-such-model', baseUrl: llm.url }, OPENAI_KEY).complete({ system: 's', user: 'u' }),
+      /^ApiError: Anthropic 404: model: no-such-model \[not_found_error\]$/,
+    );
+    assert.equal(llm.requests().length, 2, 'no retries');
+  } finally {
+    await llm.close();
+  }
+
+  const srv = await serve((req, res) => {
+    if (req.body.temperature !== undefined) {
+      return json(res, 400, { error: { message: "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.", type: 'invalid_request_error', param: 'temperature', code: 'unsupported_value' } });
+    }
+    return json(res, 200, chatCompletion('ok'));
+  });
+  try {
+    const client = new LlmClient({ provider: 'openai', model: 'o-test', baseUrl: srv.url, temperature: 0.2 }, OPENAI_KEY);
+    assert.equal((await client.complete({ system: 's', user: 'u' })).text, 'ok');
+    assert.equal((await client.complete({ system: 's', user: 'u' })).text, 'ok');
+    assert.deepEqual(srv.seen.map((s) => s.body.temperature), [0.2, undefined, undefined], 'refused once, then not sent again');
+  } finally {
+    await srv.close();
+  }
 });

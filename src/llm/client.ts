@@ -1,7 +1,9 @@
 /**
  * One LLM completion through the official SDKs: OpenAI Chat Completions (and every
- * OpenAI-compatible server) or Anthropic Messages. Bounded SDK retries; failures become
- * `ApiError('OpenAI' | 'Anthropic', status, …)` with no key in the message.
+ * OpenAI-compatible server) or Anthropic Messages. The SDKs retry 408/409/429/5xx (Anthropic's
+ * 529 too) a bounded number of times with backoff, honouring `retry-after`; `insufficient_quota`
+ * is never retried, and neither is a wait the server asks for that would not fit in the request's
+ * deadline. Failures become `ApiError('OpenAI' | 'Anthropic', status, …)` with no key in the message.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -27,20 +29,38 @@ export interface LlmResult {
   input_tokens: number | null;
   output_tokens: number | null;
   seconds: number;
+  /** HTTP requests made, retries included. */
+  attempts?: number;
+  /** The answer stopped at the token limit (finish_reason `length`, stop_reason `max_tokens`). */
+  truncated?: boolean;
+}
+
+export interface LlmTurn {
+  role: 'assistant' | 'user';
+  content: string;
 }
 
 export interface LlmRequest {
   system: string;
   user: string;
+  /** Later turns after `user`: the model's earlier answer and a follow-up (a correction request). */
+  followUp?: LlmTurn[];
   maxTokens?: number;
   temperature?: number;
+  /** Cancels the request and its retries (the activity's cancellation). */
+  signal?: AbortSignal;
+  /** Give up after this many milliseconds, retries and the waits servers ask for included. */
+  deadlineMs?: number;
 }
 
 export interface LlmConfig {
-  provider?: string;
-  model?: string;
-  temperature?: number;
+  provider?: string | null;
+  model?: string | null;
+  /** null: send no temperature (models that accept only their default). */
+  temperature?: number | null;
   max_tokens?: number;
+  timeout_seconds?: number;
+  max_retries?: number;
 }
 
 export const DEFAULT_MODELS: Record<LlmProvider, string> = {
@@ -95,8 +115,10 @@ export function resolveLlmSettings(env: NodeJS.ProcessEnv, config?: LlmConfig): 
   const baseUrl = provider === 'openai' ? openaiBase : anthropicBase;
   const settings: LlmSettings = { provider, model, maxRetries: DEFAULT_MAX_RETRIES, timeoutMs: DEFAULT_TIMEOUT_MS };
   if (baseUrl) settings.baseUrl = baseUrl;
-  if (config?.temperature !== undefined) settings.temperature = config.temperature;
+  if (config?.temperature !== undefined && config.temperature !== null) settings.temperature = config.temperature;
   if (config?.max_tokens !== undefined) settings.maxTokens = config.max_tokens;
+  if (config?.timeout_seconds !== undefined) settings.timeoutMs = config.timeout_seconds * 1000;
+  if (config?.max_retries !== undefined) settings.maxRetries = config.max_retries;
   return settings;
 }
 
@@ -124,20 +146,49 @@ export function normaliseAnthropicBase(base: string): string {
   return base.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
+/** The wait a `retry-after-ms` / `retry-after` (seconds or HTTP date) header asks for, in ms. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+interface CallState {
+  attempts: number;
+  /** Epoch ms after which no retry may start. */
+  deadline: number;
+  /** Set when a retry was refused because the server asked for a wait past the deadline. */
+  refusedWaitMs: number | null;
+}
+
 /**
- * fetch that marks a 429 `insufficient_quota` answer as not retryable (`x-should-retry: false`,
- * which both SDKs obey): waiting does not refill a billing quota.
+ * fetch for one call: counts the requests, marks a 429 `insufficient_quota` answer as not retryable
+ * (`x-should-retry: false`, which both SDKs obey: waiting does not refill a billing quota), and
+ * does the same for a retry whose requested wait would end past the call's deadline.
  */
-const quotaAwareFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-  const res = await fetch(input, init);
-  if (res.status !== 429) return res;
-  const text = await res.text();
-  const headers = new Headers(res.headers);
-  headers.delete('content-encoding');
-  headers.delete('content-length');
-  if (/insufficient_quota/.test(text)) headers.set('x-should-retry', 'false');
-  return new Response(text, { status: res.status, statusText: res.statusText, headers });
-};
+function callFetch(state: CallState) {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    state.attempts++;
+    const res = await fetch(input, init);
+    if (res.status !== 429 && res.status < 500) return res;
+    const text = await res.text();
+    const headers = new Headers(res.headers);
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+    const wait = retryAfterMs(headers);
+    if (res.status === 429 && /insufficient_quota/.test(text)) headers.set('x-should-retry', 'false');
+    else if (wait !== null && Date.now() + wait > state.deadline) {
+      headers.set('x-should-retry', 'false');
+      state.refusedWaitMs = wait;
+    }
+    return new Response(text, { status: res.status, statusText: res.statusText, headers });
+  };
+}
 
 const openAiResponseSchema = z.object({
   model: z.string().nullish(),
@@ -154,57 +205,122 @@ const anthropicResponseSchema = z.object({
   usage: z.object({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish() }).nullish(),
 });
 
+type Completion = Omit<LlmResult, 'provider' | 'seconds' | 'attempts'>;
+
+/** "0.5 s", "120 s". */
+const secondsText = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+/** A 400 refusing a request parameter the model does not take (reasoning models and `temperature`, …). */
+function unsupportedParameter(err: unknown): string | null {
+  if (!(err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) || err.status !== 400) return null;
+  const body = err.error as { param?: unknown; error?: { param?: unknown; message?: unknown }; message?: unknown } | undefined;
+  const param = typeof body?.param === 'string' ? body.param : typeof body?.error?.param === 'string' ? body.error.param : null;
+  const message = String(body?.error?.message ?? body?.message ?? err.message);
+  if (!/unsupported|not supported|does not support|only the default/i.test(message)) return null;
+  for (const name of ['temperature', 'max_tokens', 'max_completion_tokens']) {
+    if (param === name || new RegExp(`['"\`]${name}['"\`]`).test(message)) return name;
+  }
+  return null;
+}
+
 export class LlmClient {
-  private readonly openai?: OpenAI;
-  private readonly anthropic?: Anthropic;
   private readonly apiName: string;
+  /** Parameters this model refused once (`temperature`, `max_tokens`): not sent again. */
+  private readonly refused = new Set<string>();
 
   constructor(
     readonly settings: LlmSettings,
     private readonly apiKey: string,
   ) {
     this.apiName = API_NAME[settings.provider];
+  }
+
+  private sdk(state: CallState): { openai: OpenAI } | { anthropic: Anthropic } {
     const common = {
-      apiKey,
-      maxRetries: settings.maxRetries ?? DEFAULT_MAX_RETRIES,
-      timeout: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      fetch: quotaAwareFetch,
+      apiKey: this.apiKey,
+      maxRetries: this.settings.maxRetries ?? DEFAULT_MAX_RETRIES,
+      timeout: this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      fetch: callFetch(state),
     };
-    if (settings.provider === 'openai') {
-      this.openai = new OpenAI({ ...common, ...(settings.baseUrl ? { baseURL: normaliseOpenAiBase(settings.baseUrl) } : {}) });
-    } else {
-      this.anthropic = new Anthropic({ ...common, ...(settings.baseUrl ? { baseURL: normaliseAnthropicBase(settings.baseUrl) } : {}) });
-    }
+    const base = this.settings.baseUrl;
+    return this.settings.provider === 'openai'
+      ? { openai: new OpenAI({ ...common, ...(base ? { baseURL: normaliseOpenAiBase(base) } : {}) }) }
+      : { anthropic: new Anthropic({ ...common, ...(base ? { baseURL: normaliseAnthropicBase(base) } : {}) }) };
   }
 
   async complete(req: LlmRequest): Promise<LlmResult> {
     const started = Date.now();
-    const temperature = req.temperature ?? this.settings.temperature;
-    const maxTokens = req.maxTokens ?? this.settings.maxTokens;
+    const timeoutMs = this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const maxRetries = this.settings.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const deadlineMs = req.deadlineMs ?? timeoutMs * (maxRetries + 1) + 60_000;
+    const state: CallState = { attempts: 0, deadline: started + deadlineMs, refusedWaitMs: null };
+    const deadline = AbortSignal.timeout(Math.max(1, deadlineMs));
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    const sdk = this.sdk(state);
+
+    const attempt = async (): Promise<Completion> => {
+      const temperature = this.refused.has('temperature') ? undefined : (req.temperature ?? this.settings.temperature);
+      const maxTokens = req.maxTokens ?? this.settings.maxTokens;
+      return 'openai' in sdk
+        ? this.completeOpenAi(sdk.openai, req, temperature, maxTokens, signal)
+        : this.completeAnthropic(sdk.anthropic, req, temperature, maxTokens ?? DEFAULT_MAX_TOKENS, signal);
+    };
+    // The SDKs sleep between retries without looking at the signal: race it so a deadline or a
+    // cancellation ends the call at once (the abandoned attempt stops at its next request).
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => {});
+    const run = async (): Promise<Completion> => {
+      try {
+        return await attempt();
+      } catch (err) {
+        // A model that takes no `temperature` (or wants the other token-limit name): once more without it.
+        const param = unsupportedParameter(err);
+        if (!param || this.refused.has(param)) throw err;
+        this.refused.add(param);
+        return attempt();
+      }
+    };
+    const running = run();
+    running.catch(() => {});
     try {
-      const partial = this.openai
-        ? await this.completeOpenAi(this.openai, req, temperature, maxTokens)
-        : await this.completeAnthropic(this.anthropic as Anthropic, req, temperature, maxTokens ?? DEFAULT_MAX_TOKENS);
-      return { ...partial, provider: this.settings.provider, seconds: (Date.now() - started) / 1000 };
+      const partial = await Promise.race([running, aborted]);
+      return { ...partial, provider: this.settings.provider, seconds: (Date.now() - started) / 1000, attempts: state.attempts };
     } catch (err) {
-      throw this.wrap(err);
+      if (signal.aborted && !(err instanceof ApiError)) {
+        if (req.signal?.aborted) throw err instanceof Error ? err : new Error(String(err));
+        throw new ApiError(this.apiName, 0, `${this.apiName} gave no answer within ${secondsText(deadlineMs)} (${state.attempts} ${state.attempts === 1 ? 'request' : 'requests'}, retries included)`);
+      }
+      throw this.wrap(err, state);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 
-  private async completeOpenAi(client: OpenAI, req: LlmRequest, temperature: number | undefined, maxTokens: number | undefined) {
+  private async completeOpenAi(client: OpenAI, req: LlmRequest, temperature: number | undefined, maxTokens: number | undefined, signal: AbortSignal): Promise<Completion> {
     // The official API wants max_completion_tokens (max_tokens is refused by reasoning models);
-    // OpenAI-compatible servers (Ollama, vLLM, …) know max_tokens.
-    const tokenLimit =
-      maxTokens === undefined ? {} : this.settings.baseUrl ? { max_tokens: maxTokens } : { max_completion_tokens: maxTokens };
-    const raw: unknown = await client.chat.completions.create({
-      model: this.settings.model,
-      messages: [
-        { role: 'system', content: req.system },
-        { role: 'user', content: req.user },
-      ],
-      ...(temperature !== undefined ? { temperature } : {}),
-      ...tokenLimit,
-    });
+    // OpenAI-compatible servers (Ollama, vLLM, …) know max_tokens. A server that refuses one gets the other.
+    let useCompletionTokens = !this.settings.baseUrl;
+    if (this.refused.has('max_tokens')) useCompletionTokens = true;
+    if (this.refused.has('max_completion_tokens')) useCompletionTokens = false;
+    const tokenLimit = maxTokens === undefined ? {} : useCompletionTokens ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens };
+    const raw: unknown = await client.chat.completions.create(
+      {
+        model: this.settings.model,
+        messages: [
+          { role: 'system', content: req.system },
+          { role: 'user', content: req.user },
+          ...(req.followUp ?? []).map((t) => ({ role: t.role, content: t.content })),
+        ],
+        ...(temperature !== undefined ? { temperature } : {}),
+        ...tokenLimit,
+      },
+      { signal },
+    );
     const parsed = openAiResponseSchema.safeParse(raw);
     if (!parsed.success) throw new ApiError('OpenAI', 200, `OpenAI returned an unexpected response: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     const choice = parsed.data.choices[0];
@@ -217,17 +333,21 @@ export class LlmClient {
       model: parsed.data.model || this.settings.model,
       input_tokens: parsed.data.usage?.prompt_tokens ?? null,
       output_tokens: parsed.data.usage?.completion_tokens ?? null,
+      truncated: choice?.finish_reason === 'length',
     };
   }
 
-  private async completeAnthropic(client: Anthropic, req: LlmRequest, temperature: number | undefined, maxTokens: number) {
-    const raw: unknown = await client.messages.create({
-      model: this.settings.model,
-      max_tokens: maxTokens,
-      system: req.system,
-      messages: [{ role: 'user', content: req.user }],
-      ...(temperature !== undefined ? { temperature } : {}),
-    });
+  private async completeAnthropic(client: Anthropic, req: LlmRequest, temperature: number | undefined, maxTokens: number, signal: AbortSignal): Promise<Completion> {
+    const raw: unknown = await client.messages.create(
+      {
+        model: this.settings.model,
+        max_tokens: maxTokens,
+        system: req.system,
+        messages: [{ role: 'user', content: req.user }, ...(req.followUp ?? []).map((t) => ({ role: t.role, content: t.content }))],
+        ...(temperature !== undefined ? { temperature } : {}),
+      },
+      { signal },
+    );
     const parsed = anthropicResponseSchema.safeParse(raw);
     if (!parsed.success) {
       throw new ApiError('Anthropic', 200, `Anthropic returned an unexpected response: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
@@ -244,6 +364,7 @@ export class LlmClient {
       model: parsed.data.model || this.settings.model,
       input_tokens: parsed.data.usage?.input_tokens ?? null,
       output_tokens: parsed.data.usage?.output_tokens ?? null,
+      truncated: parsed.data.stop_reason === 'max_tokens',
     };
   }
 
@@ -254,15 +375,17 @@ export class LlmClient {
     return out.replace(/\b(sk-(?:ant-)?[A-Za-z0-9_*-]{3})[A-Za-z0-9_*-]+/g, '$1***');
   }
 
-  private wrap(err: unknown): Error {
+  private wrap(err: unknown, state: CallState): Error {
     if (err instanceof ApiError || err instanceof ValidationError) return err;
     const api = this.apiName;
+    const tries = state.attempts > 1 ? ` (after ${state.attempts} requests)` : '';
     const isConnection =
       err instanceof OpenAI.APIConnectionError || err instanceof Anthropic.APIConnectionError;
     if (isConnection) {
       const where = this.settings.baseUrl ?? (this.settings.provider === 'openai' ? 'https://api.openai.com' : 'https://api.anthropic.com');
       const timedOut = err instanceof OpenAI.APIConnectionTimeoutError || err instanceof Anthropic.APIConnectionTimeoutError;
-      return new ApiError(api, 0, `cannot reach ${api} at ${this.scrub(where)}: ${timedOut ? 'request timed out' : this.scrub(err.message)}`);
+      const what = timedOut ? `request timed out after ${secondsText(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS)}` : this.scrub(err.message);
+      return new ApiError(api, 0, `cannot reach ${api} at ${this.scrub(where)}: ${what}${tries}`);
     }
     if (err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) {
       const status = typeof err.status === 'number' ? err.status : 0;
@@ -273,9 +396,11 @@ export class LlmClient {
         err.message;
       const code = typeof body?.code === 'string' ? body.code : typeof body?.error?.type === 'string' ? body.error.type : typeof body?.type === 'string' ? body.type : '';
       const codeText = code && !providerMessage.includes(code) ? ` [${code}]` : '';
-      return new ApiError(api, status, this.scrub(`${api} ${status}: ${providerMessage}${codeText}`));
+      const refused =
+        state.refusedWaitMs !== null ? `; it asked to wait ${Math.ceil(state.refusedWaitMs / 1000)} s, past this report's deadline` : '';
+      return new ApiError(api, status, this.scrub(`${api} ${status}: ${providerMessage}${codeText}${tries}${refused}`));
     }
     const message = err instanceof Error ? err.message : String(err);
-    return new ApiError(api, 0, this.scrub(`${api} request failed: ${message}`));
+    return new ApiError(api, 0, this.scrub(`${api} request failed: ${message}${tries}`));
   }
 }

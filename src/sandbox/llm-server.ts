@@ -1,7 +1,10 @@
 /**
  * LLM simulator: OpenAI Chat Completions (`POST /v1/chat/completions`) and Anthropic Messages
  * (`POST /v1/messages`), answering the documented shapes with a short deterministic markdown text
- * derived from the prompt. Every request is recorded; faults and fixed answers can be scripted.
+ * derived from the prompt: when the prompt asks for `## ` sections and carries a JSON fact pack,
+ * one sentence per section quoting the facts' figures (correctly, unless a script item asks for a
+ * wrong number). Every request is recorded with the time it arrived; faults (429 with
+ * `retry-after`, 5xx, 529, `insufficient_quota`), fixed answers and hangs can be scripted.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,8 +14,12 @@ export type LlmApi = 'openai' | 'anthropic';
 
 export type LlmScriptItem = (
   | { status: 429; retryAfterSeconds?: number; /** OpenAI only: `insufficient_quota` must not be retried. */ code?: 'rate_limit_exceeded' | 'insufficient_quota' }
-  | { status: 500 | 529 }
+  | { status: 500 | 502 | 503 | 529 }
   | { text: string }
+  /** The usual section answer, but stating `wrongHours` as the first person's hours (a wrong figure to catch). */
+  | { wrongHours: number }
+  /** Answer (the usual way) only after `hangMs`: longer than the client's timeout, it never arrives. */
+  | { hangMs: number }
 ) & { /** Only requests to this API take the item (default: the next request of either). */ api?: LlmApi };
 
 export interface LlmServerOptions {
@@ -22,6 +29,8 @@ export interface LlmServerOptions {
   apiKey?: string;
   latencyMs?: number;
   script?: LlmScriptItem[];
+  /** Known models: any other answers 404 the way each API does. Default: every model exists. */
+  models?: string[];
 }
 
 export interface RecordedLlmRequest {
@@ -32,7 +41,10 @@ export interface RecordedLlmRequest {
   headers: Record<string, string>;
   /** Parsed JSON body (or the raw text when it was not JSON). */
   body: unknown;
+  /** The status answered (0 while pending or when the client went away first). */
   status: number;
+  /** When the request arrived (epoch ms). */
+  at: number;
 }
 
 export interface LlmServer {
@@ -44,7 +56,7 @@ export interface LlmServer {
   clearRequests(): void;
   /** Append scripted answers; each is consumed by one request. */
   enqueue(...items: LlmScriptItem[]): void;
-  failNext(status: 429 | 500 | 529, count?: number, retryAfterSeconds?: number): void;
+  failNext(status: 429 | 500 | 502 | 503 | 529, count?: number, retryAfterSeconds?: number): void;
   answerNext(text: string, api?: LlmApi): void;
   close(): Promise<void>;
 }
@@ -88,6 +100,63 @@ export function sandboxAnswer(system: string, messages: Message[], model: string
   ];
   if (hours.length > 0) out.push('', '## Numbers noticed', `- ${hours.join(', ')}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The `## Title` headings a prompt asks for (before its JSON facts). */
+export function requestedSections(prompt: string): string[] {
+  const before = prompt.split('```json')[0] ?? prompt;
+  const titles = [...before.matchAll(/^\s*(?:\d+\.\s*)?"?##\s+(.+?)"?\s*$/gm)].map((m) => m[1]!.trim());
+  return [...new Set(titles)];
+}
+
+/** The last ```json block of a prompt, parsed (null when there is none). */
+export function promptFacts(prompt: string): Record<string, unknown> | null {
+  const blocks = [...prompt.matchAll(/```json\s*\n([\s\S]*?)\n```/g)];
+  const last = blocks[blocks.length - 1]?.[1];
+  if (!last) return null;
+  try {
+    const value: unknown = JSON.parse(last);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const h1 = (n: number) => `${n.toFixed(1)} h`;
+
+/**
+ * A section-by-section answer built from the facts: the person (or the first person or member)
+ * and their hours, the total, the largest entity. Every figure is copied from the facts unless
+ * `wrongHours` replaces the person's hours.
+ */
+export function sectionAnswer(sections: string[], facts: Record<string, unknown>, wrongHours?: number): string {
+  const obj = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const items = (v: unknown) => (Array.isArray(obj(v).items) ? (obj(v).items as unknown[]).map(obj) : []);
+  const totals = obj(facts.totals);
+  const total = typeof totals.hours === 'number' ? totals.hours : null;
+  const first = items(facts.people)[0] ?? items(facts.members)[0];
+  const person =
+    typeof facts.person === 'string'
+      ? { name: facts.person, hours: total }
+      : first && typeof first.name === 'string'
+        ? { name: first.name, hours: typeof first.hours === 'number' ? first.hours : null }
+        : null;
+  const entity = items(facts.entities)[0];
+  const lines: string[] = [];
+  sections.forEach((title, i) => {
+    lines.push(`## ${title}`);
+    if (i === 0) {
+      const who = person && person.hours !== null ? `${person.name} tracked ${h1(wrongHours ?? person.hours)}.` : '';
+      const all = typeof facts.person !== 'string' && total !== null ? ` The total tracked was ${h1(total)}.` : '';
+      lines.push(`${who}${all}`.trim() || 'Little was tracked in this period.');
+    } else if (i === 1 && entity && typeof entity.name === 'string' && typeof entity.hours === 'number') {
+      lines.push(`- #${String(entity.id)} ${entity.name} took ${h1(entity.hours)}.`);
+    } else {
+      lines.push('Nothing more stands out in the facts.');
+    }
+    lines.push('');
+  });
+  return `${lines.join('\n').trim()}\n`;
 }
 
 /** A value that satisfies a (simple) JSON schema, for `response_format: json_schema`. */
@@ -174,7 +243,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     } catch {
       // keep the raw text
     }
-    const record: RecordedLlmRequest = { method, path: url.pathname, api, headers, body, status: 0 };
+    const record: RecordedLlmRequest = { method, path: url.pathname, api, headers, body, status: 0, at: Date.now() };
     recorded.push(record);
     await sleep(options.latencyMs ?? 0);
 
@@ -192,6 +261,14 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
 
     try {
       const answer = api === 'openai' ? openai(headers, body) : anthropic(headers, body);
+      if (answer.delayMs) {
+        // A hang: answer late, or never when the client gives up first.
+        let gone = false;
+        res.once('close', () => (gone = !res.writableFinished));
+        const started = Date.now();
+        while (!gone && Date.now() - started < answer.delayMs) await sleep(Math.min(50, answer.delayMs - (Date.now() - started)));
+        if (gone) return;
+      }
       if (answer.stream) {
         record.status = 200;
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
@@ -206,11 +283,15 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     }
   }
 
-  /** Scripted faults for `api`, or the fixed text to answer with. */
-  function scripted(api: LlmApi): string | undefined {
+  type Scripted = { text?: string; wrongHours?: number; hangMs?: number };
+
+  /** Scripted faults for `api` (thrown), or how to answer. */
+  function scripted(api: LlmApi): Scripted | undefined {
     const item = takeScript(api);
     if (!item) return undefined;
-    if ('text' in item) return item.text;
+    if ('text' in item) return { text: item.text };
+    if ('wrongHours' in item) return { wrongHours: item.wrongHours };
+    if ('hangMs' in item) return { hangMs: item.hangMs };
     const retryAfter = item.status === 429 ? String(item.retryAfterSeconds ?? 1) : undefined;
     if (api === 'openai') {
       const e =
@@ -220,7 +301,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
             : openaiError(429, 'Rate limit reached for requests (sandbox).', 'requests', 'rate_limit_exceeded')
           : item.status === 529
             ? openaiError(529, 'The server is overloaded (sandbox).', 'overloaded_error')
-            : openaiError(500, 'The server had an error while processing your request (sandbox).', 'server_error');
+            : openaiError(item.status, 'The server had an error while processing your request (sandbox).', 'server_error');
       const h: Record<string, string> = retryAfter ? { 'retry-after': retryAfter, 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${retryAfter}s` } : {};
       throw new HttpFailure(e.status, e.body, h);
     }
@@ -229,11 +310,21 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
         ? anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit (sandbox).')
         : item.status === 529
           ? anthropicError(529, 'overloaded_error', 'Overloaded')
-          : anthropicError(500, 'api_error', 'Internal server error (sandbox)');
+          : anthropicError(item.status, 'api_error', 'Internal server error (sandbox)');
     throw new HttpFailure(e.status, e.body, retryAfter ? { 'retry-after': retryAfter } : {});
   }
 
-  type Answer = { stream: false; body: unknown } | { stream: true; events: string[] };
+  type Answer = ({ stream: false; body: unknown } | { stream: true; events: string[] }) & { delayMs?: number };
+
+  /** The text to answer: fixed, or the section answer when the prompt asks for sections, else the echo. */
+  function answerText(fixed: Scripted | undefined, system: string, messages: Message[], model: string): string {
+    if (fixed?.text !== undefined) return fixed.text;
+    const prompt = contentText(messages.find((m) => m.role === 'user')?.content ?? '');
+    const sections = requestedSections(prompt);
+    const facts = promptFacts(prompt);
+    if (sections.length && facts) return sectionAnswer(sections, facts, fixed?.wrongHours);
+    return sandboxAnswer(system, messages, model);
+  }
 
   function openai(headers: Record<string, string>, body: unknown): Answer {
     const auth = headers.authorization ?? '';
@@ -252,6 +343,9 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
         throw new HttpFailure(400, openaiError(400, `Invalid value for 'messages[${i}].role'`, 'invalid_request_error', 'invalid_value', `messages[${i}].role`).body);
       }
     }
+    if (options.models && !options.models.includes(b.model)) {
+      throw new HttpFailure(404, openaiError(404, `The model \`${b.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found').body);
+    }
     const maxTokens = (b.max_completion_tokens ?? b.max_tokens) as unknown;
     if (maxTokens !== undefined && maxTokens !== null && (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)) {
       throw new HttpFailure(400, openaiError(400, "Invalid 'max_tokens': must be a positive integer", 'invalid_request_error', 'invalid_value', 'max_tokens').body);
@@ -259,10 +353,10 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     const fixed = scripted('openai');
     const system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => contentText(m.content)).join('\n');
     const chat = messages.filter((m) => m.role !== 'system' && m.role !== 'developer');
-    let text = fixed ?? sandboxAnswer(system, chat, b.model);
+    let text = answerText(fixed, system, chat, b.model);
     const format = b.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
-    if (fixed === undefined && format?.type === 'json_object') text = JSON.stringify({ summary: text.trim() });
-    if (fixed === undefined && format?.type === 'json_schema') text = JSON.stringify(exampleFromSchema(format.json_schema?.schema, text.trim()));
+    if (fixed?.text === undefined && format?.type === 'json_object') text = JSON.stringify({ summary: text.trim() });
+    if (fixed?.text === undefined && format?.type === 'json_schema') text = JSON.stringify(exampleFromSchema(format.json_schema?.schema, text.trim()));
     const { content, truncated, completionTokens } = limit(text, typeof maxTokens === 'number' ? maxTokens : undefined);
     const promptTokens = countTokens(messages.map((m) => contentText(m.content)).join('\n'));
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
@@ -276,10 +370,11 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
       const so = b.stream_options as { include_usage?: boolean } | undefined;
       if (so?.include_usage) events.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: b.model, choices: [], usage })}\n\n`);
       events.push('data: [DONE]\n\n');
-      return { stream: true, events };
+      return { stream: true, events, ...(fixed?.hangMs ? { delayMs: fixed.hangMs } : {}) };
     }
     return {
       stream: false,
+      ...(fixed?.hangMs ? { delayMs: fixed.hangMs } : {}),
       body: {
         id,
         object: 'chat.completion',
@@ -306,6 +401,10 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     if (typeof body !== 'object' || body === null) throw bad('The request body must be a JSON object');
     const b = body as Record<string, unknown>;
     if (typeof b.model !== 'string' || b.model === '') throw bad('model: Field required');
+    if (options.models && !options.models.includes(b.model)) {
+      const e = anthropicError(404, 'not_found_error', `model: ${b.model}`);
+      throw new HttpFailure(e.status, e.body);
+    }
     if (b.max_tokens === undefined) throw bad('max_tokens: Field required');
     if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 1) throw bad('max_tokens: Input should be a positive integer');
     if (!Array.isArray(b.messages) || b.messages.length === 0) throw bad('messages: at least one message is required');
@@ -317,7 +416,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     }
     const fixed = scripted('anthropic');
     const system = contentText(b.system);
-    const text = fixed ?? sandboxAnswer(system, messages, b.model);
+    const text = answerText(fixed, system, messages, b.model);
     const { content, truncated, completionTokens } = limit(text, b.max_tokens);
     const inputTokens = countTokens([system, ...messages.map((m) => contentText(m.content))].join('\n'));
     const id = `msg_${randomBytes(12).toString('hex')}`;
@@ -334,10 +433,11 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
         ev('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: completionTokens } }),
         ev('message_stop', {}),
       ];
-      return { stream: true, events };
+      return { stream: true, events, ...(fixed?.hangMs ? { delayMs: fixed.hangMs } : {}) };
     }
     return {
       stream: false,
+      ...(fixed?.hangMs ? { delayMs: fixed.hangMs } : {}),
       body: {
         id,
         type: 'message',

@@ -354,7 +354,9 @@ test('LLM writer: prompt carries the facts and no env values; sections inserted;
     assert.equal(req.temperature, 0.1);
     assert.match(req.system, /engineering managers/);
     assert.match(req.system, /no tables/i);
-    assert.ok(req.user.includes('"## Executive summary"') && req.user.includes('"## Time distribution"'));
+    assert.ok(req.user.includes('\n## Executive summary\n') && req.user.includes('\n## Time distribution\n'), 'the section headings to write');
+    assert.ok(req.user.includes('Write the narrative of the Toggl summary for 2025-09-01 – 2025-09-07'), 'from config/prompts/toggl_summary.md');
+    assert.ok(!/\{\{\w+\}\}/.test(req.user) && !req.user.includes('<!--'), 'placeholders filled, comments not sent');
     assert.ok(req.user.includes('Zoë Müller') && req.user.includes('Олена Коваленко'), 'names survive');
     assert.ok(req.user.includes('"hours":4.8'), 'team hours rounded to 0.1');
     assert.ok(req.user.includes('"on_entities_hours":1.5'));
@@ -371,10 +373,16 @@ test('LLM writer: prompt carries the facts and no env values; sections inserted;
     assert.ok(!markdown.includes('| a | b |'), 'tables from the LLM are dropped');
     // The LLM left out "Time distribution": the deterministic text is used.
     assert.ok(markdown.includes('Other activities took 52% of the time.'));
-    assert.match(markdown, /Narrative written by LLM openai gpt-test; 1 of 3 sections missing from its answer were written without it/);
+    assert.match(markdown, /Narrative written by LLM openai gpt-test; 3 of 5 sections missing from its answer were written without it/);
+    assert.match(markdown, /\n---\n\nAbout the narrative:\n\n- Written by LLM openai gpt-test \(1 request, 1234 input and 321 output tokens\)/);
+    assert.match(markdown, /- Every figure and name in the narrative was checked against the data\.\n$/);
     // Tables still come from the data.
     assert.deepEqual(row(markdown, 'Zoë Müller'), ['Zoë Müller', '2.0 h', '1.5 h', '0.5 h', '75%', '6', '3']);
-    assert.deepEqual(usage, { report: 'toggl_summary', provider: 'openai', model: 'gpt-test', input_tokens: 1234, output_tokens: 321, seconds: 2.5 });
+    assert.ok(usage && usage.prompt_tokens_estimate! > 100);
+    assert.deepEqual(
+      { ...usage, prompt_tokens_estimate: 0 },
+      { report: 'toggl_summary', provider: 'openai', model: 'gpt-test', input_tokens: 1234, output_tokens: 321, seconds: 2.5, requests: 1, corrections: 0, corrected: 0, unverified: 0, prompt_tokens_estimate: 0, summarised: [] },
+    );
   } finally {
     if (previous === undefined) delete process.env.OPENAI_API_KEY;
     else process.env.OPENAI_API_KEY = previous;
@@ -382,15 +390,21 @@ test('LLM writer: prompt carries the facts and no env values; sections inserted;
 });
 
 test('LLM writer: person and team reports use the report keys and Fibery facts', async () => {
-  const person = fakeClient('## Overall summary\nX\n## What was done\nY\n## Work patterns\nZ');
+  const person = fakeClient('## Overall summary\nX\n## What was done\nY\n## Other activities\nO\n## Work patterns\nZ');
   const p = await writePersonReport({ email: ZOE, user: aggregated.users[ZOE]!, entities: entityMap, period }, llmWriter(person.client));
   assert.equal(p.usage?.report, `person:${ZOE}`);
   const prompt = person.calls[0]!.user;
   assert.ok(prompt.includes('"status":"overdue"') && prompt.includes('"planned_end":"2025-09-03"') && prompt.includes('"status":"completed"'));
   assert.ok(prompt.includes('Set up the VPC'));
+  assert.ok(prompt.includes('"latest_comments":[{"author":"Олена Коваленко","date":"2025-09-04","text":"Blocked on IAM"}'), 'comment texts, newest first');
+  assert.ok(prompt.includes('"days_overdue":4'));
+  assert.ok(prompt.includes("Write the narrative of Zoë Müller's individual report"));
+  assert.ok(prompt.includes('About the Fibery types in this report:\n- Scrum / Task: development tasks.'), 'entity-type prompts of the types in the report');
+  assert.ok(prompt.includes('- Scrum / Bug: defects.'));
   assert.match(p.markdown, /## What was done\n\nY\n/);
+  assert.match(p.markdown, /## Other activities\n\n\| Activity[^]*\n\nO\n/);
 
-  const team = fakeClient('# executive summary\nE\n# key accomplishments\nA\n# cross-team patterns\nC\n# resource allocation\nR\n# recommendations\n- do it');
+  const team = fakeClient('# executive summary\nE\n# key accomplishments\nA\n# cross-team patterns\nC\n# resource allocation\nR\n# risks\n- overdue\n# recommendations\n- do it');
   const t = await writeTeamReport(enriched, llmWriter(team.client));
   assert.equal(t.usage?.report, 'team_summary');
   assert.match(t.markdown, /## Recommendations\n\n- do it\n/);
@@ -404,9 +418,9 @@ test('LLM writer: a failed call fails the report with the provider\'s message', 
 
 test('parseSections tolerates heading levels, case, numbering and a missing first heading', () => {
   const sections: NarrativeSection[] = [
-    { key: 'a', title: 'Executive summary', instruction: '' },
-    { key: 'b', title: 'What was done', instruction: '' },
-    { key: 'c', title: 'Work patterns', instruction: '' },
+    { key: 'a', title: 'Executive summary' },
+    { key: 'b', title: 'What was done' },
+    { key: 'c', title: 'Work patterns' },
   ];
   assert.deepEqual(parseSections('Intro text.\n\n### 2. WHAT WAS DONE\n- one\n#### Details\nmore\n**Work patterns:**\nsteady\n#7658 shipped', sections), {
     a: 'Intro text.',
@@ -429,4 +443,117 @@ test('reportWriterFor: deterministic without an LLM, LLM writer when a key is se
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Facts, not guesses: wrong figures are corrected or marked
+// ---------------------------------------------------------------------------------------------
+
+interface Turn {
+  role: string;
+  content: string;
+}
+
+/** A client answering `answers` in turn (an Error fails that call), recording every request. */
+function scriptedClient(answers: (string | Error)[]) {
+  const calls: (CapturedRequest & { followUp?: Turn[] })[] = [];
+  return {
+    calls,
+    client: {
+      async complete(req: CapturedRequest & { followUp?: Turn[] }) {
+        calls.push(req);
+        const answer = answers[calls.length - 1] ?? answers[answers.length - 1]!;
+        if (answer instanceof Error) throw answer;
+        return { text: answer, provider: 'anthropic' as const, model: 'claude-test', input_tokens: 1000, output_tokens: 100, seconds: 1.5, attempts: 1 };
+      },
+    },
+  };
+}
+
+const wrongSummary = '## Executive summary\nThe team tracked 4.8 h.\n## Per-user summaries\n- **Zoë Müller**: 12.5 h, 75% on entities.\n- **Олена Коваленко**: 2.8 h.';
+const rightSummary = '## Executive summary\nThe team tracked 4.8 h.\n## Per-user summaries\n- **Zoë Müller**: 2.0 h, 75% on entities.\n- **Олена Коваленко**: 2.8 h.';
+
+test('a wrong number of hours for a person is sent back once, naming the mistake, and the corrected answer is used', async () => {
+  const { client, calls } = scriptedClient([wrongSummary, rightSummary]);
+  const { markdown, usage } = await writeTogglSummary(aggregated, llmWriter(client));
+  assert.equal(calls.length, 2);
+  const followUp = calls[1]!.followUp!;
+  assert.equal(calls[1]!.user, calls[0]!.user, 'the correction carries the same facts');
+  assert.deepEqual(followUp.map((t) => t.role), ['assistant', 'user']);
+  assert.equal(followUp[0]!.content, wrongSummary);
+  assert.match(followUp[1]!.content, /"12\.5 h" in "Per-user summaries" \("- \*\*Zoë Müller\*\*: 12\.5 h, 75% on entities\."\): the facts of Zoë Müller have no such figure \(hours there: 2\.0 h/);
+  assert.match(followUp[1]!.content, /## Executive summary\n## Per-user summaries/);
+
+  assert.ok(markdown.includes('- **Zoë Müller**: 2.0 h, 75% on entities.'));
+  assert.ok(!markdown.includes('12.5 h') && !markdown.includes('unverified'));
+  assert.match(markdown, /- 1 figure in the first answer did not match the data and was corrected by a follow-up request/);
+  assert.match(markdown, /Written by LLM anthropic claude-test \(2 requests, 2000 input and 200 output tokens\)/);
+  assert.equal(usage?.corrections, 1);
+  assert.equal(usage?.corrected, 1);
+  assert.equal(usage?.unverified, 0);
+  assert.equal(usage?.requests, 2);
+  assert.equal(usage?.input_tokens, 2000);
+  assert.equal(usage?.seconds, 3);
+});
+
+test('a wrong number that survives the correction is marked unverified in the text and counted in the footer', async () => {
+  const wrongTwice = wrongSummary.replace('2.8 h.', '2.8 h. #4242 Phantom took 1.5 h.');
+  const { client, calls } = scriptedClient([wrongTwice, wrongTwice]);
+  const { markdown, usage } = await writeTogglSummary(aggregated, llmWriter(client));
+  assert.equal(calls.length, 2, 'one correction request, no more');
+  assert.match(calls[1]!.followUp![1]!.content, /"#4242" in "Per-user summaries" .*: there is no entity #4242 in the data/);
+  assert.ok(markdown.includes('- **Zoë Müller**: 12.5 h *(unverified)*, 75% on entities.'));
+  assert.ok(markdown.includes('#4242 *(unverified)* Phantom took 1.5 h.'));
+  assert.match(markdown, /- \*\*1 figure and 1 name could not be verified\*\* against the data and are marked \*\(unverified\)\*: "12\.5 h" \(Per-user summaries\), "#4242" \(Per-user summaries\)\. They remained after 1 correction request\./);
+  assert.equal(usage?.corrections, 1);
+  assert.equal(usage?.unverified, 2);
+  // Tables are untouched by the narrative.
+  assert.deepEqual(row(markdown, 'Zoë Müller'), ['Zoë Müller', '2.0 h', '1.5 h', '0.5 h', '75%', '6', '3']);
+});
+
+test('with max_corrections 0 mismatches are marked at once; a failed correction request keeps the first answer, marked', async () => {
+  const none = scriptedClient([wrongSummary]);
+  const marked = await writeTogglSummary(aggregated, llmWriter(none.client, { maxCorrections: 0 }));
+  assert.equal(none.calls.length, 1);
+  assert.match(marked.markdown, /\*\*1 figure could not be verified\*\* against the data and is marked \*\(unverified\)\*: "12\.5 h" \(Per-user summaries\)\.\n/);
+
+  const failing = scriptedClient([wrongSummary, new Error('Anthropic 529: Overloaded (after 4 requests)')]);
+  const kept = await writeTogglSummary(aggregated, llmWriter(failing.client));
+  assert.equal(failing.calls.length, 2);
+  assert.ok(kept.markdown.includes('12.5 h *(unverified)*'));
+  assert.match(kept.markdown, /\(the correction request failed: Anthropic 529: Overloaded \(after 4 requests\)\.\)/);
+  assert.equal(kept.usage?.unverified, 1);
+});
+
+/** Every table row of a report whose first cell is a person or an entity id, checked against the aggregates at the rounding shown. */
+function assertTablesAgree(markdown: string, data: TogglAggregated): void {
+  const h = (s: number) => `${(Math.round((s / 3600) * 10) / 10).toFixed(1)} h`;
+  const lines = markdown.split('\n').filter((l) => l.startsWith('| '));
+  let checked = 0;
+  for (const line of lines) {
+    const cells = line.slice(2, -2).split(' | ');
+    const user = Object.values(data.users).find((u) => u.name === cells[0]);
+    if (user) {
+      assert.ok(cells.includes(h(user.total_seconds)), `${line}: total ${h(user.total_seconds)}`);
+      checked++;
+    }
+    const entity = data.entities.find((e) => `#${e.entity_id}` === cells[0]);
+    if (entity && cells.some((c) => / h$/.test(c))) {
+      const own = Object.values(data.users).flatMap((u) => u.matched_entities).filter((e) => e.entity_id === entity.entity_id).map((e) => h(e.total_seconds));
+      assert.ok(cells.some((c) => c === h(entity.total_seconds) || own.includes(c)), `${line}: hours of #${entity.entity_id}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 0);
+}
+
+test('the tables of every report agree with the aggregates, whatever the LLM writes', async () => {
+  const liar = scriptedClient(['## Executive summary\nEveryone tracked 99.0 h.']);
+  const toggl = await writeTogglSummary(aggregated, llmWriter(liar.client));
+  assertTablesAgree(toggl.markdown, aggregated);
+  const person = await writePersonReport({ email: ZOE, user: aggregated.users[ZOE]!, entities: entityMap, period }, llmWriter(liar.client));
+  assertTablesAgree(person.markdown, aggregated);
+  const team = await writeTeamReport(enriched, llmWriter(liar.client));
+  assertTablesAgree(team.markdown, aggregated);
+  assert.ok(team.markdown.includes('Everyone tracked 99.0 h *(unverified)*.'));
 });

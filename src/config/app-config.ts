@@ -21,15 +21,37 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const positiveInt = z.number().int().positive();
 
+const LLM_DEFAULTS = {
+  temperature: 0.2,
+  max_tokens: 1500,
+  timeout_seconds: 120,
+  max_retries: 3,
+  report_deadline_seconds: 240,
+  prompt_token_budget: 12000,
+  max_corrections: 1,
+};
+
 export const AppConfigSchema = z.strictObject({
   llm: z
     .strictObject({
       provider: z.string().nullish(),
       model: z.string().nullish(),
-      temperature: z.number().min(0).max(2).default(0.2),
+      /** null: send none (models that take only their default temperature). */
+      temperature: z.number().min(0).max(2).nullable().default(0.2),
+      /** The longest answer, in tokens. */
       max_tokens: positiveInt.default(1500),
+      /** One HTTP request (one attempt). */
+      timeout_seconds: z.number().positive().max(3600).default(120),
+      /** Retries of a 408/409/429/5xx/529 or a connection failure, with backoff honouring retry-after. */
+      max_retries: z.number().int().min(0).max(10).default(3),
+      /** Everything one report asks the LLM (retries, waits and the correction request included). */
+      report_deadline_seconds: z.number().positive().max(3600).default(240),
+      /** The whole prompt of one report, in estimated tokens (4 characters a token): the fact pack gets what the instructions leave. */
+      prompt_token_budget: positiveInt.min(1000).default(12000),
+      /** Requests naming figures that do not match the data, before they are marked unverified (0: mark at once). */
+      max_corrections: z.number().int().min(0).max(3).default(1),
     })
-    .default({ temperature: 0.2, max_tokens: 1500 }),
+    .default(LLM_DEFAULTS),
   reports: z.strictObject({ person_max_concurrent: positiveInt.default(3) }).default({ person_max_concurrent: 3 }),
   toggl: z
     .strictObject({ chunk_days: positiveInt.max(366).default(31), page_size: positiveInt.max(1000).default(50) })

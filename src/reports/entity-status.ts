@@ -244,3 +244,52 @@ export function statusDetails(status: EntityStatus, periodSeconds?: number): str
   }
   return parts.length ? parts.join(' · ') : null;
 }
+
+const USED_FIELDS = new Set([...PLANNED_END, ...PLANNED_START, ...ACTUAL_START, ...ACTUAL_END, ...PARENT]);
+
+/**
+ * The type-specific fields of an enriched entity worth telling a reader (severity, priority, story
+ * points, sprint …): scalar values and names of related entities, not the dates and parent the
+ * status already uses; long texts cut to `maxChars`.
+ */
+export function otherFields(enrichment: EnrichedEntity | null | undefined, max = 6, maxChars = 120): Record<string, string | number | boolean> {
+  const fibery = enrichment?.status === 'enriched' ? enrichment.fibery : null;
+  const out: Record<string, string | number | boolean> = {};
+  if (!fibery) return out;
+  for (const [field, value] of Object.entries(fibery.fields)) {
+    if (Object.keys(out).length >= max) break;
+    const key = normaliseFieldName(field);
+    if (USED_FIELDS.has(key) || key.startsWith('timespent')) continue;
+    const name = field.slice(field.lastIndexOf('/') + 1);
+    if (typeof value === 'number' || typeof value === 'boolean') out[name] = value;
+    else if (typeof value === 'string' && value.trim()) out[name] = excerpt(value, maxChars) ?? value.slice(0, maxChars);
+    else if (Array.isArray(value)) {
+      const names = value.map(textOf).filter((v): v is string => !!v);
+      if (names.length) out[name] = excerpt(names.join(', '), maxChars) ?? '';
+    } else {
+      const text = textOf(value);
+      if (text) out[name] = excerpt(text, maxChars) ?? text;
+    }
+  }
+  return out;
+}
+
+/** The latest comments of an enriched entity, newest first, as short excerpts. */
+export function recentComments(enrichment: EnrichedEntity | null | undefined, max = 2, maxChars = 200): { author: string | null; date: string | null; text: string }[] {
+  const fibery = enrichment?.status === 'enriched' ? enrichment.fibery : null;
+  if (!fibery) return [];
+  return [...fibery.comments]
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => (b.c.created_at ?? '').localeCompare(a.c.created_at ?? '') || b.i - a.i)
+    .slice(0, max)
+    .map(({ c }) => ({ author: c.author, date: isoDateOf(c.created_at), text: excerpt(c.text_md, maxChars) ?? '' }))
+    .filter((c) => c.text);
+}
+
+/** Whole days from a planned end to the end of the period (how long an entity has been overdue). */
+export function daysOverdue(status: EntityStatus, period: { end_date: string }): number | null {
+  if (!status.overdue || !status.planned_end) return null;
+  const from = Date.parse(`${status.planned_end.date}T00:00:00Z`);
+  const to = Date.parse(`${period.end_date}T00:00:00Z`);
+  return Number.isNaN(from) || Number.isNaN(to) ? null : Math.max(0, Math.round((to - from) / 86_400_000));
+}

@@ -4,10 +4,10 @@
  * the prose.
  */
 import type { AggregatedUser, EnrichedEntity, LlmUsage, MatchedEntity } from '../storage/schemas.js';
-import { entityStatus, statusDetails, type EntityStatus } from './entity-status.js';
+import { daysOverdue, entityStatus, otherFields, recentComments, statusDetails, type EntityStatus } from './entity-status.js';
+import type { FactPackSpec } from './fact-pack.js';
 import {
   bullets,
-  capList,
   entityKey,
   entityRef,
   hours,
@@ -22,8 +22,8 @@ import {
   table,
   typeLabel,
 } from './format.js';
-import { FACT_LIST_LIMIT, headerLine } from './toggl-summary.js';
-import { narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
+import { headerLine, summariseByType } from './toggl-summary.js';
+import { narrativeFooter, narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
 
 export interface PersonReportInput {
   email: string;
@@ -31,31 +31,23 @@ export interface PersonReportInput {
   /** Enrichment results keyed `${db ?? '?'}/${type ?? '?'}#${id}` (the aggregation's entity key). */
   entities: Map<string, EnrichedEntity>;
   period: { start_date: string; end_date: string };
+  /** Names of the other people in the run (a narrative may mention colleagues). */
+  people?: string[];
 }
 
 interface EntityRow {
   entity: MatchedEntity;
+  enrichment: EnrichedEntity | undefined;
   status: EntityStatus;
   /** The Fibery name when enriched, else the name from the Toggl descriptions. */
   name: string;
 }
 
 const SECTIONS: NarrativeSection[] = [
-  {
-    key: 'overall_summary',
-    title: 'Overall summary',
-    instruction: 'One short paragraph: how much this person tracked, the split between Fibery entities and other activities, and their main focus.',
-  },
-  {
-    key: 'what_was_done',
-    title: 'What was done',
-    instruction: 'A few bullets on the work, based on the entities, their states, statuses, dates and descriptions: what was completed, what progressed, what is overdue. Name entities by id and name.',
-  },
-  {
-    key: 'work_patterns',
-    title: 'Work patterns',
-    instruction: 'Two or three sentences on the work pattern: days active, hours per active day, share on entities vs other activities, the main other activities.',
-  },
+  { key: 'overall_summary', title: 'Overall summary' },
+  { key: 'what_was_done', title: 'What was done' },
+  { key: 'other_activities', title: 'Other activities' },
+  { key: 'work_patterns', title: 'Work patterns' },
 ];
 
 const R = 'right' as const;
@@ -69,7 +61,7 @@ export async function writePersonReport(input: PersonReportInput, writer: Report
     .map((entity) => {
       const enrichment = input.entities.get(entityKey(entity.entity_database, entity.entity_type, entity.entity_id));
       const status = entityStatus(enrichment, period, entity);
-      return { entity, status, name: status.name || entity.name };
+      return { entity, enrichment, status, name: status.name || entity.name };
     });
   const groups = new Map<string, EntityRow[]>();
   for (const row of rows) {
@@ -110,60 +102,109 @@ export async function writePersonReport(input: PersonReportInput, writer: Report
     if (activities[0]) patterns.push(`The largest other activity was "${inline(activities[0].description)}" (${hours(activities[0].total_seconds)}).`);
   }
 
+  const otherText = activities.length
+    ? `${hours(user.unmatched_seconds)} (${percent(user.unmatched_seconds, total)}) went to other activities, the largest ${activities
+        .slice(0, 3)
+        .map((a) => `"${inline(a.description)}" (${hours(a.total_seconds)})`)
+        .join(', ')}.`
+    : 'No time was logged on other activities.';
+
   // ---- fact pack ----
-  const cappedRows = capList(rows, FACT_LIST_LIMIT);
-  const cappedActivities = capList(activities, FACT_LIST_LIMIT);
-  const facts = {
-    person: user.name,
-    period,
-    totals: {
-      hours: roundHours(total),
-      on_entities_hours: roundHours(user.matched_seconds),
-      on_entities_pct: percentValue(user.matched_seconds, total),
-      other_hours: roundHours(user.unmatched_seconds),
-      other_pct: percentValue(user.unmatched_seconds, total),
-      entries: user.entry_count,
-      running_entries: user.running_entries,
-      days_active: user.days_active,
+  const byStatus = (list: readonly EntityRow[]) => {
+    const counts: Record<string, number> = {};
+    for (const r of list) counts[r.status.label] = (counts[r.status.label] ?? 0) + 1;
+    return counts;
+  };
+  const facts: FactPackSpec = {
+    base: {
+      person: user.name,
+      period,
       days_in_period: days,
-      hours_per_active_day: roundHours(perDay),
-      entities: rows.length,
-      completed: completed.length,
-      overdue: overdue.length,
+      totals: {
+        hours: roundHours(total),
+        on_entities_hours: roundHours(user.matched_seconds),
+        on_entities_pct: percentValue(user.matched_seconds, total),
+        other_hours: roundHours(user.unmatched_seconds),
+        other_pct: percentValue(user.unmatched_seconds, total),
+        entries: user.entry_count,
+        running_entries: user.running_entries,
+        days_active: user.days_active,
+        hours_per_active_day: roundHours(perDay),
+        entities: rows.length,
+        completed: completed.length,
+        in_progress: progressing.length,
+        overdue: overdue.length,
+        without_fibery_data: unknown.length,
+      },
+      by_type: sortedGroups.map(([label, list]) => ({ type: label, entities: list.length, hours: roundHours(groupSeconds(list)), pct_of_own: percentValue(groupSeconds(list), total) })),
     },
-    entities: {
-      items: cappedRows.items.map((r) => ({
-        id: r.entity.entity_id,
-        name: r.name,
-        type: typeLabel(r.entity.entity_database, r.entity.entity_type),
-        project: r.entity.project,
-        hours: roundHours(r.entity.total_seconds),
-        entries: r.entity.entry_count,
-        status: r.status.label,
-        state: r.status.state,
-        ...(r.status.reason ? { reason: r.status.reason } : {}),
-        ...(r.status.planned_end ? { planned_end: r.status.planned_end.date } : {}),
-        ...(r.status.actual_end ? { completed_on: r.status.actual_end.date } : {}),
-        ...(r.status.parent ? { parent: [r.status.parent.public_id && `#${r.status.parent.public_id}`, r.status.parent.name].filter(Boolean).join(' ') } : {}),
-        ...(r.status.fibery_time_spent_hours !== null ? { fibery_time_spent_hours_total: Math.round(r.status.fibery_time_spent_hours * 10) / 10 } : {}),
-        ...(r.status.last_comment ? { last_comment: r.status.last_comment } : {}),
-        ...(r.status.description_excerpt ? { description: r.status.description_excerpt } : {}),
-      })),
-      omitted: cappedRows.omitted,
-    },
-    other_activities: {
-      items: cappedActivities.items.map((a) => ({ activity: a.description, hours: roundHours(a.total_seconds), entries: a.entry_count })),
-      omitted: cappedActivities.omitted,
-    },
+    lists: [
+      {
+        key: 'entities',
+        noun: ['entity', 'entities'],
+        items: rows,
+        seconds: (r: EntityRow) => r.entity.total_seconds,
+        whole: (r: EntityRow) => {
+          const comments = recentComments(r.enrichment);
+          const fields = otherFields(r.enrichment);
+          const overdueDays = daysOverdue(r.status, period);
+          return {
+            id: r.entity.entity_id,
+            name: r.name,
+            type: typeLabel(r.entity.entity_database, r.entity.entity_type),
+            project: r.entity.project,
+            hours: roundHours(r.entity.total_seconds),
+            pct_of_own: percentValue(r.entity.total_seconds, total),
+            entries: r.entity.entry_count,
+            status: r.status.label,
+            state: r.status.state,
+            ...(r.status.reason ? { reason: r.status.reason } : {}),
+            ...(r.status.planned_start ? { planned_start: r.status.planned_start.date } : {}),
+            ...(r.status.planned_end ? { planned_end: r.status.planned_end.date } : {}),
+            ...(overdueDays !== null ? { days_overdue: overdueDays } : {}),
+            ...(r.status.actual_start ? { started_on: r.status.actual_start.date } : {}),
+            ...(r.status.actual_end ? { completed_on: r.status.actual_end.date } : {}),
+            ...(r.status.parent ? { parent: [r.status.parent.public_id && `#${r.status.parent.public_id}`, r.status.parent.name].filter(Boolean).join(' ') } : {}),
+            ...(r.status.fibery_time_spent_hours !== null ? { fibery_time_spent_hours_total: Math.round(r.status.fibery_time_spent_hours * 10) / 10 } : {}),
+            ...(r.status.assignees.length ? { assignees: r.status.assignees } : {}),
+            ...(Object.keys(fields).length ? { fields } : {}),
+            ...(r.status.description_excerpt ? { description: r.status.description_excerpt } : {}),
+            ...(comments.length ? { latest_comments: comments } : {}),
+          };
+        },
+        summarise: (rest: readonly EntityRow[]) => ({ by_status: byStatus(rest), by_type: summariseByType(rest.map((r) => r.entity)) }),
+      },
+      {
+        key: 'other_activities',
+        noun: ['activity', 'activities'],
+        items: activities,
+        seconds: (a: (typeof activities)[number]) => a.total_seconds,
+        whole: (a: (typeof activities)[number]) => ({ activity: a.description, hours: roundHours(a.total_seconds), pct_of_own: percentValue(a.total_seconds, total), entries: a.entry_count }),
+      },
+    ],
   };
 
+  const texts = new Set<string>([...sortedGroups.map(([label]) => label), ...activities.map((a) => a.description)]);
+  for (const r of rows) {
+    texts.add(r.name);
+    texts.add(r.entity.name);
+    if (r.entity.project) texts.add(r.entity.project);
+    if (r.status.parent?.name) texts.add(r.status.parent.name);
+    for (const a of r.status.assignees) texts.add(a);
+    for (const c of r.enrichment?.fibery?.comments ?? []) if (c.author) texts.add(c.author);
+  }
   const narrative = await writer.narrate({
     report: `person:${input.email}`,
+    kind: 'person_report',
     sections: SECTIONS,
     facts,
+    vars: { person: user.name, period: periodLabel(period) },
+    entityTypes: sortedGroups.map(([label]) => label),
+    known: { people: [user.name, ...(input.people ?? [])], ids: [...rows.map((r) => r.entity.entity_id), ...rows.flatMap((r) => (r.status.parent?.public_id ? [r.status.parent.public_id] : []))], texts: [...texts] },
     fallback: {
       overall_summary: overall.join(' '),
       what_was_done: done.length ? bullets(done) : 'No time was logged against Fibery entities.',
+      other_activities: otherText,
       work_patterns: patterns.join(' ') || 'No activity to describe.',
     },
   });
@@ -238,10 +279,12 @@ export async function writePersonReport(input: PersonReportInput, writer: Report
     '## What was done',
     text('what_was_done'),
     '## Other activities',
-    activities.length ? otherTable : 'No time was logged on other activities.',
+    activities.length ? otherTable : null,
+    text('other_activities'),
     '## Work patterns',
     patternTable,
     text('work_patterns'),
+    narrativeFooter(narrative),
   ]);
   return { markdown, usage: narrative.usage };
 }

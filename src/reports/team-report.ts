@@ -4,7 +4,8 @@
  * enriched data; the writer adds the prose.
  */
 import type { EnrichedData, LlmUsage } from '../storage/schemas.js';
-import { entityStatus, type EntityStatus } from './entity-status.js';
+import { daysOverdue, entityStatus, type EntityStatus } from './entity-status.js';
+import type { FactList, FactPackSpec } from './fact-pack.js';
 import {
   bullets,
   capList,
@@ -16,14 +17,25 @@ import {
   joinBlocks,
   percent,
   percentValue,
+  periodDays,
   periodLabel,
   plural,
   roundHours,
   table,
   typeLabel,
 } from './format.js';
-import { FACT_LIST_LIMIT, headerLine, namesOf, NO_PROJECT_LABEL, OTHER_ACTIVITIES_LABEL, sortedUsers, teamActivities } from './toggl-summary.js';
-import { narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
+import {
+  distributionList,
+  headerLine,
+  knownFromToggl,
+  namesOf,
+  NO_PROJECT_LABEL,
+  OTHER_ACTIVITIES_LABEL,
+  sortedUsers,
+  summariseByType,
+  teamActivities,
+} from './toggl-summary.js';
+import { narrativeFooter, narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
 
 /** A person with more than this share of their time on other activities is listed as a risk. */
 export const UNMATCHED_RISK_SHARE = 0.4;
@@ -33,31 +45,12 @@ const MAX_SHARED_ROWS = 25;
 type TeamEntityRow = EnrichedData['entities'][number] & { status: EntityStatus; display_name: string };
 
 const SECTIONS: NarrativeSection[] = [
-  {
-    key: 'executive_summary',
-    title: 'Executive summary',
-    instruction: 'One paragraph (4–6 sentences) for a manager: total time and its split, what was delivered, where the team\'s effort went, and the main risks.',
-  },
-  {
-    key: 'accomplishments',
-    title: 'Key accomplishments',
-    instruction: 'A few bullets on the completed entities (by id and name, with hours) and notable progress; if nothing is completed, say so and name the largest work in progress.',
-  },
-  {
-    key: 'cross_team',
-    title: 'Cross-team patterns',
-    instruction: 'Two or three sentences on work shared by several people and on common other activities (meetings, reviews, support) across the team.',
-  },
-  {
-    key: 'allocation',
-    title: 'Resource allocation',
-    instruction: 'Two or three sentences on how time is allocated across people, database/types and projects, and on the share of other activities.',
-  },
-  {
-    key: 'recommendations',
-    title: 'Recommendations',
-    instruction: '2–5 concrete, actionable bullets that follow from the facts (overdue work, high shares of other activities, references missing from Fibery or without tags). No generic advice.',
-  },
+  { key: 'executive_summary', title: 'Executive summary' },
+  { key: 'accomplishments', title: 'Key accomplishments' },
+  { key: 'cross_team', title: 'Cross-team patterns' },
+  { key: 'allocation', title: 'Resource allocation' },
+  { key: 'risks', title: 'Risks' },
+  { key: 'recommendations', title: 'Recommendations' },
 ];
 
 const R = 'right' as const;
@@ -135,82 +128,135 @@ export async function writeTeamReport(data: EnrichedData, writer: ReportWriter):
   if (notFound.length) recommendations.push(`Check the ${plural(notFound.length, 'reference', 'references')} not found in Fibery (mistyped ids, deleted entities or a wrong database/type tag).`);
   if (!recommendations.length) recommendations.push('The data shows no overdue work, no high share of other activities and no broken references: no specific action follows from it.');
 
+  const risks: string[] = [];
+  if (overdue.length) risks.push(`${plural(overdue.length, 'entity is', 'entities are')} overdue: ${overdue.slice(0, 5).map((r) => `${ref(r)} (planned end ${r.status.planned_end?.date ?? '?'})`).join(', ')}${overdue.length > 5 ? ', …' : ''}.`);
+  if (highUnmatched.length) risks.push(`${highUnmatched.map(([, u]) => `${u.name} (${percent(u.unmatched_seconds, u.total_seconds)})`).join(', ')} spent more than ${Math.round(UNMATCHED_RISK_SHARE * 100)}% of their time on other activities.`);
+  if (notFound.length) risks.push(`${plural(notFound.length, 'referenced entity was', 'referenced entities were')} not found in Fibery (${hours(notFound.reduce((s, r) => s + r.total_seconds, 0))}).`);
+  if (notEnrichable.length) risks.push(`${plural(notEnrichable.length, 'reference', 'references')} without [Database] [Type] tags could not be looked up (${hours(notEnrichable.reduce((s, r) => s + r.total_seconds, 0))}).`);
+
   // ---- fact pack ----
-  const cappedRows = capList(rows, FACT_LIST_LIMIT);
-  const cappedPeople = capList(people, FACT_LIST_LIMIT);
-  const cappedActivities = capList(activities, FACT_LIST_LIMIT);
-  const entityFact = (r: TeamEntityRow) => ({
-    id: r.entity_id,
-    name: r.display_name,
-    type: typeLabel(r.entity_database, r.entity_type),
-    project: r.project,
-    hours: roundHours(r.total_seconds),
-    people: who(r.users),
-    status: r.status.label,
-    state: r.status.state,
-    ...(r.status.planned_end ? { planned_end: r.status.planned_end.date } : {}),
-    ...(r.status.actual_end ? { completed_on: r.status.actual_end.date } : {}),
-    ...(r.status.parent ? { parent: [r.status.parent.public_id && `#${r.status.parent.public_id}`, r.status.parent.name].filter(Boolean).join(' ') } : {}),
-    ...(r.status.reason ? { reason: r.status.reason } : {}),
+  const entityFact = (r: TeamEntityRow) => {
+    const overdueDays = daysOverdue(r.status, period);
+    return {
+      id: r.entity_id,
+      name: r.display_name,
+      type: typeLabel(r.entity_database, r.entity_type),
+      project: r.project,
+      hours: roundHours(r.total_seconds),
+      pct_of_total: percentValue(r.total_seconds, total),
+      people: who(r.users),
+      status: r.status.label,
+      state: r.status.state,
+      ...(r.status.planned_end ? { planned_end: r.status.planned_end.date } : {}),
+      ...(overdueDays !== null ? { days_overdue: overdueDays } : {}),
+      ...(r.status.actual_end ? { completed_on: r.status.actual_end.date } : {}),
+      ...(r.status.parent ? { parent: [r.status.parent.public_id && `#${r.status.parent.public_id}`, r.status.parent.name].filter(Boolean).join(' ') } : {}),
+      ...(r.status.reason ? { reason: r.status.reason } : {}),
+    };
+  };
+  const entityList = (key: string, items: TeamEntityRow[]): FactList<TeamEntityRow> => ({
+    key,
+    noun: ['entity', 'entities'],
+    items,
+    seconds: (r) => r.total_seconds,
+    whole: entityFact,
+    summarise: (rest) => ({ by_type: summariseByType(rest) }),
   });
-  const facts = {
-    period,
-    totals: {
-      hours: roundHours(total),
-      on_entities_hours: roundHours(totals.matched_seconds),
-      on_entities_pct: percentValue(totals.matched_seconds, total),
-      other_hours: roundHours(totals.unmatched_seconds),
-      other_pct: percentValue(totals.unmatched_seconds, total),
-      people: totals.users,
-      entries: totals.entries,
-      entities: totals.entities,
-      completed_entities: completed.length,
-      completed_entities_hours: roundHours(completedSeconds),
-      overdue_entities: overdue.length,
-      not_found_in_fibery: notFound.length,
-      not_enrichable: notEnrichable.length,
+  type Member = (typeof people)[number];
+  const facts: FactPackSpec = {
+    base: {
+      period,
+      days_in_period: periodDays(period),
+      other_activities_risk_threshold_pct: Math.round(UNMATCHED_RISK_SHARE * 100),
+      totals: {
+        hours: roundHours(total),
+        on_entities_hours: roundHours(totals.matched_seconds),
+        on_entities_pct: percentValue(totals.matched_seconds, total),
+        other_hours: roundHours(totals.unmatched_seconds),
+        other_pct: percentValue(totals.unmatched_seconds, total),
+        people: totals.users,
+        entries: totals.entries,
+        entities: totals.entities,
+        completed_entities: completed.length,
+        completed_entities_hours: roundHours(completedSeconds),
+        overdue_entities: overdue.length,
+        overdue_entities_hours: roundHours(overdue.reduce((s, r) => s + r.total_seconds, 0)),
+        shared_entities: shared.length,
+        shared_entities_hours: roundHours(shared.reduce((s, r) => s + r.total_seconds, 0)),
+        not_found_in_fibery: notFound.length,
+        not_enrichable: notEnrichable.length,
+        people_over_other_activities_threshold: highUnmatched.length,
+      },
+      people_over_other_activities_threshold: highUnmatched.slice(0, 30).map(([, u]) => ({ name: u.name, other_pct_of_own: percentValue(u.unmatched_seconds, u.total_seconds), other_hours: roundHours(u.unmatched_seconds) })),
     },
-    members: {
-      items: cappedPeople.items.map(([, u]) => {
-        const focus = focusOf(u);
-        return {
-          name: u.name,
-          hours: roundHours(u.total_seconds),
-          pct_of_team: percentValue(u.total_seconds, total),
-          on_entities_hours: roundHours(u.matched_seconds),
-          other_hours: roundHours(u.unmatched_seconds),
-          other_pct_of_own: percentValue(u.unmatched_seconds, u.total_seconds),
-          days_active: u.days_active,
-          ...(focus ? { main_focus: focus.label, main_focus_hours: roundHours(focus.seconds) } : {}),
-        };
-      }),
-      omitted: cappedPeople.omitted,
-    },
-    entities: { items: cappedRows.items.map(entityFact), omitted: cappedRows.omitted },
-    completed: { items: completed.slice(0, FACT_LIST_LIMIT).map(entityFact), omitted: Math.max(0, completed.length - FACT_LIST_LIMIT) },
-    overdue: { items: overdue.slice(0, FACT_LIST_LIMIT).map(entityFact), omitted: Math.max(0, overdue.length - FACT_LIST_LIMIT) },
-    shared_entities: {
-      items: shared.slice(0, FACT_LIST_LIMIT).map((r) => ({ id: r.entity_id, name: r.display_name, hours: roundHours(r.total_seconds), people: who(r.users) })),
-      omitted: Math.max(0, shared.length - FACT_LIST_LIMIT),
-    },
-    other_activities: {
-      items: cappedActivities.items.map((a) => ({ activity: a.activity, hours: roundHours(a.total_seconds), people: who(a.people), entries: a.entry_count })),
-      omitted: cappedActivities.omitted,
-    },
-    people_over_unmatched_threshold: highUnmatched.map(([, u]) => ({ name: u.name, other_pct_of_own: percentValue(u.unmatched_seconds, u.total_seconds), other_hours: roundHours(u.unmatched_seconds) })),
-    by_type: byType.slice(0, FACT_LIST_LIMIT).map((g) => ({ type: g.label, hours: roundHours(g.seconds), pct_of_total: percentValue(g.seconds, total) })),
-    by_project: byProject.slice(0, FACT_LIST_LIMIT).map((g) => ({ project: g.label, hours: roundHours(g.seconds), pct_of_total: percentValue(g.seconds, total) })),
+    lists: [
+      {
+        key: 'members',
+        noun: ['person', 'people'],
+        items: people,
+        seconds: ([, u]: Member) => u.total_seconds,
+        whole: ([, u]: Member) => {
+          const focus = focusOf(u);
+          return {
+            name: u.name,
+            hours: roundHours(u.total_seconds),
+            pct_of_team: percentValue(u.total_seconds, total),
+            on_entities_hours: roundHours(u.matched_seconds),
+            other_hours: roundHours(u.unmatched_seconds),
+            other_pct_of_own: percentValue(u.unmatched_seconds, u.total_seconds),
+            days_active: u.days_active,
+            entities: u.matched_entities.length,
+            ...(focus ? { main_focus: focus.label, main_focus_hours: roundHours(focus.seconds) } : {}),
+          };
+        },
+        summarise: (rest: readonly Member[]) => ({
+          on_entities_hours: roundHours(rest.reduce((s, [, u]) => s + u.matched_seconds, 0)),
+          other_hours: roundHours(rest.reduce((s, [, u]) => s + u.unmatched_seconds, 0)),
+        }),
+      },
+      entityList('completed', completed),
+      entityList('overdue', overdue),
+      entityList('entities', rows),
+      {
+        key: 'shared_entities',
+        noun: ['shared entity', 'shared entities'],
+        items: shared,
+        seconds: (r: TeamEntityRow) => r.total_seconds,
+        whole: (r: TeamEntityRow) => ({ id: r.entity_id, name: r.display_name, hours: roundHours(r.total_seconds), people: who(r.users) }),
+      },
+      {
+        key: 'other_activities',
+        noun: ['activity', 'activities'],
+        items: activities,
+        seconds: (a: (typeof activities)[number]) => a.total_seconds,
+        whole: (a: (typeof activities)[number]) => ({ activity: a.activity, hours: roundHours(a.total_seconds), pct_of_total: percentValue(a.total_seconds, total), people: who(a.people), entries: a.entry_count }),
+      },
+      distributionList('by_type', 'type', ['database/type', 'database/types'], byType, total),
+      distributionList('by_project', 'project', ['project', 'projects'], byProject, total),
+    ],
   };
 
+  const known = knownFromToggl(users, data.entities);
+  for (const r of rows) {
+    known.texts.push(r.display_name);
+    if (r.status.parent?.name) known.texts.push(r.status.parent.name);
+    if (r.status.parent?.public_id) known.ids.push(r.status.parent.public_id);
+    known.texts.push(...r.status.assignees);
+  }
   const narrative = await writer.narrate({
     report: 'team_summary',
+    kind: 'team_report',
     sections: SECTIONS,
     facts,
+    vars: { period: periodLabel(period), people: plural(totals.users, 'person', 'people') },
+    entityTypes: byType.map((g) => g.label),
+    known,
     fallback: {
       executive_summary: executive.join(' '),
       accomplishments,
       cross_team: crossTeam.join(' '),
       allocation: allocation.join(' ') || 'No time to allocate.',
+      risks: risks.length ? bullets(risks) : 'No risks stand out in the data: no overdue entities, no one above the threshold of other activities, no broken references.',
       recommendations: bullets(recommendations),
     },
   });
@@ -345,6 +391,7 @@ export async function writeTeamReport(data: EnrichedData, writer: ReportWriter):
     notEnrichable.length ? notEnrichableTable : 'None.',
     warnings.items.length ? '### Enrichment warnings' : null,
     warnings.items.length ? bullets(warnings.items.map(inline)) + (warnings.omitted ? `\n\n… and ${warnings.omitted} more.` : '') : null,
+    text('risks'),
     '## Recommendations',
     text('recommendations'),
     '## Notes',
@@ -352,6 +399,7 @@ export async function writeTeamReport(data: EnrichedData, writer: ReportWriter):
       `"Completed" means the Fibery state is done, completed, closed, released or resolved; "overdue" means a planned end, due date, deadline or release date before ${period.end_date} with no completion.`,
       'Hours are rounded to one decimal and percentages to whole numbers, each computed from the tracked seconds, so rounded rows may not add up exactly to the totals.',
     ]),
+    narrativeFooter(narrative),
   ]);
   return { markdown, usage: narrative.usage };
 }

@@ -14,6 +14,7 @@ import {
   joinBlocks,
   percent,
   percentValue,
+  periodDays,
   periodLabel,
   plural,
   roundHours,
@@ -21,13 +22,13 @@ import {
   typeLabel,
   bullets,
 } from './format.js';
-import { narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
+import { narrativeFooter, narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
+import type { FactList, FactPackSpec } from './fact-pack.js';
+import type { KnownData } from './verify.js';
 import type { LlmUsage } from '../storage/schemas.js';
 
 export const TOP_ENTITIES = 25;
 export const TOP_ACTIVITIES = 25;
-/** How many items of a list the LLM fact pack carries. */
-export const FACT_LIST_LIMIT = 30;
 
 export const OTHER_ACTIVITIES_LABEL = 'Other activities (no entity)';
 export const NO_PROJECT_LABEL = '(no project tag)';
@@ -84,22 +85,48 @@ export function headerLine(parts: (string | null | undefined)[]): string {
 }
 
 const SECTIONS: NarrativeSection[] = [
-  {
-    key: 'executive_summary',
-    title: 'Executive summary',
-    instruction: 'One short paragraph (3–5 sentences): total time, the split between Fibery entities and other activities, where most time went, anything a manager should notice (e.g. running entries, references that cannot be looked up).',
-  },
-  {
-    key: 'per_user',
-    title: 'Per-user summaries',
-    instruction: 'One bullet per person (in the order given): their hours, share on entities, their main entities and other activities.',
-  },
-  {
-    key: 'distribution',
-    title: 'Time distribution',
-    instruction: 'Two or three sentences on how the time is distributed across database/types and projects, and on the share of other activities.',
-  },
+  { key: 'executive_summary', title: 'Executive summary' },
+  { key: 'per_user', title: 'Per-user summaries', people: true },
+  { key: 'entities_overview', title: 'Matched entities overview' },
+  { key: 'unmatched', title: 'Unmatched activities' },
+  { key: 'distribution', title: 'Time distribution' },
 ];
+
+/** Names and ids the Toggl data knows, for checking what a narrative mentions. */
+export function knownFromToggl(users: Record<string, AggregatedUser>, entities: readonly TeamEntity[]): KnownData {
+  const texts = new Set<string>();
+  for (const e of entities) {
+    texts.add(e.name);
+    texts.add(typeLabel(e.entity_database, e.entity_type));
+    if (e.project) texts.add(e.project);
+  }
+  for (const u of Object.values(users)) for (const a of u.unmatched_activities) texts.add(a.description);
+  return { people: Object.values(users).map((u) => u.name), ids: entities.map((e) => e.entity_id), texts: [...texts] };
+}
+
+/** A distribution (by type, by project) as a fact list. */
+export function distributionList(
+  key: string,
+  field: string,
+  noun: readonly [string, string],
+  groups: ReturnType<typeof groupSeconds>,
+  total: number,
+): FactList<ReturnType<typeof groupSeconds>[number]> {
+  return {
+    key,
+    noun,
+    items: groups,
+    seconds: (g) => g.seconds,
+    whole: (g) => ({ [field]: g.label, hours: roundHours(g.seconds), pct_of_total: percentValue(g.seconds, total), entities: g.items }),
+  };
+}
+
+/** Hours and counts by `Database / Type` of entities a fact pack lists only as totals (at most 10 types). */
+export function summariseByType(rest: readonly { entity_database: string | null; entity_type: string | null; total_seconds: number }[]) {
+  return groupSeconds(rest, (e) => typeLabel(e.entity_database, e.entity_type), (e) => e.total_seconds)
+    .slice(0, 10)
+    .map((g) => ({ type: g.label, count: g.items, hours: roundHours(g.seconds) }));
+}
 
 export async function writeTogglSummary(aggregated: TogglAggregated, writer: ReportWriter): Promise<{ markdown: string; usage: LlmUsage | null }> {
   const { totals, users } = aggregated;
@@ -142,66 +169,108 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
     distribution.push(`Other activities took ${percent(totals.unmatched_seconds, total)} of the time.`);
   }
 
+  const shared = entities.filter((e) => e.users.length >= 2);
+  const entitiesOverview: string[] = [];
+  if (entities.length) {
+    entitiesOverview.push(`The entities with the most time were ${entities.slice(0, 3).map(entityPhrase).join(', ')}.`);
+    entitiesOverview.push(
+      shared.length
+        ? `${plural(shared.length, 'entity was', 'entities were')} worked on by two or more people.`
+        : 'No entity was worked on by more than one person.',
+    );
+  }
+  const unmatchedText = activities.length
+    ? `Other activities took ${hours(totals.unmatched_seconds)} (${percent(totals.unmatched_seconds, total)} of the time); the largest were ${activities
+        .slice(0, 3)
+        .map((a) => `"${inline(a.activity)}" (${hours(a.total_seconds)}, ${plural(a.people.length, 'person', 'people')})`)
+        .join(', ')}.`
+    : 'No time was logged on other activities.';
+
   // ---- fact pack ----
-  const cappedPeople = capList(people, FACT_LIST_LIMIT);
-  const cappedEntities = capList(entities, FACT_LIST_LIMIT);
-  const cappedActivities = capList(activities, FACT_LIST_LIMIT);
-  const facts = {
-    period: aggregated.period,
-    totals: {
-      hours: roundHours(total),
-      on_entities_hours: roundHours(totals.matched_seconds),
-      on_entities_pct: percentValue(totals.matched_seconds, total),
-      other_hours: roundHours(totals.unmatched_seconds),
-      other_pct: percentValue(totals.unmatched_seconds, total),
-      people: totals.users,
-      entries: totals.entries,
-      entities: totals.entities,
-      running_entries: totals.running_entries,
+  const facts: FactPackSpec = {
+    base: {
+      period: aggregated.period,
+      days_in_period: periodDays(aggregated.period),
+      totals: {
+        hours: roundHours(total),
+        on_entities_hours: roundHours(totals.matched_seconds),
+        on_entities_pct: percentValue(totals.matched_seconds, total),
+        other_hours: roundHours(totals.unmatched_seconds),
+        other_pct: percentValue(totals.unmatched_seconds, total),
+        people: totals.users,
+        entries: totals.entries,
+        entities: totals.entities,
+        shared_entities: shared.length,
+        running_entries: totals.running_entries,
+      },
+      notes: aggregated.notes,
     },
-    people: {
-      items: cappedPeople.items.map(([, u]) => ({
-        name: u.name,
-        hours: roundHours(u.total_seconds),
-        on_entities_hours: roundHours(u.matched_seconds),
-        on_entities_pct: percentValue(u.matched_seconds, u.total_seconds),
-        other_hours: roundHours(u.unmatched_seconds),
-        entries: u.entry_count,
-        days_active: u.days_active,
-        top_entities: u.matched_entities.slice(0, 5).map((e) => ({ id: e.entity_id, name: e.name, hours: roundHours(e.total_seconds) })),
-        top_other_activities: u.unmatched_activities.slice(0, 3).map((a) => ({ activity: a.description, hours: roundHours(a.total_seconds) })),
-      })),
-      omitted: cappedPeople.omitted,
-    },
-    entities: {
-      items: cappedEntities.items.map((e) => ({
-        id: e.entity_id,
-        name: e.name,
-        type: typeLabel(e.entity_database, e.entity_type),
-        project: e.project,
-        hours: roundHours(e.total_seconds),
-        people: who(e.users),
-        entries: e.entry_count,
-        ...(e.enrichable ? {} : { not_enrichable: e.not_enrichable_reason }),
-      })),
-      omitted: cappedEntities.omitted,
-    },
-    other_activities: {
-      items: cappedActivities.items.map((a) => ({ activity: a.activity, hours: roundHours(a.total_seconds), people: who(a.people), entries: a.entry_count })),
-      omitted: cappedActivities.omitted,
-    },
-    by_type: byType.slice(0, FACT_LIST_LIMIT).map((g) => ({ type: g.label, hours: roundHours(g.seconds), pct_of_total: percentValue(g.seconds, total) })),
-    by_project: byProject.slice(0, FACT_LIST_LIMIT).map((g) => ({ project: g.label, hours: roundHours(g.seconds), pct_of_total: percentValue(g.seconds, total) })),
-    notes: aggregated.notes,
+    lists: [
+      {
+        key: 'people',
+        noun: ['person', 'people'],
+        items: people,
+        seconds: ([, u]: [string, AggregatedUser]) => u.total_seconds,
+        whole: ([, u]: [string, AggregatedUser]) => ({
+          name: u.name,
+          hours: roundHours(u.total_seconds),
+          on_entities_hours: roundHours(u.matched_seconds),
+          on_entities_pct: percentValue(u.matched_seconds, u.total_seconds),
+          other_hours: roundHours(u.unmatched_seconds),
+          other_pct: percentValue(u.unmatched_seconds, u.total_seconds),
+          entries: u.entry_count,
+          days_active: u.days_active,
+          entities: u.matched_entities.length,
+          top_entities: u.matched_entities.slice(0, 5).map((e) => ({ id: e.entity_id, name: e.name, hours: roundHours(e.total_seconds) })),
+          top_other_activities: u.unmatched_activities.slice(0, 3).map((a) => ({ activity: a.description, hours: roundHours(a.total_seconds) })),
+        }),
+        summarise: (rest: readonly [string, AggregatedUser][]) => ({
+          on_entities_hours: roundHours(rest.reduce((s, [, u]) => s + u.matched_seconds, 0)),
+          other_hours: roundHours(rest.reduce((s, [, u]) => s + u.unmatched_seconds, 0)),
+        }),
+      },
+      {
+        key: 'entities',
+        noun: ['entity', 'entities'],
+        items: entities,
+        seconds: (e: TeamEntity) => e.total_seconds,
+        whole: (e: TeamEntity) => ({
+          id: e.entity_id,
+          name: e.name,
+          type: typeLabel(e.entity_database, e.entity_type),
+          project: e.project,
+          hours: roundHours(e.total_seconds),
+          pct_of_total: percentValue(e.total_seconds, total),
+          people: who(e.users),
+          entries: e.entry_count,
+          ...(e.enrichable ? {} : { not_enrichable: e.not_enrichable_reason }),
+        }),
+        summarise: (rest: readonly TeamEntity[]) => ({ by_type: summariseByType(rest) }),
+      },
+      {
+        key: 'other_activities',
+        noun: ['activity', 'activities'],
+        items: activities,
+        seconds: (a: TeamActivity) => a.total_seconds,
+        whole: (a: TeamActivity) => ({ activity: a.activity, hours: roundHours(a.total_seconds), pct_of_total: percentValue(a.total_seconds, total), people: who(a.people), entries: a.entry_count }),
+      },
+      distributionList('by_type', 'type', ['database/type', 'database/types'], byType, total),
+      distributionList('by_project', 'project', ['project', 'projects'], byProject, total),
+    ],
   };
 
   const narrative = await writer.narrate({
     report: 'toggl_summary',
+    kind: 'toggl_summary',
     sections: SECTIONS,
     facts,
+    vars: { period: periodLabel(aggregated.period), people: plural(totals.users, 'person', 'people') },
+    known: knownFromToggl(users, entities),
     fallback: {
       executive_summary: executive.join(' '),
       per_user: perUser.length ? perUser.join('\n') : 'No one tracked time in this period.',
+      entities_overview: entitiesOverview.join(' ') || 'No time was logged against Fibery entities.',
+      unmatched: unmatchedText,
       distribution: distribution.join(' ') || 'No time to distribute.',
     },
   });
@@ -289,12 +358,14 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
     userTable,
     text('per_user'),
     '## Matched entities overview',
-    entities.length ? entityTable : 'No time was logged against Fibery entities.',
+    entities.length ? entityTable : null,
     moreEntities,
     notEnrichableText,
+    text('entities_overview'),
     '## Unmatched activities',
-    activities.length ? activityTable : 'No time was logged on other activities.',
+    activities.length ? activityTable : null,
     moreActivities,
+    text('unmatched'),
     '## Time distribution',
     '### Matched vs unmatched',
     splitTable,
@@ -305,6 +376,7 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
     text('distribution'),
     '## Notes',
     bullets(notes),
+    narrativeFooter(narrative),
   ]);
   return { markdown, usage: narrative.usage };
 }

@@ -1,25 +1,42 @@
 /**
- * Who writes the narrative parts of a report. The LLM writes only prose sections from a compact
- * fact pack; every table of hours and percentages is rendered by code from the data. Without an
- * LLM (none configured) the deterministic texts the report computed are used, and the report says so.
+ * Who writes the narrative parts of a report. The LLM writes only prose sections, from a compact
+ * fact pack cut to the prompt budget; every figure and name it writes is checked against that
+ * pack, a mismatch is sent back for correction (once by default), and what still does not match
+ * is marked in the text and counted in the report's footer. Every table of hours and percentages
+ * is rendered by code from the data. Without an LLM (none configured) the deterministic texts the
+ * report computed are used, and the report says so.
  */
+import path from 'node:path';
 import type { ActivityDeps } from '../activities/context.js';
 import { loadAppConfig } from '../config/app-config.js';
-import { createLlmClient, type LlmClient } from '../llm/client.js';
+import { createLlmClient, type LlmClient, type LlmResult, type LlmTurn } from '../llm/client.js';
 import type { LlmUsage } from '../storage/schemas.js';
+import { describeSummarised, estimateTokens, fitFactPack, summarisedPromptNote, type FactPackSpec, type SummarisedList } from './fact-pack.js';
+import { plural } from './format.js';
+import { entityTypeKey, loadPrompts, renderPrompt, SHIPPED_PROMPTS_DIR, type Prompts, type ReportPromptKind } from './prompts.js';
+import { indexFacts, markUnverified, UNVERIFIED_MARK, verifySections, type Finding, type KnownData } from './verify.js';
 
 export interface NarrativeSection {
   key: string;
   title: string;
-  instruction: string;
+  /** Its bullets lead with a person's name in bold: those names are checked against the people in the data. */
+  people?: boolean;
 }
 
 export interface NarrativeRequest {
   /** 'toggl_summary' | 'person:<email>' | 'team_summary' */
   report: string;
+  /** Which prompt file writes it. */
+  kind: ReportPromptKind;
   sections: NarrativeSection[];
-  /** The compact fact pack sent to the LLM (hours rounded, lists capped). */
-  facts: unknown;
+  /** The fact pack: what the LLM may use, cut to the prompt budget by `fitFactPack`. */
+  facts: FactPackSpec;
+  /** Values of the prompt's other placeholders (period, person, people). */
+  vars?: Record<string, string>;
+  /** The report's `Database / Type` labels, largest first: their entity-type prompts are added. */
+  entityTypes?: string[];
+  /** Everyone and every entity in the report's data, for the names check. */
+  known: KnownData;
   /** Deterministic text per section key: used without an LLM and for any section the LLM left out. */
   fallback: Record<string, string>;
 }
@@ -31,6 +48,10 @@ export interface NarrativeResult {
   source?: string;
   /** Keys of sections that fell back to the deterministic text although an LLM was asked. */
   fellBack?: string[];
+  /** Lines for the report's footer: checks, corrections, unverified figures, what the LLM saw only as totals. */
+  footer?: string[];
+  /** The figures and names still unverified after the corrections (already marked in `sections`). */
+  unverified?: Finding[];
 }
 
 export interface ReportWriter {
@@ -47,6 +68,12 @@ export function narrativeSource(writer: ReportWriter, result: NarrativeResult): 
   return result.source ?? (writer.usesLlm ? `Narrative written by ${writer.label}` : NO_LLM_SOURCE);
 }
 
+/** The footer block of a report (null when there is nothing to say: no LLM was used). */
+export function narrativeFooter(result: NarrativeResult): string | null {
+  if (!result.footer?.length) return null;
+  return ['---', 'About the narrative:', result.footer.map((line) => `- ${line}`).join('\n')].join('\n\n');
+}
+
 export function deterministicWriter(): ReportWriter {
   return {
     label: 'deterministic writer (no LLM configured)',
@@ -54,44 +81,51 @@ export function deterministicWriter(): ReportWriter {
     async narrate(req) {
       const sections: Record<string, string> = {};
       for (const section of req.sections) sections[section.key] = req.fallback[section.key] ?? '';
-      return { sections, usage: null, source: NO_LLM_SOURCE };
+      return { sections, usage: null, source: NO_LLM_SOURCE, footer: [] };
     },
   };
 }
 
-export const SYSTEM_PROMPT = [
-  'You are an analyst writing the narrative parts of a time-tracking report (Toggl time, Fibery work items) that engineering managers and team leads read weekly.',
-  'Rules:',
-  '- Be factual and concise. Use only the facts given in the JSON. Never invent numbers, names, dates, causes or intentions.',
-  '- When you mention hours or percentages, copy them exactly as they appear in the facts; do not compute new totals.',
-  '- Keep the names of people and work items exactly as given (any language).',
-  '- Write plain markdown: short paragraphs or bullet lists. No tables, no code blocks, no headings other than the section headings you are asked for.',
-  '- The tables of the report are rendered separately from the same data; do not repeat them, interpret them.',
-  '- If the facts do not support a statement, leave it out; if there is little to say, say so in one sentence.',
-].join('\n');
-
-function describeReport(report: string): string {
-  if (report === 'toggl_summary') return 'Toggl summary: the team\'s tracked time by person, Fibery entity and other activity';
-  if (report === 'team_summary') return 'Team summary: the team\'s tracked time joined with what Fibery says about the work items';
-  if (report.startsWith('person:')) return 'Individual report: one person\'s tracked time and the Fibery work items it was logged against';
-  return report;
+/** The `{{sections}}` value: one heading line per section, in order. */
+export function sectionHeadings(sections: readonly NarrativeSection[]): string {
+  return sections.map((s) => `## ${s.title}`).join('\n');
 }
 
-export function buildUserPrompt(req: Pick<NarrativeRequest, 'report' | 'sections' | 'facts'>): string {
-  const list = req.sections.map((s, i) => `${i + 1}. "## ${s.title}": ${s.instruction}`).join('\n');
-  return [
-    `Report: ${describeReport(req.report)}.`,
-    '',
-    'Write exactly these sections, in this order. Start each with a line "## <title>" using the title given, followed by its text:',
-    '',
-    list,
-    '',
-    'Facts (JSON). Hours are rounded to 0.1 h; percentages are whole numbers of the relevant total; long lists hold only the largest items and an "omitted" count says how many were left out:',
-    '',
-    '```json',
-    JSON.stringify(req.facts),
-    '```',
-  ].join('\n');
+/** The `{{entity_types}}` value: the notes of the report's types that have an entity-type prompt. */
+export function entityTypeNotes(prompts: Prompts, labels: readonly string[] = []): string {
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  for (const label of labels) {
+    const key = entityTypeKey(label);
+    const prompt = prompts.entityTypes.get(key);
+    if (!prompt || seen.has(key)) continue;
+    seen.add(key);
+    notes.push(`- ${renderPrompt(prompt.text, { type: label })}`);
+  }
+  return notes.length ? `About the Fibery types in this report:\n${notes.join('\n')}` : '';
+}
+
+export interface BuiltPrompt {
+  system: string;
+  user: string;
+  /** Estimated tokens of system + user prompt. */
+  tokens: number;
+  /** The fact pack as sent. */
+  facts: Record<string, unknown>;
+  summarised: SummarisedList[];
+}
+
+/** The prompts of a report, the fact pack cut so that both together stay within `budgetTokens`. */
+export function buildPrompt(prompts: Prompts, req: Pick<NarrativeRequest, 'kind' | 'sections' | 'facts' | 'vars' | 'entityTypes'>, budgetTokens: number): BuiltPrompt {
+  const system = prompts.files.system.text;
+  const template = prompts.files[req.kind].text;
+  const values = { ...(req.vars ?? {}), sections: sectionHeadings(req.sections), entity_types: entityTypeNotes(prompts, req.entityTypes) };
+  // The instructions are fixed; the fact pack gets what they leave of the budget, less room for the
+  // note saying what was cut and for the code fence.
+  const fixed = estimateTokens(system) + estimateTokens(renderPrompt(template, { ...values, facts: '', summarised: '' })) + 200;
+  const pack = fitFactPack(req.facts, Math.max(100, budgetTokens - fixed));
+  const user = renderPrompt(template, { ...values, summarised: summarisedPromptNote(pack.summarised), facts: `\`\`\`json\n${pack.json}\n\`\`\`` });
+  return { system, user, tokens: estimateTokens(system) + estimateTokens(user), facts: pack.facts, summarised: pack.summarised };
 }
 
 const normaliseTitle = (text: string): string =>
@@ -151,12 +185,23 @@ export function parseSections(answer: string, sections: NarrativeSection[]): Rec
   return out;
 }
 
+
 export interface LlmWriterSettings {
   temperature?: number;
   maxTokens?: number;
   /** For the label before the first call; the answer's provider and model are reported after it. */
   provider?: string | null;
   model?: string | null;
+  /** The prompts (default: the shipped ones). */
+  prompts?: Prompts;
+  /** System + user prompt of one report, in estimated tokens (default 12000). */
+  promptTokenBudget?: number;
+  /** Correction requests before mismatches are marked unverified (default 1). */
+  maxCorrections?: number;
+  /** Everything one report asks the LLM, retries and corrections included (default 240 s). */
+  deadlineMs?: number;
+  /** The activity's cancellation. */
+  signal?: AbortSignal;
 }
 
 type CompletionClient = Pick<LlmClient, 'complete'>;
@@ -168,62 +213,169 @@ function describeClient(client: CompletionClient, settings: LlmWriterSettings): 
   return ['LLM:', provider || 'configured provider', model || ''].join(' ').trim();
 }
 
+const DEFAULT_BUDGET = 12_000;
+const DEFAULT_DEADLINE_MS = 240_000;
+/** A correction request is not started with less time than this left. */
+const MIN_CORRECTION_MS = 10_000;
+
+/** The bullets of a correction request: each mismatch with its sentence and what the facts say. */
+export function describeFindings(findings: readonly Finding[], sections: readonly NarrativeSection[]): string {
+  const title = (key: string) => sections.find((s) => s.key === key)?.title ?? key;
+  return findings
+    .map((f) => {
+      const sentence = f.sentence.length > 220 ? `${f.sentence.slice(0, 217)}…` : f.sentence;
+      return `- "${f.text}" in "${title(f.section)}" ("${sentence}"): ${f.problem}.`;
+    })
+    .join('\n');
+}
+
+function countPhrase(findings: readonly Finding[]): string {
+  const figures = findings.filter((f) => f.kind === 'number').length;
+  const names = findings.length - figures;
+  return [figures ? plural(figures, 'figure') : '', names ? plural(names, 'name') : ''].filter(Boolean).join(' and ');
+}
+
+const sumOrNull = (values: (number | null)[]): number | null => (values.some((v) => v === null) ? null : values.reduce<number>((s, v) => s + (v ?? 0), 0));
+
 export function llmWriter(client: CompletionClient, settings: LlmWriterSettings = {}): ReportWriter {
   const label = describeClient(client, settings);
+  let prompts: Prompts | undefined = settings.prompts;
   return {
     label,
     usesLlm: true,
     async narrate(req) {
+      prompts ??= await loadPrompts(path.dirname(SHIPPED_PROMPTS_DIR));
+      const started = Date.now();
+      const deadlineAt = started + (settings.deadlineMs ?? DEFAULT_DEADLINE_MS);
+      const budget = settings.promptTokenBudget ?? DEFAULT_BUDGET;
+      const prompt = buildPrompt(prompts, req, budget);
+      const ask = (followUp: LlmTurn[]) =>
+        client.complete({
+          system: prompt.system,
+          user: prompt.user,
+          ...(followUp.length ? { followUp } : {}),
+          ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+          ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+          ...(settings.signal ? { signal: settings.signal } : {}),
+          deadlineMs: Math.max(1, deadlineAt - Date.now()),
+        });
+
       // A configured LLM that fails fails the report (and the run) with the provider's message:
       // quietly writing a report without it would hide a bad key or an unknown model.
-      const result = await client.complete({
-        system: SYSTEM_PROMPT,
-        user: buildUserPrompt(req),
-        ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
-        ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-      });
-      const parsed = parseSections(result.text, req.sections);
+      const first = await ask([]);
+      const calls: LlmResult[] = [first];
+      let written = parseSections(first.text, req.sections);
+      const index = indexFacts(prompt.facts, req.known);
+      const options = { peopleSections: req.sections.filter((s) => s.people).map((s) => s.key) };
+      const found = verifySections(written, index, options);
+      let findings = found;
+      let corrections = 0;
+      let correctionFailed: string | null = null;
+      const conversation: LlmTurn[] = [];
+      let lastAnswer = first.text;
+      const maxCorrections = settings.maxCorrections ?? 1;
+      while (findings.length && corrections < maxCorrections) {
+        if (deadlineAt - Date.now() < MIN_CORRECTION_MS) {
+          correctionFailed = 'no time was left for a correction request';
+          break;
+        }
+        corrections++;
+        conversation.push(
+          { role: 'assistant', content: lastAnswer },
+          { role: 'user', content: renderPrompt(prompts.files.correction.text, { problems: describeFindings(findings, req.sections), sections: sectionHeadings(req.sections) }) },
+        );
+        try {
+          const again = await ask(conversation);
+          calls.push(again);
+          lastAnswer = again.text;
+          // A section the corrected answer leaves out keeps its first text (checked again below).
+          written = { ...written, ...parseSections(again.text, req.sections) };
+          findings = verifySections(written, index, options);
+        } catch (error) {
+          // The first answer stands (the provider works); its mismatches are marked below.
+          if (settings.signal?.aborted) throw error;
+          correctionFailed = `the correction request failed: ${error instanceof Error ? error.message : String(error)}`;
+          break;
+        }
+      }
+
       const sections: Record<string, string> = {};
       const fellBack: string[] = [];
       for (const s of req.sections) {
-        const text = parsed[s.key];
-        if (text) sections[s.key] = text;
+        const text = written[s.key];
+        if (text) sections[s.key] = markUnverified(text, findings.filter((f) => f.section === s.key));
         else {
           sections[s.key] = req.fallback[s.key] ?? '';
           fellBack.push(s.key);
         }
       }
+
+      const last = calls[calls.length - 1]!;
+      const requests = calls.reduce((n, c) => n + (c.attempts ?? 1), 0);
+      const summarised = describeSummarised(prompt.summarised);
       const usage: LlmUsage = {
         report: req.report,
-        provider: result.provider,
-        model: result.model,
-        input_tokens: result.input_tokens,
-        output_tokens: result.output_tokens,
-        seconds: result.seconds,
+        provider: last.provider,
+        model: last.model,
+        input_tokens: sumOrNull(calls.map((c) => c.input_tokens)),
+        output_tokens: sumOrNull(calls.map((c) => c.output_tokens)),
+        seconds: Math.round(calls.reduce((s, c) => s + c.seconds, 0) * 1000) / 1000,
+        requests,
+        corrections,
+        corrected: Math.max(0, found.length - findings.length),
+        unverified: findings.length,
+        prompt_tokens_estimate: prompt.tokens,
+        summarised,
       };
-      const written = req.sections.length - fellBack.length;
-      const partial = fellBack.length
-        ? `; ${fellBack.length} of ${req.sections.length} sections missing from its answer were written without it`
-        : '';
+
+      const count = req.sections.length - fellBack.length;
+      const partial = fellBack.length ? `; ${fellBack.length} of ${req.sections.length} sections missing from its answer were written without it` : '';
       const source =
-        written === 0
-          ? `Narrative written without an LLM (the answer of LLM ${result.provider} ${result.model} had none of the sections)`
-          : `Narrative written by LLM ${result.provider} ${result.model}${partial}; all tables computed from the data`;
-      return { sections, usage, source, fellBack };
+        count === 0
+          ? `Narrative written without an LLM (the answer of LLM ${last.provider} ${last.model} had none of the sections)`
+          : `Narrative written by LLM ${last.provider} ${last.model}${partial}; all tables computed from the data`;
+
+      const footer: string[] = [];
+      footer.push(
+        `Written by LLM ${last.provider} ${last.model} (${plural(requests, 'request')}, ${usage.input_tokens ?? '?'} input and ${usage.output_tokens ?? '?'} output tokens); every table is computed from the data.`,
+      );
+      if (findings.length) {
+        const list = findings.slice(0, 10).map((f) => `"${f.text}" (${req.sections.find((s) => s.key === f.section)?.title ?? f.section})`);
+        footer.push(
+          `**${countPhrase(findings)} could not be verified** against the data and ${findings.length === 1 ? 'is' : 'are'} marked ${UNVERIFIED_MARK}: ${list.join(', ')}${findings.length > 10 ? ', …' : ''}.` +
+            (correctionFailed ? ` (${correctionFailed.replace(/\.$/, '')}.)` : corrections ? ` They remained after ${plural(corrections, 'correction request')}.` : ''),
+        );
+      } else if (found.length) {
+        footer.push(`${countPhrase(found)} in the first answer did not match the data and ${found.length === 1 ? 'was' : 'were'} corrected by a follow-up request; every figure in the narrative now matches the data.`);
+      } else if (count > 0) {
+        footer.push('Every figure and name in the narrative was checked against the data.');
+      }
+      if (summarised.length) {
+        footer.push(`To fit the prompt budget (${budget} tokens), the LLM was given ${summarised.join('; ')}; the tables list everything.`);
+      }
+      if (calls.some((c) => c.truncated)) {
+        footer.push('The LLM\'s answer stopped at its token limit (llm.max_tokens): sections it did not reach were written without it.');
+      }
+      return { sections, usage, source, fellBack, footer, unverified: findings };
     },
   };
 }
 
 /** The writer a run uses: an LLM writer when one is configured (config.yaml + environment), else the deterministic one. */
-export async function reportWriterFor(deps: ActivityDeps, configOverrides: Record<string, unknown> | null): Promise<ReportWriter> {
+export async function reportWriterFor(deps: ActivityDeps, configOverrides: Record<string, unknown> | null, signal?: AbortSignal): Promise<ReportWriter> {
   const config = await loadAppConfig(deps.configDir, configOverrides);
-  const { provider, model, temperature, max_tokens } = config.llm;
-  const client = createLlmClient(deps.env, {
-    ...(provider ? { provider } : {}),
-    ...(model ? { model } : {}),
-    temperature,
-    max_tokens,
-  });
+  const llm = config.llm;
+  const client = createLlmClient(deps.env, llm);
   if (!client) return deterministicWriter();
-  return llmWriter(client, { temperature, maxTokens: max_tokens, provider: provider ?? null, model: model ?? null });
+  return llmWriter(client, {
+    ...(llm.temperature !== null ? { temperature: llm.temperature } : {}),
+    maxTokens: llm.max_tokens,
+    provider: llm.provider ?? null,
+    model: llm.model ?? null,
+    prompts: await loadPrompts(deps.configDir),
+    promptTokenBudget: llm.prompt_token_budget,
+    maxCorrections: llm.max_corrections,
+    deadlineMs: llm.report_deadline_seconds * 1000,
+    ...(signal ? { signal } : {}),
+  });
 }

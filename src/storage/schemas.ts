@@ -18,6 +18,18 @@ export const LlmUsageSchema = z.object({
   input_tokens: z.number().nullable(),
   output_tokens: z.number().nullable(),
   seconds: z.number(),
+  /** HTTP requests for this report, retries and correction requests included. */
+  requests: z.number().default(1),
+  /** Follow-up requests naming figures or names that did not match the data. */
+  corrections: z.number().default(0),
+  /** Mismatches the corrections fixed. */
+  corrected: z.number().default(0),
+  /** Figures and names that still did not match, marked unverified in the report. */
+  unverified: z.number().default(0),
+  /** Estimated tokens of the prompt (system + user), 4 characters a token. */
+  prompt_tokens_estimate: z.number().nullable().default(null),
+  /** What the fact pack gave only as totals to fit the prompt budget. */
+  summarised: z.array(z.string()).default([]),
 });
 export type LlmUsage = z.infer<typeof LlmUsageSchema>;
 

@@ -20,6 +20,7 @@ export interface WorkerSettings {
 
 /**
  * Spec 8.3, except workflow tasks: the SDK requires at least 2 while it caches workflows, so 2.
+ * 1 (as in the spec) works too: it turns the workflow cache off, so each task replays the history.
  */
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   maxConcurrentActivityTaskExecutions: 10,
@@ -27,6 +28,29 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   maxConcurrentWorkflowTaskExecutions: 2,
   shutdownGraceTime: '30s',
 };
+
+/** The environment variables that override DEFAULT_WORKER_SETTINGS (flags of `volt-agent worker` override them). */
+export const WORKER_ENV = {
+  maxConcurrentActivityTaskExecutions: 'VOLT_WORKER_MAX_CONCURRENT_ACTIVITIES',
+  maxConcurrentLocalActivityExecutions: 'VOLT_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
+  maxConcurrentWorkflowTaskExecutions: 'VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  shutdownGraceTime: 'VOLT_WORKER_SHUTDOWN_GRACE_SECONDS',
+} as const;
+
+/** Settings from WORKER_ENV, ignoring values that are not whole numbers in range. */
+export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): WorkerSettings {
+  const int = (name: string, min: number): number | undefined => {
+    const value = Number(env[name]);
+    return env[name] !== undefined && env[name] !== '' && Number.isInteger(value) && value >= min ? value : undefined;
+  };
+  const grace = int(WORKER_ENV.shutdownGraceTime, 0);
+  return {
+    maxConcurrentActivityTaskExecutions: int(WORKER_ENV.maxConcurrentActivityTaskExecutions, 1) ?? DEFAULT_WORKER_SETTINGS.maxConcurrentActivityTaskExecutions,
+    maxConcurrentLocalActivityExecutions: int(WORKER_ENV.maxConcurrentLocalActivityExecutions, 1) ?? DEFAULT_WORKER_SETTINGS.maxConcurrentLocalActivityExecutions,
+    maxConcurrentWorkflowTaskExecutions: int(WORKER_ENV.maxConcurrentWorkflowTaskExecutions, 1) ?? DEFAULT_WORKER_SETTINGS.maxConcurrentWorkflowTaskExecutions,
+    shutdownGraceTime: grace === undefined ? DEFAULT_WORKER_SETTINGS.shutdownGraceTime : `${grace}s`,
+  };
+}
 
 function workflowsPath(): string {
   // Run from source (tsx) the workflows are .ts; from a build they are .js.
@@ -68,6 +92,8 @@ export async function createPipelineWorker(opts: {
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
     maxConcurrentLocalActivityExecutions: settings.maxConcurrentLocalActivityExecutions,
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTaskExecutions,
+    // The SDK needs at least 2 workflow task slots while it caches workflows; 1 means no cache.
+    ...(settings.maxConcurrentWorkflowTaskExecutions < 2 ? { maxCachedWorkflows: 0 } : {}),
     shutdownGraceTime: settings.shutdownGraceTime as `${number}s`,
   });
 }

@@ -1,6 +1,6 @@
 /**
- * The command line as a user runs it: `bin/volt-agent.js` in a child process, on an embedded
- * Temporal server and the sandbox.
+ * The command line as a user runs it: `bin/volt-agent.js` in a child process, on the embedded
+ * mode's background service (Temporal dev server + workers) and the sandbox.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +19,8 @@ before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'volt-cli-'));
 });
 after(async () => {
+  // The background service started by the demo outlives the commands: stop it.
+  await volt(['service', 'stop']);
   await rm(work, { recursive: true, force: true });
 });
 
@@ -89,8 +91,8 @@ describe('demo, then a Fibery-stage re-run, through the command line', () => {
     const team = await readFile(path.join(dir, 'reports/team_summary.md'), 'utf8');
     assert.match(team, /without an LLM/);
     // The sandbox's tokens are random per start and prefixed: none may reach output or logs.
-    const serverLog = await readFile(path.join(work, 'state', 'temporal-server.log'), 'utf8');
-    for (const text of [result.stdout, result.stderr, serverLog]) assert.doesNotMatch(text, /sandbox-(toggl|fibery|llm)-/);
+    const logs = await Promise.all(['temporal-server.log', 'service.log', 'service.json'].map((f) => readFile(path.join(work, 'state', f), 'utf8')));
+    for (const text of [result.stdout, result.stderr, ...logs]) assert.doesNotMatch(text, /sandbox-(toggl|fibery|llm)-/);
   });
 
   test('--start-from fibery rewrites the Fibery outputs and leaves the Toggl ones byte-identical', async () => {

@@ -1,24 +1,28 @@
 /**
- * `volt-agent run` and `volt-agent demo`: validate, start what is needed (sandbox, embedded
- * Temporal, in-process worker), start the workflow, follow its progress, report where the files are.
+ * `volt-agent run` and `volt-agent demo`: validate, find Temporal (the background service in
+ * embedded mode, TEMPORAL_ADDRESS otherwise), make sure a worker polls, start the workflow,
+ * follow its progress, and report where the files are.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
 import { loadAppConfig } from '../config/app-config.js';
 import { loadEnrichmentConfig } from '../config/enrichment-config.js';
 import { defaultDeps } from '../activities/context.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { loadDataset } from '../sandbox/dataset.js';
+import { SAMPLE_DATASET_PATH } from '../sandbox/dataset-info.js';
 import { runIdFor, TASK_QUEUE, workflowIdFor, type PipelineInput, type PipelineResult, type Progress } from '../shared.js';
 import { RUN_FILES } from '../storage/json-storage.js';
 import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
-import { createPipelineWorker } from '../worker.js';
 import { ValidationError } from '../errors.js';
 import type { RunOptions } from './options.js';
-import { openTemporalSession, type TemporalSession } from './temporal-session.js';
+import { connectTemporal, externalAddress, uiWorkflowUrl, waitForPoller, workflowPollers, type TemporalTarget } from './connect.js';
+import { requestSandbox } from './service/client.js';
+import { watchRun, type WatchOutcome } from './watch.js';
 import { EXIT } from './exit-codes.js';
+
+export { formatSeconds } from './progress-view.js';
 
 export interface RunRequest extends RunOptions {
   sandbox: boolean;
@@ -27,7 +31,9 @@ export interface RunRequest extends RunOptions {
 }
 
 export interface Output {
+  /** Progress and notes: stderr. */
   info(line: string): void;
+  /** The result: stdout. */
   result(line: string): void;
 }
 
@@ -47,124 +53,148 @@ async function freshRunId(outputDir: string): Promise<string> {
   }
 }
 
-function describeProgress(p: Progress): string {
-  const eta = p.eta_seconds === null ? '' : `, ETA ${formatSeconds(p.eta_seconds)}`;
-  const type = p.details.current_type ? ` · ${p.details.current_type} ${p.details.types.find((t) => t.key === p.details.current_type)?.done ?? 0}/${p.details.types.find((t) => t.key === p.details.current_type)?.total ?? 0}` : '';
-  return `[${p.activity_index}/${p.activity_count}] ${p.current_activity ?? '…'}${type} · ${p.percentage.toFixed(0)}%${eta}`;
+/** The live box needs a terminal on stdout; pipes, CI, NO_COLOR and TERM=dumb get plain lines. */
+export function useLiveDisplay(env: NodeJS.ProcessEnv, json: boolean): { live: boolean; keys: boolean } {
+  const live = !json && Boolean(process.stdout.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb' && !env.CI;
+  return { live, keys: live && Boolean(process.stdin.isTTY) };
 }
 
-export function formatSeconds(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
+/** `--output-dir X` when X is not the default, for the commands we suggest. */
+export function outputDirFlag(outputDir: string): string {
+  return path.resolve(outputDir) === path.resolve('tmp/runs') ? '' : ` --output-dir ${outputDir}`;
 }
 
-async function followProgress(handle: WorkflowHandle<typeof TogglFiberyPipeline>, out: Output, done: Promise<unknown>): Promise<void> {
-  let finished = false;
-  void done.finally(() => (finished = true)).catch(() => {});
-  let lastLine = '';
-  let lastPrinted = 0;
-  while (!finished) {
-    await Promise.race([done.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1000))]);
-    if (finished) break;
-    try {
-      const progress = await handle.query<Progress>('getProgress');
-      const line = describeProgress(progress);
-      const stepChanged = line.split(' · ')[0] !== lastLine.split(' · ')[0];
-      if (line !== lastLine && (stepChanged || Date.now() - lastPrinted > 5000)) {
-        out.info(line);
-        lastLine = line;
-        lastPrinted = Date.now();
+export async function queryProgress(target: TemporalTarget, handle: WorkflowHandle, timeoutMs = 4000): Promise<Progress | null> {
+  return target.connection.withDeadline(Date.now() + timeoutMs, () => handle.query<Progress>('getProgress'));
+}
+
+/** Follows a started run: the box or plain lines, keys, and the note when no worker polls. */
+export async function followRun(
+  target: TemporalTarget,
+  handle: WorkflowHandle<typeof TogglFiberyPipeline>,
+  opts: { runId: string; taskQueue: string; json: boolean; out: Output; env: NodeJS.ProcessEnv; startedAt: number | null },
+): Promise<WatchOutcome> {
+  const display = useLiveDisplay(opts.env, opts.json);
+  return watchRun({
+    runId: opts.runId,
+    result: handle.result(),
+    query: () => queryProgress(target, handle),
+    uiUrl: uiWorkflowUrl(target.uiBaseUrl, target.namespace, handle.workflowId),
+    live: display.live,
+    keys: display.keys,
+    out: opts.out,
+    env: opts.env,
+    startedAt: opts.startedAt,
+    check: async () => {
+      const pollers = await workflowPollers(target, opts.taskQueue);
+      return pollers.ok ? null : `No worker has polled ${opts.taskQueue} for a while: the run waits until one does (volt-agent worker).`;
+    },
+  });
+}
+
+export function detachedMessage(runId: string, outputDir: string, uiUrl: string, target: TemporalTarget): string {
+  const where = target.mode === 'embedded' ? `the background service (pid ${target.service?.pid}) keeps running it` : `the workers of ${target.address} keep running it`;
+  const flag = outputDirFlag(outputDir);
+  return [
+    `Stopped watching. Run ${runId} goes on: ${where}.`,
+    `  Watch again:  volt-agent show-run --run-id ${runId}${flag} --watch`,
+    `  Details:      volt-agent show-run --run-id ${runId}${flag}`,
+    `  Cancel:       volt-agent cancel-run --run-id ${runId}${flag}`,
+    `  Temporal UI:  ${uiUrl}`,
+  ].join('\n');
+}
+
+/** Prints what a watched run came to and returns the exit code. */
+export async function reportOutcome(
+  outcome: WatchOutcome,
+  ctx: { runId: string; runDir: string; outputDir: string; uiUrl: string; json: boolean; sandbox: boolean; target: TemporalTarget; out: Output },
+): Promise<number> {
+  const { out, runId, runDir } = ctx;
+  switch (outcome.kind) {
+    case 'completed':
+      await printSummary(outcome.result, runDir, ctx, out);
+      return EXIT.OK;
+    case 'detached':
+      if (ctx.json) out.result(JSON.stringify({ run_id: runId, status: 'in_progress', run_dir: runDir, temporal_ui: ctx.uiUrl }));
+      else out.result(detachedMessage(runId, ctx.outputDir, ctx.uiUrl, ctx.target));
+      return EXIT.OK;
+    case 'cancelled':
+    case 'failed': {
+      const status = outcome.kind;
+      if (ctx.json) out.result(JSON.stringify({ run_id: runId, status, error: outcome.message, run_dir: runDir }));
+      else {
+        const what = status === 'cancelled' ? 'was cancelled' : `failed: ${outcome.message}`;
+        out.result(`✗ Run ${runId} ${what}\n  Files so far: ${runDir} (see ${RUN_FILES.metadata})`);
       }
-    } catch {
-      // The workflow may not have had its first task yet, or has just finished.
+      return EXIT.RUN_FAILED;
     }
   }
 }
 
-function failureMessage(error: unknown): string {
-  if (error instanceof WorkflowFailedError) {
-    let cause: unknown = error.cause;
-    while (cause instanceof Error && cause.cause instanceof Error && !(cause instanceof ApplicationFailure && cause.type === 'PipelineFailed')) cause = cause.cause;
-    if (cause instanceof Error) return cause.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-export async function runPipeline(request: RunRequest, out: Output): Promise<number> {
-  const env = process.env;
+export async function runPipeline(request: RunRequest, out: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   await checkConfig(env);
-  if (request.sandbox && env.TEMPORAL_ADDRESS) {
-    throw new ValidationError('--sandbox runs its worker in this process: unset TEMPORAL_ADDRESS to use the embedded Temporal server');
+  if (request.sandbox && externalAddress(env)) {
+    throw new ValidationError('--sandbox runs its simulators next to the embedded Temporal server: unset TEMPORAL_ADDRESS to use it');
   }
+  const datasetPath = request.sandbox ? path.resolve(request.datasetPath ?? SAMPLE_DATASET_PATH) : null;
+  if (datasetPath) await loadDataset(datasetPath); // a bad dataset is bad input, found before anything starts
 
-  let sandbox: Sandbox | null = null;
-  let session: TemporalSession | null = null;
+  const target = await connectTemporal(env, { log: out.info, checkSettings: true });
   try {
-    if (request.sandbox) {
-      sandbox = await startSandbox({ datasetPath: request.datasetPath });
-      out.info(`Sandbox: Toggl and Fibery simulators for "${sandbox.dataset.name}" at ${sandbox.toggl.url} and ${sandbox.fibery.url}`);
+    let taskQueue = TASK_QUEUE;
+    if (datasetPath) {
+      const sandbox = await requestSandbox(target.service!, datasetPath);
+      taskQueue = sandbox.task_queue;
+      out.info(`Sandbox: Toggl and Fibery simulators for "${sandbox.dataset_name}" at ${sandbox.toggl_url} and ${sandbox.fibery_url}`);
     }
-    session = await openTemporalSession(env, out.info);
-    out.info(`Temporal: ${session.mode === 'embedded' ? 'embedded dev server' : 'server'} at ${session.address} (namespace ${session.namespace})`);
+    out.info(
+      target.mode === 'embedded'
+        ? `Temporal: background dev server at ${target.address} (pid ${target.service?.pid}, UI ${target.uiBaseUrl})`
+        : `Temporal: ${target.address} (namespace ${target.namespace})`,
+    );
 
-    // The sandbox's tokens are for the in-process worker only; they never enter the workflow input.
-    const activityEnv = sandbox ? { ...env, ...sandbox.env } : env;
-    const worker = session.workerConnection
-      ? await createPipelineWorker({ connection: session.workerConnection, namespace: session.namespace, deps: defaultDeps(activityEnv) })
-      : null;
-    const workerRun = worker?.run();
-
-    try {
-      const runId = request.runId ?? (await freshRunId(request.outputDir));
-      const input: PipelineInput = {
-        start_date: request.startDate,
-        end_date: request.endDate,
-        users: request.users,
-        start_from: request.startFrom,
-        run_id: runId,
-        config: null,
-        output_dir: request.outputDir,
-      };
-      const handle = await session.client.workflow.start<typeof TogglFiberyPipeline>('TogglFiberyPipeline', {
-        taskQueue: TASK_QUEUE,
-        workflowId: workflowIdFor(runId),
-        args: [input],
-        workflowExecutionTimeout: '2 hours',
-        workflowRunTimeout: '2 hours',
-        workflowIdConflictPolicy: 'FAIL',
-      });
-      const runDir = path.join(request.outputDir, runId);
-      out.info(`Run ${runId} started (workflow ${handle.workflowId}); files go to ${runDir}`);
-      const result = handle.result();
-      await followProgress(handle, out, result);
-      try {
-        const summary: PipelineResult = await result;
-        await printSummary(summary, runDir, request, out);
-        return EXIT.OK;
-      } catch (error) {
-        const message = failureMessage(error);
-        if (request.json) out.result(JSON.stringify({ run_id: runId, status: 'failed', error: message, run_dir: runDir }));
-        else out.result(`✗ Run ${runId} failed: ${message}\n  Files so far: ${runDir} (see ${RUN_FILES.metadata})`);
-        return EXIT.RUN_FAILED;
-      }
-    } finally {
-      if (worker) {
-        worker.shutdown();
-        await workerRun;
-      }
+    // Without a worker the workflow would wait forever: say so now and start nothing.
+    if (!(await waitForPoller(target, taskQueue, target.mode === 'embedded' ? 20_000 : 3_000))) {
+      throw new Error(
+        target.mode === 'embedded'
+          ? `the background service's worker is not polling ${taskQueue}; see ${target.service?.log_file}`
+          : `no worker is polling task queue ${taskQueue} on ${target.address} (namespace ${target.namespace}): start one with \`TEMPORAL_ADDRESS=${target.address} volt-agent worker\` and run again (nothing was started)`,
+      );
     }
+
+    const runId = request.runId ?? (await freshRunId(request.outputDir));
+    const input: PipelineInput = {
+      start_date: request.startDate,
+      end_date: request.endDate,
+      users: request.users,
+      start_from: request.startFrom,
+      run_id: runId,
+      config: null,
+      output_dir: request.outputDir,
+    };
+    const startedAt = Date.now();
+    const handle = await target.client.workflow.start<typeof TogglFiberyPipeline>('TogglFiberyPipeline', {
+      taskQueue,
+      workflowId: workflowIdFor(runId),
+      args: [input],
+      workflowExecutionTimeout: '2 hours',
+      workflowRunTimeout: '2 hours',
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const runDir = path.join(request.outputDir, runId);
+    const uiUrl = uiWorkflowUrl(target.uiBaseUrl, target.namespace, handle.workflowId);
+    out.info(`Run ${runId} started (workflow ${handle.workflowId}); files go to ${runDir}`);
+    const outcome = await followRun(target, handle, { runId, taskQueue, json: request.json, out, env, startedAt });
+    return await reportOutcome(outcome, { runId, runDir, outputDir: request.outputDir, uiUrl, json: request.json, sandbox: request.sandbox, target, out });
   } finally {
-    await session?.close();
-    await sandbox?.close();
+    await target.close();
   }
 }
 
-async function printSummary(summary: PipelineResult, runDir: string, request: RunRequest, out: Output): Promise<void> {
+async function printSummary(summary: PipelineResult, runDir: string, ctx: { outputDir: string; sandbox: boolean; json: boolean }, out: Output): Promise<void> {
   const individualDir = path.join(runDir, RUN_FILES.individualDir);
   const individual = existsSync(individualDir) ? (await readdir(individualDir)).filter((f) => f.endsWith('.md')).sort() : [];
-  if (request.json) {
+  if (ctx.json) {
     out.result(JSON.stringify({ ...summary, run_dir: runDir, individual_reports: individual.map((f) => path.join(individualDir, f)) }));
     return;
   }
@@ -175,7 +205,7 @@ async function printSummary(summary: PipelineResult, runDir: string, request: Ru
       `  Toggl:       ${path.join(runDir, RUN_FILES.togglSummary)}`,
       `  Team:        ${path.join(runDir, RUN_FILES.teamSummary)}`,
       `  People:      ${individualDir}/ (${individual.length} reports)`,
-      `  Redo the Fibery stage: volt-agent run --start-from fibery --run-id ${summary.run_id}${request.outputDir === path.resolve('tmp/runs') ? '' : ` --output-dir ${request.outputDir}`}${request.sandbox ? ' --sandbox' : ''}`,
+      `  Redo the Fibery stage: volt-agent run --start-from fibery --run-id ${summary.run_id}${outputDirFlag(ctx.outputDir)}${ctx.sandbox ? ' --sandbox' : ''}`,
     ].join('\n'),
   );
 }

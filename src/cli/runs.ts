@@ -1,0 +1,158 @@
+/**
+ * Reading run directories for `list-runs` and `show-run`. A directory that is not a readable run
+ * (no or a corrupt run_metadata.json) is reported as unreadable, never thrown.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ValidationError } from '../errors.js';
+import { RUN_FILES, validateRunId } from '../storage/json-storage.js';
+import { RunMetadataSchema, type RunMetadata } from '../storage/schemas.js';
+
+export interface ReadableRun {
+  readable: true;
+  run_id: string;
+  run_dir: string;
+  /** The file as written (what `--json` prints), and its validated form. */
+  raw: Record<string, unknown>;
+  metadata: RunMetadata;
+  sort_time: number;
+}
+
+export interface UnreadableRun {
+  readable: false;
+  run_id: string;
+  run_dir: string;
+  error: string;
+  sort_time: number;
+}
+
+export type RunEntry = ReadableRun | UnreadableRun;
+
+export async function readRun(runDir: string): Promise<RunEntry> {
+  const runId = path.basename(runDir);
+  const file = path.join(runDir, RUN_FILES.metadata);
+  const dirTime = (await stat(runDir).catch(() => null))?.mtimeMs ?? 0;
+  const unreadable = (error: string): UnreadableRun => ({ readable: false, run_id: runId, run_dir: runDir, error, sort_time: dirTime });
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return unreadable((error as NodeJS.ErrnoException).code === 'ENOENT' ? `no ${RUN_FILES.metadata}` : `cannot read ${RUN_FILES.metadata}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return unreadable(`${RUN_FILES.metadata} is not valid JSON`);
+  }
+  const parsed = RunMetadataSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return unreadable(`${RUN_FILES.metadata} is not a volt-agent run file (${issue?.path.join('.') || 'top level'}: ${issue?.message ?? 'invalid'})`);
+  }
+  const created = Date.parse(parsed.data.created_at);
+  return {
+    readable: true,
+    run_id: parsed.data.run_id,
+    run_dir: runDir,
+    raw: raw as Record<string, unknown>,
+    metadata: parsed.data,
+    sort_time: Number.isNaN(created) ? dirTime : created,
+  };
+}
+
+/** Every run directory of `outputDir`, newest first. Files and hidden entries are skipped. */
+export async function listRuns(outputDir: string): Promise<RunEntry[]> {
+  let entries;
+  try {
+    entries = await readdir(outputDir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+  const runs = await Promise.all(dirs.map((d) => readRun(path.join(outputDir, d.name))));
+  return runs.sort((a, b) => b.sort_time - a.sort_time || b.run_id.localeCompare(a.run_id));
+}
+
+/** The run `runId` of `outputDir`; a ValidationError (exit 2) when there is none. */
+export async function findRun(outputDir: string, runId: string): Promise<RunEntry> {
+  validateRunId(runId);
+  const dir = path.join(outputDir, runId);
+  if (!existsSync(dir)) throw new ValidationError(`no run "${runId}" in ${outputDir} (see volt-agent list-runs --output-dir ${outputDir})`);
+  return readRun(dir);
+}
+
+/** Seconds from start to finish, or to `now` while the run is in progress. */
+export function durationSeconds(metadata: RunMetadata, now: number): number | null {
+  const start = Date.parse(metadata.created_at);
+  if (Number.isNaN(start)) return null;
+  const end = metadata.finished_at ? Date.parse(metadata.finished_at) : metadata.status === 'in_progress' ? now : Date.parse(metadata.updated_at);
+  return Number.isNaN(end) ? null : Math.max(0, Math.round((end - start) / 1000));
+}
+
+export interface RunFile {
+  path: string;
+  bytes: number;
+}
+
+/** The run's files (relative paths, sizes), without hidden and temporary ones. */
+export async function runFiles(runDir: string): Promise<RunFile[]> {
+  const files: RunFile[] = [];
+  const walk = async (dir: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) files.push({ path: path.relative(runDir, full), bytes: (await stat(full)).size });
+    }
+  };
+  await walk(runDir);
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m ${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** `2025-10-10 15:30` in local time. */
+export function formatTimestamp(iso: string | null): string {
+  if (!iso) return '-';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function usersLabel(metadata: RunMetadata): string {
+  const filter = metadata.parameters.users_filter;
+  if (filter && filter.length > 0) return filter.length === 1 ? filter[0]! : `${filter.length} selected`;
+  return metadata.stats.users === undefined ? 'all' : `all (${metadata.stats.users})`;
+}
+
+export function stagesLabel(metadata: RunMetadata): string {
+  const parts = (['toggl', 'fibery'] as const).map((stage) => {
+    if (metadata.stages_completed.includes(stage)) return `${stage} ✓`;
+    if (metadata.stages_failed.includes(stage)) return `${stage} ✗`;
+    return null;
+  });
+  return parts.filter(Boolean).join(', ') || '-';
+}
+
+/** A plain text table: columns padded with spaces, no escape codes. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,294 @@
+/**
+ * The embedded mode's background service (`volt-agent service start`, normally started detached by
+ * the other commands): a Temporal dev server persisted in the state directory, with its web UI, and
+ * the workers. It outlives the command that started it, so a run goes on after `q`, and
+ * `show-run`, `cancel-run` and `temporal-ui` work from another terminal. It stops itself once no
+ * workflow has been running for `idle_seconds`, and on SIGINT/SIGTERM or `volt-agent service stop`.
+ *
+ * Workers: one on `volt-agent-pipeline` whose activities see the environment of whoever started
+ * the service, and one per sandbox dataset on its own task queue whose activities see the
+ * simulators' tokens, which never leave this process.
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { defaultDeps } from '../../activities/context.js';
+import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { TASK_QUEUE } from '../../shared.js';
+import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
+import { createPipelineWorker, workerSettingsFromEnv } from '../../worker.js';
+import {
+  acquireServiceLock,
+  newFingerprint,
+  packageVersion,
+  releaseServiceLock,
+  removeServiceInfo,
+  servicePaths,
+  writePrivateFileAtomic,
+  type ServiceInfo,
+} from './state.js';
+
+export const SANDBOX_QUEUE_PREFIX = `${TASK_QUEUE}-sandbox-`;
+export const DEFAULT_IDLE_SECONDS = 120;
+
+export interface SandboxAnswer {
+  task_queue: string;
+  dataset_name: string;
+  toggl_url: string;
+  fibery_url: string;
+}
+
+export interface StatusAnswer {
+  pid: number;
+  running_workflows: number | null;
+  idle_for_seconds: number;
+  sandboxes: SandboxAnswer[];
+}
+
+export function idleSecondsFrom(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.VOLT_SERVICE_IDLE_SECONDS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_IDLE_SECONDS;
+}
+
+/** One task queue per dataset file (and version of it), so two datasets never share a worker. */
+export function sandboxQueueFor(datasetPath: string): { key: string; queue: string } {
+  const resolved = path.resolve(datasetPath);
+  const mtime = statSync(resolved).mtimeMs;
+  const key = `${resolved}@${Math.round(mtime)}`;
+  return { key, queue: `${SANDBOX_QUEUE_PREFIX}${createHash('sha256').update(key).digest('hex').slice(0, 10)}` };
+}
+
+interface RunningSandbox {
+  sandbox: Sandbox;
+  answer: SandboxAnswer;
+}
+
+export async function runService(opts: { stateDir: string; temporalCli: string; env: NodeJS.ProcessEnv }): Promise<number> {
+  const { stateDir, env } = opts;
+  const paths = servicePaths(stateDir);
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const idleSeconds = idleSecondsFrom(env);
+
+  if (!(await acquireServiceLock(stateDir))) {
+    log(`another volt-agent service holds ${paths.lock}; this one exits`);
+    return 0;
+  }
+  log(`service starting (pid ${process.pid}, state ${stateDir}, stops after ${idleSeconds} s without running workflows)`);
+
+  let server: DevServer | null = null;
+  let native: NativeConnection | null = null;
+  let connection: Connection | null = null;
+  let control: http.Server | null = null;
+  const workers = new Map<string, { worker: Worker; run: Promise<void> }>();
+  const sandboxes = new Map<string, Promise<RunningSandbox>>();
+  let lastActivity = Date.now();
+  let runningWorkflows: number | null = null;
+  let countFailures = 0;
+
+  let resolveStopped!: (reason: string) => void;
+  const stopped = new Promise<string>((resolve) => (resolveStopped = resolve));
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`stopping: ${reason}`);
+    resolveStopped(reason);
+  };
+  const onSignal = (signal: NodeJS.Signals) => stop(`received ${signal}`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', () => log('ignoring SIGHUP'));
+
+  const addWorker = async (taskQueue: string, workerEnv: NodeJS.ProcessEnv) => {
+    const worker = await createPipelineWorker({
+      connection: native!,
+      namespace: server!.namespace,
+      deps: defaultDeps(workerEnv),
+      taskQueue,
+      settings: workerSettingsFromEnv(env),
+    });
+    const run = worker.run().then(
+      () => {
+        if (!stopping) stop(`the worker on ${taskQueue} stopped`);
+      },
+      (error: unknown) => {
+        log(`worker on ${taskQueue} failed: ${(error as Error).message}`);
+        stop(`the worker on ${taskQueue} failed`);
+      },
+    );
+    workers.set(taskQueue, { worker, run });
+    log(`worker polling ${taskQueue}`);
+  };
+
+  const readRegistry = async (): Promise<Record<string, string>> => {
+    try {
+      return JSON.parse(await readFile(paths.sandboxes, 'utf8')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  };
+
+  const ensureSandbox = (datasetPath: string): Promise<RunningSandbox> => {
+    const { key, queue } = sandboxQueueFor(datasetPath);
+    let entry = sandboxes.get(key);
+    if (!entry) {
+      entry = (async () => {
+        const fiberyLatencyMs = Number(env.VOLT_SANDBOX_FIBERY_LATENCY_MS) || undefined;
+        const sandbox = await startSandbox({ datasetPath: path.resolve(datasetPath), ...(fiberyLatencyMs ? { fiberyLatencyMs } : {}) });
+        // The simulators' tokens go to this worker's activities only; the log gets the URLs.
+        await addWorker(queue, { ...env, ...sandbox.env });
+        const registry = await readRegistry();
+        registry[queue] = path.resolve(datasetPath);
+        await writePrivateFileAtomic(paths.sandboxes, `${JSON.stringify(registry, null, 2)}\n`);
+        log(`sandbox for ${path.resolve(datasetPath)}: Toggl ${sandbox.toggl.url}, Fibery ${sandbox.fibery.url}, task queue ${queue}`);
+        return {
+          sandbox,
+          answer: { task_queue: queue, dataset_name: sandbox.dataset.name, toggl_url: sandbox.toggl.url, fibery_url: sandbox.fibery.url },
+        };
+      })();
+      entry.catch(() => sandboxes.delete(key));
+      sandboxes.set(key, entry);
+    }
+    return entry;
+  };
+
+  const client = () => new Client({ connection: connection!, namespace: server!.namespace });
+
+  try {
+    server = await startDevServer({
+      binaryPath: opts.temporalCli,
+      dbFilename: paths.db,
+      logFile: paths.serverLog,
+      headless: false,
+      log: (line) => {
+        if (!line.startsWith('[temporal ')) log(line);
+      },
+    });
+    native = await NativeConnection.connect({ address: server.address });
+    connection = await Connection.connect({ address: server.address });
+    await addWorker(TASK_QUEUE, env);
+
+    // Sandbox runs that were in progress when a previous service stopped get their simulators back.
+    const registry = await readRegistry();
+    for await (const execution of client().workflow.list({ query: "ExecutionStatus='Running'" })) {
+      const dataset = registry[execution.taskQueue];
+      if (dataset && !workers.has(execution.taskQueue)) {
+        try {
+          const { queue } = sandboxQueueFor(dataset);
+          if (queue === execution.taskQueue) await ensureSandbox(dataset);
+        } catch (error) {
+          log(`cannot restart the sandbox of ${execution.workflowId}: ${(error as Error).message}`);
+        }
+      }
+    }
+
+    const token = randomBytes(24).toString('hex');
+    control = http.createServer((req, res) => {
+      void handle(req, res);
+    });
+    const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: 'unauthorized' });
+      const idleFor = Date.now() - lastActivity;
+      lastActivity = Date.now();
+      let body = '';
+      for await (const chunk of req) body += String(chunk);
+      try {
+        if (req.method === 'GET' && req.url === '/status') {
+          const list = await Promise.all([...sandboxes.values()].map((p) => p.then((s) => s.answer).catch(() => null)));
+          const status: StatusAnswer = {
+            pid: process.pid,
+            running_workflows: (await client().workflow.count("ExecutionStatus='Running'").catch(() => null))?.count ?? null,
+            idle_for_seconds: Math.round(idleFor / 1000),
+            sandboxes: list.filter((s): s is SandboxAnswer => s !== null),
+          };
+          return send(200, status);
+        }
+        if (req.method === 'POST' && req.url === '/sandbox') {
+          const { dataset_path: datasetPath } = JSON.parse(body || '{}') as { dataset_path?: string };
+          if (typeof datasetPath !== 'string' || datasetPath === '') return send(400, { error: 'dataset_path is required' });
+          const { answer } = await ensureSandbox(datasetPath);
+          lastActivity = Date.now();
+          return send(200, answer);
+        }
+        if (req.method === 'POST' && req.url === '/stop') {
+          send(202, { stopping: true });
+          stop('asked to stop');
+          return;
+        }
+        return send(404, { error: 'not found' });
+      } catch (error) {
+        return send(500, { error: (error as Error).message });
+      }
+    };
+    await new Promise<void>((resolve) => control!.listen(0, '127.0.0.1', resolve));
+    const controlPort = (control.address() as AddressInfo).port;
+
+    const info: ServiceInfo = {
+      pid: process.pid,
+      server_pid: server.pid,
+      address: server.address,
+      namespace: server.namespace,
+      ui_url: server.uiUrl,
+      control_url: `http://127.0.0.1:${controlPort}`,
+      control_token: token,
+      started_at: new Date().toISOString(),
+      version: packageVersion(),
+      idle_seconds: idleSeconds,
+      fingerprint: await newFingerprint(env),
+      state_dir: stateDir,
+      log_file: paths.log,
+    };
+    await writePrivateFileAtomic(paths.info, `${JSON.stringify(info, null, 2)}\n`);
+    log(`ready: Temporal ${server.address}, UI ${server.uiUrl}`);
+
+    const checkEvery = Math.max(500, Math.min(10_000, (idleSeconds * 1000) / 4));
+    const timer = setInterval(() => {
+      void (async () => {
+        try {
+          runningWorkflows = (await client().workflow.count("ExecutionStatus='Running'")).count;
+          countFailures = 0;
+        } catch (error) {
+          if (++countFailures >= 3) stop(`the Temporal server does not answer: ${(error as Error).message}`);
+          return;
+        }
+        if (runningWorkflows > 0) lastActivity = Date.now();
+        else if (Date.now() - lastActivity >= idleSeconds * 1000) stop(`idle: no running workflow for ${idleSeconds} s`);
+      })();
+    }, checkEvery);
+    await stopped;
+    clearInterval(timer);
+    return 0;
+  } catch (error) {
+    log(`service failed: ${(error as Error).stack ?? String(error)}`);
+    return 3;
+  } finally {
+    stopping = true;
+    await removeServiceInfo(stateDir, process.pid);
+    control?.close();
+    for (const { worker } of workers.values()) {
+      try {
+        worker.shutdown();
+      } catch {
+        // not running (yet or any more)
+      }
+    }
+    await Promise.allSettled([...workers.values()].map((w) => w.run));
+    await Promise.allSettled([...sandboxes.values()].map((p) => p.then((s) => s.sandbox.close())));
+    await native?.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await server?.stop();
+    await releaseServiceLock(stateDir);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    log('service stopped');
+  }
+}

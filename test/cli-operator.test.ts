@@ -1,0 +1,544 @@
+/**
+ * The operator's command line (issue 4): the progress display, list-runs / show-run / cancel-run /
+ * temporal-ui, the embedded mode's background service (detach with 'q' in a real terminal, cancel
+ * from another process) and the production topology (a separate server, `volt-agent worker`,
+ * SIGTERM and restart mid-run). Every command runs as the user runs it: bin/volt-agent.js in a
+ * child process.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { hasEscapes, PlainProgressPrinter, plainProgressLine, renderProgressBox, withWallClock } from '../src/cli/progress-view.js';
+import { readServiceInfo } from '../src/cli/service/state.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Progress } from '../src/shared.js';
+import { RunMetadataSchema, type RunMetadata } from '../src/storage/schemas.js';
+import { ensureTemporalBinary } from '../src/temporal/binary.js';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+
+const BIN = path.resolve('bin/volt-agent.js');
+const execFileAsync = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let work: string;
+before(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'volt-operator-'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The environment of a user with no tokens and no server, plus `extra`. */
+function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(TOGGL_|FIBERY_|OPENAI_|ANTHROPIC_|VOLT_|TEMPORAL_ADDRESS|TEMPORAL_NAMESPACE|TEMPORAL_UI_URL|NO_COLOR|CI$)/.test(k)),
+  );
+  return { ...clean, VOLT_STATE_DIR: path.join(work, 'state'), VOLT_NO_BROWSER: '1', ...extra };
+}
+
+async function volt(args: string[], env: Record<string, string> = {}, timeout = 180_000) {
+  const started = Date.now();
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], { cwd: work, env: userEnv(env), timeout });
+    return { code: 0, stdout, stderr, ms: Date.now() - started };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started };
+  }
+}
+
+interface Spawned {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+function spawnProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Spawned {
+  const child = spawn(command, args, { cwd: work, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (text += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (text += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => text,
+    exited,
+    async waitFor(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${text}`);
+        if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before ${pattern}; output:\n${text}`);
+        await sleep(100);
+      }
+    },
+  };
+}
+
+const spawnVolt = (args: string[], env: Record<string, string> = {}, base: NodeJS.ProcessEnv = userEnv(env)) => spawnProcess(process.execPath, [BIN, ...args], base);
+
+const readMetadata = async (dir: string): Promise<RunMetadata> => RunMetadataSchema.parse(JSON.parse(await readFile(path.join(dir, 'run_metadata.json'), 'utf8')));
+
+async function waitForMetadata(dir: string, check: (m: RunMetadata) => boolean, timeoutMs: number): Promise<RunMetadata> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = await readMetadata(dir).catch(() => null);
+    if (m && check(m)) return m;
+    if (Date.now() > deadline) throw new Error(`run_metadata.json in ${dir} did not reach the expected state: ${JSON.stringify(m?.status)}`);
+    await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function progress(overrides: Partial<Progress> = {}, details: Partial<Progress['details']> = {}): Progress {
+  return {
+    run_id: 'run_2025-10-10-15-30-45',
+    status: 'running',
+    current_stage: 'fibery',
+    current_activity: 'enrich_entities_by_type',
+    activity_index: 6,
+    activity_count: 9,
+    percentage: 68.4,
+    eta_seconds: 135,
+    ...overrides,
+    details: {
+      types: [
+        { key: 'Product/Feature', activity: 'enrich_product_feature', done: 0, total: 12 },
+        { key: 'Scrum/Bug', activity: 'enrich_scrum_bug', done: 8, total: 8 },
+        { key: 'Scrum/Task', activity: 'enrich_scrum_task', done: 15, total: 20 },
+      ],
+      current_type: 'Scrum/Task',
+      persons: { done: 0, total: 9 },
+      elapsed_seconds: 222,
+      rate_per_second: 0.45,
+      error: null,
+      ...details,
+    },
+  };
+}
+
+describe('the progress display', () => {
+  test('the box of spec 6.2: run id, stage, activity i/n, bar with percentage and ETA, details, keys', () => {
+    const lines = renderProgressBox('run_2025-10-10-15-30-45', progress(), { columns: 100, keys: true });
+    const text = lines.join('\n');
+    assert.match(lines[0]!, /^╭─+╮$/);
+    assert.equal(lines[0]!.length, 64, 'as wide as the spec draws it');
+    assert.ok(lines.slice(0, 5).every((l) => [...l].length === 64), 'every box line has the same width');
+    assert.match(text, /│ Toggl-Fibery Pipeline +│/);
+    assert.match(text, /│ Run ID: run_2025-10-10-15-30-45 +│/);
+    assert.match(text, /│ Stage: Fibery Enrichment +│/);
+    assert.match(text, /^\[Activity 6\/9\] Enriching entities by type$/m);
+    assert.match(text, /^━{27}─{13} 68% \| ETA: 2m 15s$/m);
+    assert.match(text, /├─ Current: Scrum\/Task \(15\/20 entities\)/);
+    assert.match(text, /├─ Completed: Scrum\/Bug \(8\/8 entities\)/);
+    assert.match(text, /├─ Remaining: Product\/Feature \(12 entities\)/);
+    assert.match(text, /├─ Elapsed: 3m 42s/);
+    assert.match(text, /└─ Rate: 0\.45 entities\/sec/);
+    assert.match(text, /Press 'q' to quit monitoring \(workflow continues in background\)/);
+    assert.match(text, /Press 'd' for detailed view in Temporal UI/);
+    assert.ok(!hasEscapes(text), 'the frame itself holds no escape codes; the watcher adds cursor moves');
+  });
+
+  test('a narrow terminal gets a narrower box and no line wider than it', () => {
+    const lines = renderProgressBox('run_2025-10-10-15-30-45', progress(), { columns: 40, keys: true });
+    for (const line of lines) assert.ok([...line].length <= 40, `"${line}" fits in 40 columns`);
+    assert.match(lines.join('\n'), /Remaining: 1 type \(12 entities\)/, 'long lists are summarised');
+  });
+
+  test('before the first answer, between stages and at the end', () => {
+    assert.match(renderProgressBox('run_x', null).join('\n'), /Stage: Starting[\s\S]*Waiting for the workflow/);
+    const between = renderProgressBox('run_x', progress({ current_stage: null, current_activity: null }), { lastStage: 'toggl' }).join('\n');
+    assert.match(between, /Stage: Toggl Collection/);
+    const done = renderProgressBox('run_x', progress({ status: 'completed', percentage: 100, eta_seconds: 0, current_stage: null, current_activity: null, activity_index: 9 })).join('\n');
+    assert.match(done, /Stage: Completed[\s\S]*\[Activity 9\/9\] Completed[\s\S]*━{40} 100% \| ETA: 0s/);
+    assert.match(renderProgressBox('run_x', progress({ eta_seconds: null })).join('\n'), /ETA: estimating…/);
+  });
+
+  test('the wall clock drives elapsed time and the ETA while the workflow clock stands still', () => {
+    const p = withWallClock(progress({ percentage: 50, eta_seconds: 1 }, { elapsed_seconds: 2 }), 1_000_000, 1_000_000 + 60_000);
+    assert.equal(p.details.elapsed_seconds, 60);
+    assert.equal(p.eta_seconds, 60);
+    assert.equal(withWallClock(progress({ percentage: 50 }, { elapsed_seconds: 0 }), 1_000_000, 1_001_000).eta_seconds, null, 'no estimate from one second');
+  });
+
+  test('plain lines: one per stage and activity change, then at most one every 10 s, no escape codes', () => {
+    const printer = new PlainProgressPrinter(10_000);
+    const lines: string[] = [];
+    const toggl = progress({ current_stage: 'toggl', current_activity: 'fetch_toggl_data', activity_index: 1, percentage: 3 });
+    lines.push(...printer.next(toggl, 0));
+    for (let t = 500; t < 30_000; t += 500) lines.push(...printer.next(progress({ percentage: 20 + t / 1000 }), t));
+    lines.push(...printer.next(progress({ status: 'completed' }), 31_000));
+    assert.equal(lines[0], 'Stage: Toggl Collection');
+    assert.equal(lines[1], '[1/9] Fetching Toggl time entries · 3% · ETA 2m 15s');
+    assert.equal(lines[2], 'Stage: Fibery Enrichment');
+    assert.match(lines[3]!, /^\[6\/9\] Enriching entities by type · Scrum\/Task 15\/20 · 20% · ETA 2m 15s$/);
+    assert.ok(lines.length <= 7, `few lines: ${JSON.stringify(lines)}`);
+    assert.ok(!hasEscapes(lines.join('\n')));
+    assert.match(plainProgressLine(progress({ current_activity: 'generate_person_reports', activity_index: 7 }, { persons: { done: 3, total: 9 } })), /person reports 3\/9/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+function metadata(runId: string, status: RunMetadata['status'], createdAt: string, extra: Partial<RunMetadata> = {}): RunMetadata {
+  const finished = status === 'in_progress' ? null : new Date(Date.parse(createdAt) + 95_000).toISOString();
+  return {
+    run_id: runId,
+    workflow_id: `toggl-fibery-${runId}`,
+    created_at: createdAt,
+    updated_at: finished ?? createdAt,
+    finished_at: finished,
+    status,
+    pipeline_version: '2.0',
+    parameters: { start_date: '2025-10-07', end_date: '2025-10-13', users_filter: null, start_from: 'toggl' },
+    temporal_metadata: { workflow_id: `toggl-fibery-${runId}`, run_id: 'temporal-run-uuid', task_queue: 'volt-agent-pipeline' },
+    stages_completed: status === 'completed' ? ['toggl', 'fibery'] : ['toggl'],
+    stages_failed: status === 'failed' ? ['fibery'] : [],
+    error: status === 'failed' ? { message: 'Fibery answered 401: check FIBERY_API_TOKEN', stage: 'fibery', activity: 'enrich_scrum_task' } : null,
+    stats: { entries: 120, users: 4, entities: 30, ...(status === 'completed' ? { entities_enriched: 28, entities_not_found: 2, person_reports: 4 } : {}) },
+    warnings: [],
+    llm: { used: false, calls: [] },
+    ...extra,
+  };
+}
+
+describe('list-runs and show-run read the run files (no Temporal needed)', () => {
+  const runs = () => path.join(work, 'fixture-runs');
+  const fixtures: RunMetadata[] = [
+    metadata('run_2025-10-01-09-00-00', 'completed', '2025-10-01T09:00:00.000Z'),
+    metadata('run_2025-10-02-09-00-00', 'failed', '2025-10-02T09:00:00.000Z'),
+    metadata('run_2025-10-03-09-00-00', 'cancelled', '2025-10-03T09:00:00.000Z'),
+    metadata('run_2025-10-04-09-00-00', 'completed', '2025-10-04T09:00:00.000Z', { parameters: { start_date: '2025-10-07', end_date: '2025-10-13', users_filter: ['ann@example.com'], start_from: 'toggl' } }),
+    metadata('run_2025-10-05-09-00-00', 'failed', '2025-10-05T09:00:00.000Z'),
+  ];
+  const noState = () => assert.ok(!existsSync(path.join(work, 'state')), 'no Temporal service was started');
+
+  before(async () => {
+    for (const m of fixtures) {
+      const dir = path.join(runs(), m.run_id);
+      await mkdir(path.join(dir, 'reports'), { recursive: true });
+      await writeFile(path.join(dir, 'run_metadata.json'), `${JSON.stringify(m, null, 2)}\n`);
+      await writeFile(path.join(dir, 'reports', 'toggl_summary.md'), '# Toggl summary\n');
+    }
+    await mkdir(path.join(runs(), 'corrupt-run'), { recursive: true });
+    await writeFile(path.join(runs(), 'corrupt-run', 'run_metadata.json'), '{"run_id": "corrupt-run", "status": ');
+    await mkdir(path.join(runs(), 'holiday-photos'), { recursive: true });
+    await writeFile(path.join(runs(), 'holiday-photos', 'beach.jpg'), 'not a run');
+    await mkdir(path.join(runs(), 'someone-elses-json'), { recursive: true });
+    await writeFile(path.join(runs(), 'someone-elses-json', 'run_metadata.json'), '{"hello": "world"}');
+    await writeFile(path.join(runs(), 'README.txt'), 'a file, not a run');
+  });
+
+  test('a table, newest first, with corrupt and foreign directories listed as unreadable', async () => {
+    const result = await volt(['list-runs', '--output-dir', runs(), '--limit', '20']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^RUN ID +STATUS +PERIOD +USERS +STARTED +DURATION +STAGES$/);
+    const ids = lines.slice(2).map((l) => l.split(/\s+/)[0]);
+    const readable = ids.filter((id) => id!.startsWith('run_'));
+    assert.deepEqual(readable, [...fixtures].reverse().map((m) => m.run_id), 'newest first');
+    for (const name of ['corrupt-run', 'holiday-photos', 'someone-elses-json']) {
+      assert.match(result.stdout, new RegExp(`^${name} +unreadable .*(run_metadata|no run_metadata)`, 'm'));
+    }
+    assert.doesNotMatch(result.stdout, /README/);
+    assert.match(result.stdout, /run_2025-10-01-09-00-00 +completed +2025-10-07 – 2025-10-13 +all \(4\) +\S+ \S+ +1m 35s +toggl ✓, fibery ✓/);
+    assert.match(result.stdout, /run_2025-10-04-09-00-00 +completed +2025-10-07 – 2025-10-13 +ann@example\.com/);
+    assert.match(result.stdout, /run_2025-10-02-09-00-00 +failed .* toggl ✓, fibery ✗/);
+    assert.ok(!hasEscapes(result.stdout));
+    noState();
+  });
+
+  test('--json matches the run files; --status failed lists only failed runs; --limit cuts', async () => {
+    const all = await volt(['list-runs', '--output-dir', runs(), '--json', '--limit', '50']);
+    assert.equal(all.code, 0, all.stderr);
+    const list = JSON.parse(all.stdout) as Record<string, unknown>[];
+    assert.equal(list.length, fixtures.length + 3);
+    for (const m of fixtures) {
+      const item = list.find((r) => r.run_id === m.run_id)!;
+      const { run_dir, duration_seconds, ...file } = item;
+      assert.deepEqual(file, JSON.parse(await readFile(path.join(runs(), m.run_id, 'run_metadata.json'), 'utf8')), 'the metadata as written');
+      assert.equal(run_dir, path.join(runs(), m.run_id));
+      assert.equal(duration_seconds, 95);
+    }
+    assert.equal(list.filter((r) => r.status === 'unreadable').length, 3);
+
+    const failed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json', '--status', 'failed'])).stdout) as { run_id: string; status: string }[];
+    assert.deepEqual(failed.map((r) => r.run_id), ['run_2025-10-05-09-00-00', 'run_2025-10-02-09-00-00']);
+    const table = await volt(['list-runs', '--output-dir', runs(), '--status', 'failed']);
+    assert.equal(table.stdout.trim().split('\n').length, 4, 'header, rule, two failed runs');
+    assert.doesNotMatch(table.stdout, /completed|unreadable/);
+
+    const limited = await volt(['list-runs', '--output-dir', runs(), '--limit', '2']);
+    assert.equal(limited.stdout.trim().split('\n').length, 5, `${limited.stdout}`);
+    assert.match(limited.stdout, /\(2 of 8: --limit 8 shows all\)/);
+
+    const bad = await volt(['list-runs', '--output-dir', runs(), '--status', 'exploded']);
+    assert.equal(bad.code, 2);
+    const none = await volt(['list-runs', '--output-dir', path.join(work, 'nowhere'), '--json']);
+    assert.equal(none.code, 0);
+    assert.deepEqual(JSON.parse(none.stdout), []);
+    noState();
+  });
+
+  test('show-run: parameters, stages, timings, counts, files with sizes, the error of a failed run', async () => {
+    const failed = await volt(['show-run', '--run-id', 'run_2025-10-02-09-00-00', '--output-dir', runs()]);
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.match(failed.stdout, /^Run run_2025-10-02-09-00-00: failed$/m);
+    assert.match(failed.stdout, /Period: +2025-10-07 – 2025-10-13/);
+    assert.match(failed.stdout, /Duration: +1m 35s/);
+    assert.match(failed.stdout, /Stages: +toggl ✓, fibery ✗/);
+    assert.match(failed.stdout, /Counts: +120 entries, 4 users, 30 entities/);
+    assert.match(failed.stdout, /Error: +Fibery answered 401: check FIBERY_API_TOKEN \(in enrich_scrum_task, fibery stage\)/);
+    assert.match(failed.stdout, /reports\/toggl_summary\.md +16 B/);
+
+    const json = await volt(['show-run', '--run-id', 'run_2025-10-01-09-00-00', '--output-dir', runs(), '--json']);
+    const shown = JSON.parse(json.stdout) as Record<string, unknown>;
+    const { run_dir, duration_seconds, counts, files, workflow_status, progress: live, ...file } = shown;
+    assert.deepEqual(file, JSON.parse(await readFile(path.join(runs(), 'run_2025-10-01-09-00-00', 'run_metadata.json'), 'utf8')));
+    assert.equal(run_dir, path.join(runs(), 'run_2025-10-01-09-00-00'));
+    assert.equal(duration_seconds, 95);
+    assert.deepEqual(counts, { entries: 120, users: 4, entities: 30, entities_enriched: 28, entities_not_found: 2, person_reports: 4 });
+    assert.deepEqual((files as { path: string }[]).map((f) => f.path), ['reports/toggl_summary.md', 'run_metadata.json']);
+    assert.equal(workflow_status, null);
+    assert.equal(live, null);
+    noState();
+  });
+
+  test('unknown, unreadable and finished runs: one line and exit 2, nothing started', async () => {
+    const cases: [string[], RegExp][] = [
+      [['show-run', '--run-id', 'run_2020-01-01-00-00-00'], /no run "run_2020-01-01-00-00-00"/],
+      [['show-run', '--run-id', 'corrupt-run'], /run "corrupt-run" .* is unreadable: run_metadata\.json is not valid JSON/],
+      [['cancel-run', '--run-id', 'run_2020-01-01-00-00-00'], /no run "run_2020-01-01-00-00-00"/],
+      [['cancel-run', '--run-id', 'run_2025-10-01-09-00-00'], /run "run_2025-10-01-09-00-00" is completed since .*: there is nothing to cancel/],
+      [['cancel-run', '--run-id', 'run_2025-10-03-09-00-00'], /is cancelled since .*nothing to cancel/],
+      [['show-run', '--run-id', '../etc'], /invalid run id/],
+      [['show-run'], /required option '--run-id <id>' not specified/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => volt([...args, '--output-dir', runs()])));
+    for (const [i, [args, message]] of cases.entries()) {
+      const result = results[i]!;
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help')).length, 1, result.stderr);
+    }
+    noState();
+  });
+
+  test('every command has --help with examples', async () => {
+    const commands = ['run', 'demo', 'list-runs', 'show-run', 'cancel-run', 'temporal-ui', 'worker', 'service'];
+    const results = await Promise.all(commands.map((command) => volt([command, '--help'])));
+    for (const [i, command] of commands.entries()) {
+      const result = results[i]!;
+      assert.equal(result.code, 0, `${command}: ${result.stderr}`);
+      assert.match(result.stdout, /Examples?:\n {2}(\S+=\S+ )*volt-agent /, `${command} --help shows an example`);
+    }
+    const top = await volt(['--help']);
+    assert.match(top.stdout, /Exit codes: 0 ok, 1 the run failed or was cancelled, 2 bad input, 3/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('embedded mode: the background service', () => {
+  const runs = () => path.join(work, 'embedded-runs');
+  const stateDir = () => path.join(work, 'state');
+  // Slow enough to act mid-run (a run takes about 20 s): each Fibery request takes this long.
+  const slow = { VOLT_SANDBOX_FIBERY_LATENCY_MS: '2000' };
+
+  after(async () => {
+    await volt(['service', 'stop'], slow);
+    await volt(['service', 'stop']);
+  });
+
+  test('demo with stdout in a file: plain lines, no escape codes, well under 100 lines', async () => {
+    const result = await volt(['demo', '--output-dir', runs()]);
+    assert.equal(result.code, 0, result.stderr);
+    const all = result.stdout + result.stderr;
+    assert.ok(!hasEscapes(all), 'no escape codes');
+    assert.ok(all.trim().split('\n').length < 100, `${all.trim().split('\n').length} lines`);
+    assert.match(result.stderr, /^Stage: Toggl Collection$/m);
+    assert.match(result.stdout, /✓ Run run_\S+ completed/);
+    const info = await readServiceInfo(stateDir());
+    assert.ok(info, 'the service outlives the command and describes itself in service.json');
+    assert.ok(info.ui_url?.startsWith('http://127.0.0.1:'), 'the dev server serves its UI');
+    assert.doesNotMatch(JSON.stringify(info), /sandbox-(toggl|fibery)-/, 'no sandbox token in service.json');
+    for (const log of ['service.log', 'temporal-server.log']) {
+      assert.doesNotMatch(await readFile(path.join(stateDir(), log), 'utf8'), /sandbox-(toggl|fibery|llm)-/, `no sandbox token in ${log}`);
+    }
+
+    const [runId] = await readdir(runs());
+    const listed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json'])).stdout) as { run_id: string; status: string }[];
+    assert.deepEqual(listed.map((r) => [r.run_id, r.status]), [[runId, 'completed']]);
+    const url = await volt(['temporal-ui', '--run-id', runId!, '--output-dir', runs()]);
+    assert.equal(url.code, 0, url.stderr);
+    assert.equal(url.stdout.trim(), `${info.ui_url}/namespaces/default/workflows/toggl-fibery-${runId}`);
+    const page = await fetch(url.stdout.trim());
+    assert.equal(page.status, 200, 'the UI answers');
+    const unknown = await volt(['temporal-ui', '--run-id', 'run_1999-01-01-00-00-00', '--output-dir', runs()]);
+    assert.equal(unknown.code, 2, unknown.stderr);
+  });
+
+  test("in a real terminal: the box, 'q' returns to the shell, the run goes on and completes", async () => {
+    // `script` gives the command a pseudo-terminal, as tmux or a terminal emulator would.
+    const command = `stty cols 110 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --sandbox --start-date 2026-11-09 --end-date 2026-11-22 --output-dir ${JSON.stringify(runs())}`;
+    const tty = spawnProcess('script', ['-qfec', command, '/dev/null'], { ...userEnv(slow), TERM: 'xterm-256color' });
+    await tty.waitFor(/Stage: Fibery Enrichment/, 120_000);
+    await tty.waitFor(/━+─* \d+% \| ETA: \d/, 30_000);
+    const beforeQ = tty.output();
+    assert.match(beforeQ, /╭─+╮/);
+    assert.match(beforeQ, /\[Activity 6\/9\] Enriching entities by type/);
+    assert.match(beforeQ, /Press 'q' to quit monitoring/);
+    assert.ok(hasEscapes(beforeQ), 'the box is redrawn in place');
+    tty.child.stdin!.write('d');
+    await tty.waitFor(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/toggl-fibery-run_/, 10_000);
+    const pressed = Date.now();
+    tty.child.stdin!.write('q');
+    assert.equal(await tty.exited, 0, tty.output());
+    assert.ok(Date.now() - pressed < 5000, 'q returns at once');
+    assert.match(tty.output(), /Stopped watching\. Run (run_\S+) goes on/);
+    const runId = /Stopped watching\. Run (run_\S+) goes on/.exec(tty.output())![1]!;
+    assert.match(tty.output(), new RegExp(`volt-agent show-run --run-id ${runId} --output-dir \\S+ --watch`));
+    assert.match(tty.output(), new RegExp(`volt-agent cancel-run --run-id ${runId}`));
+
+    const running = JSON.parse((await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--json'], slow)).stdout) as { status: string; workflow_status: string; progress: Progress | null };
+    assert.equal(running.status, 'in_progress');
+    assert.equal(running.workflow_status, 'RUNNING');
+    assert.equal(running.progress?.run_id, runId, 'show-run shows the live progress');
+
+    const watched = await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--watch'], slow);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.match(watched.stdout, new RegExp(`✓ Run ${runId} completed`));
+    const shown = await volt(['show-run', '--run-id', runId, '--output-dir', runs()], slow);
+    assert.match(shown.stdout, new RegExp(`^Run ${runId}: completed$`, 'm'));
+  });
+
+  test('cancel-run from another process: cancelled in run_metadata.json within 10 s and on the server', async () => {
+    const run = spawnVolt(['run', '--sandbox', '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()], slow);
+    await run.waitFor(/Enriching entities by type/, 120_000);
+    const runId = /Run (run_\S+) started/.exec(run.output())![1]!;
+    const started = Date.now();
+    const cancel = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()], slow);
+    assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
+    assert.match(cancel.stdout, new RegExp(`✓ Run ${runId} cancelled`));
+    const m = await waitForMetadata(path.join(runs(), runId), (x) => x.status === 'cancelled', 10_000);
+    assert.ok(Date.now() - started < 10_000, `cancelled after ${Date.now() - started} ms`);
+    assert.equal(m.status, 'cancelled');
+    assert.equal(await run.exited, 1, 'the watching command reports the cancellation');
+    assert.match(run.output(), new RegExp(`✗ Run ${runId} was cancelled`));
+
+    const info = (await readServiceInfo(stateDir()))!;
+    const connection = await Connection.connect({ address: info.address });
+    try {
+      const description = await new Client({ connection }).workflow.getHandle(`toggl-fibery-${runId}`).describe();
+      assert.equal(description.status.name, 'CANCELLED');
+    } finally {
+      await connection.close();
+    }
+    const again = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()], slow);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /is cancelled .*nothing to cancel/);
+    const failed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json', '--status', 'cancelled'])).stdout) as { run_id: string }[];
+    assert.deepEqual(failed.map((r) => r.run_id), [runId]);
+  });
+
+  test('a service with other settings and nothing running is restarted; service stop stops it', async () => {
+    const before = (await readServiceInfo(stateDir()))!;
+    const result = await volt(['run', '--sandbox', '--start-date', '2026-11-09', '--end-date', '2026-11-10', '--output-dir', runs()], { VOLT_SANDBOX_FIBERY_LATENCY_MS: '1' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Settings changed since the background service started/);
+    const after = (await readServiceInfo(stateDir()))!;
+    assert.notEqual(after.pid, before.pid);
+    const stop = await volt(['service', 'stop']);
+    assert.match(stop.stdout, /Stopped the background service/);
+    assert.equal(await readServiceInfo(stateDir()), null, 'service.json is removed');
+    assert.ok(!existsSync(path.join(stateDir(), 'service.lock')));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('production topology: a separate Temporal server, `volt-agent worker`, `volt-agent run`', () => {
+  let server: DevServer;
+  let sandbox: Sandbox;
+  const runs = () => path.join(work, 'production-runs');
+  const external = (): Record<string, string> => ({ TEMPORAL_ADDRESS: server.address, VOLT_WORKER_SHUTDOWN_GRACE_SECONDS: '20' });
+  const workers: Spawned[] = [];
+
+  before(async () => {
+    [server, sandbox] = await Promise.all([
+      startDevServer({ binaryPath: await ensureTemporalBinary() }),
+      startSandbox({ fiberyLatencyMs: 700 }),
+    ]);
+  });
+  after(async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    await sandbox?.close();
+    await server?.stop();
+  });
+
+  test('run with no worker polling says so within seconds and starts nothing', async () => {
+    const result = await volt(['run', '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()], external());
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /no worker is polling task queue volt-agent-pipeline on 127\.0\.0\.1:\d+ .*volt-agent worker/);
+    assert.ok(result.ms < 15_000, `${result.ms} ms`);
+    assert.ok(!existsSync(runs()), 'no run directory');
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      assert.equal((await new Client({ connection }).workflow.count()).count, 0, 'no workflow was started');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('worker and run against an unreachable server: a clear line and exit 3', async () => {
+    for (const args of [['worker'], ['run', '--start-date', '2026-11-09', '--end-date', '2026-11-10', '--output-dir', runs()]]) {
+      const result = await volt(args, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /^volt-agent: cannot reach the Temporal server at 127\.0\.0\.1:1 \(connection refused\)/m);
+      assert.ok(result.ms < 10_000);
+    }
+  });
+
+  test('the run completes across a SIGTERM and a restart of the worker', async () => {
+    const workerEnv = userEnv({ ...external(), ...sandbox.env });
+    const startWorker = async () => {
+      const w = spawnVolt(['worker', '--max-concurrent-activities', '4'], {}, workerEnv);
+      workers.push(w);
+      await w.waitFor(/Worker polling task queue volt-agent-pipeline/, 60_000);
+      return w;
+    };
+    const first = await startWorker();
+    // The run's process has no tokens: only the worker talks to Toggl and Fibery.
+    const run = spawnVolt(['run', '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()], external());
+    await run.waitFor(/Enriching entities by type/, 120_000);
+    const runId = /Run (run_\S+) started/.exec(run.output())![1]!;
+
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.output());
+    assert.match(first.output(), /SIGTERM: stopping the worker/);
+    assert.match(first.output(), /Worker stopped/);
+    const paused = await readMetadata(path.join(runs(), runId));
+    assert.equal(paused.status, 'in_progress', 'the run waits for a worker');
+    assert.equal(run.child.exitCode, null, 'the run command keeps watching');
+
+    await startWorker();
+    assert.equal(await run.exited, 0, run.output());
+    assert.match(run.output(), new RegExp(`✓ Run ${runId} completed`));
+    const done = await readMetadata(path.join(runs(), runId));
+    assert.equal(done.status, 'completed');
+    assert.deepEqual(done.stages_completed, ['toggl', 'fibery']);
+    assert.ok(!hasEscapes(run.output()));
+
+    const shown = JSON.parse((await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--json'], external())).stdout) as { status: string };
+    assert.equal(shown.status, 'completed');
+    const ui = await volt(['temporal-ui', '--run-id', runId, '--output-dir', runs(), '--no-open'], { ...external(), TEMPORAL_UI_URL: 'http://temporal-ui.example:8080/' });
+    assert.equal(ui.stdout.trim(), `http://temporal-ui.example:8080/namespaces/default/workflows/toggl-fibery-${runId}`);
+  });
+});

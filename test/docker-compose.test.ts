@@ -1,0 +1,66 @@
+/**
+ * docker-compose.yml (spec 8.1) cannot run here (no Docker engine): check what it declares.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+
+interface Service {
+  image: string;
+  ports?: string[];
+  environment?: string[] | Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[]; interval: string; retries: number };
+  volumes?: string[];
+}
+
+const compose = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const services = compose.services;
+
+function env(service: Service): Record<string, string> {
+  const e = service.environment ?? {};
+  return Array.isArray(e) ? Object.fromEntries(e.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1).replace(/\s+#.*$/, '')])) : e;
+}
+
+test('the four services of spec 8.1', () => {
+  assert.deepEqual(Object.keys(services).sort(), ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui']);
+});
+
+test('every image has a pinned version, none is latest', () => {
+  for (const [name, service] of Object.entries(services)) {
+    const match = /^([\w./-]+):([\w.-]+)$/.exec(service.image);
+    assert.ok(match, `${name}: ${service.image} has a tag`);
+    assert.notEqual(match[2], 'latest', `${name} is pinned`);
+    assert.match(match[2]!, /^\d+\.\d+/, `${name}: ${service.image} names a version`);
+  }
+  const version = (image: string) => /:(\d+\.\d+\.\d+)/.exec(image)?.[1];
+  assert.equal(version(services['temporal-admin-tools']!.image), version(services.temporal!.image), 'admin tools match the server');
+});
+
+test('ports: Temporal 7233, UI 8080, PostgreSQL 5432', () => {
+  assert.deepEqual(services.temporal!.ports, ['7233:7233']);
+  assert.deepEqual(services['temporal-ui']!.ports, ['8080:8080']);
+  assert.deepEqual(services.postgresql!.ports, ['5432:5432']);
+});
+
+test('dependencies wait for health: postgresql → temporal → UI and admin tools', () => {
+  assert.deepEqual(services.temporal!.depends_on, { postgresql: { condition: 'service_healthy' } });
+  assert.deepEqual(services['temporal-ui']!.depends_on, { temporal: { condition: 'service_healthy' } });
+  assert.deepEqual(services['temporal-admin-tools']!.depends_on, { temporal: { condition: 'service_healthy' } });
+  assert.match(services.postgresql!.healthcheck!.test.join(' '), /pg_isready/);
+  assert.match(services.temporal!.healthcheck!.test.join(' '), /cluster health/);
+});
+
+test('the server uses the database, the UI and the tools use the server', () => {
+  const db = env(services.postgresql!);
+  const temporal = env(services.temporal!);
+  assert.equal(temporal.POSTGRES_SEEDS, 'postgresql');
+  assert.equal(temporal.DB_PORT, '5432');
+  assert.equal(temporal.POSTGRES_USER, db.POSTGRES_USER);
+  assert.equal(temporal.POSTGRES_PWD, db.POSTGRES_PASSWORD);
+  assert.equal(env(services['temporal-ui']!).TEMPORAL_ADDRESS, 'temporal:7233');
+  assert.equal(env(services['temporal-admin-tools']!).TEMPORAL_ADDRESS, 'temporal:7233');
+  assert.ok(services.postgresql!.volumes?.some((v) => v.startsWith('temporal-postgres:')), 'the database persists in a volume');
+  assert.ok('temporal-postgres' in compose.volumes);
+});

@@ -34,15 +34,16 @@ const StagedPersonSchema = z.object({ email: z.string(), slug: z.string(), usage
 
 export function createReportingActivities(deps: ActivityDeps) {
   return {
-    generate_person_report: (input: RunRef & { email: string; config: Record<string, unknown> | null }): Promise<{ slug: string; llm: boolean }> => heartbeating(async () => {
+    generate_person_report: (input: RunRef & { email: string; config: Record<string, unknown> | null }): Promise<{ slug: string; llm: boolean }> => heartbeating(async (signal) => {
       const aggregated = await readAggregated(input);
       const user = aggregated.users[input.email];
       if (!user) throw new ValidationError(`no time for ${input.email} in run ${input.run_id}`);
       const entities = new Map<string, EnrichedEntity>();
       for (const batch of await readStagedBatches(input)) for (const e of batch.entities) entities.set(e.key, e);
       const slug = slugsOf(aggregated.users).get(input.email)!;
-      const writer = await reportWriterFor(deps, input.config);
-      const { markdown, usage } = await writePersonReport({ email: input.email, user, entities, period: aggregated.period }, writer);
+      const writer = await reportWriterFor(deps, input.config, signal);
+      const people = Object.entries(aggregated.users).filter(([email]) => email !== input.email).map(([, u]) => u.name);
+      const { markdown, usage } = await writePersonReport({ email: input.email, user, entities, period: aggregated.period, people }, writer);
       await writeFileAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.md`)), markdown);
       await writeJsonAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.json`)), { email: input.email, slug, usage });
       return { slug, llm: usage !== null };

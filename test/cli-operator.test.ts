@@ -350,14 +350,14 @@ describe('embedded mode: the background service', () => {
   const runs = () => path.join(work, 'embedded-runs');
   const stateDir = () => path.join(work, 'state');
   // Slow enough to act mid-run (a run takes about 20 s): each Fibery request takes this long.
-  const slow = { VOLT_SANDBOX_FIBERY_LATENCY_MS: '2000' };
+  const slow = ['--sandbox-latency', '2000'];
 
   after(async () => {
-    await volt(['service', 'stop'], slow);
     await volt(['service', 'stop']);
   });
 
   test('demo with stdout in a file: plain lines, no escape codes, well under 100 lines', async () => {
+    // As a user runs it: the Fibery simulator answers as slowly as the real API.
     const result = await volt(['demo', '--output-dir', runs()]);
     assert.equal(result.code, 0, result.stderr);
     const all = result.stdout + result.stderr;
@@ -387,8 +387,8 @@ describe('embedded mode: the background service', () => {
 
   test("in a real terminal: the box, 'q' returns to the shell, the run goes on and completes", async () => {
     // `script` gives the command a pseudo-terminal, as tmux or a terminal emulator would.
-    const command = `stty cols 110 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --sandbox --start-date 2026-11-09 --end-date 2026-11-22 --output-dir ${JSON.stringify(runs())}`;
-    const tty = spawnProcess('script', ['-qfec', command, '/dev/null'], { ...userEnv(slow), TERM: 'xterm-256color' });
+    const command = `stty cols 110 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --sandbox ${slow.join(' ')} --start-date 2026-11-09 --end-date 2026-11-22 --output-dir ${JSON.stringify(runs())}`;
+    const tty = spawnProcess('script', ['-qfec', command, '/dev/null'], { ...userEnv(), TERM: 'xterm-256color' });
     await tty.waitFor(/Stage: Fibery Enrichment/, 120_000);
     await tty.waitFor(/━+─* \d+% \| ETA: \d/, 30_000);
     const beforeQ = tty.output();
@@ -407,24 +407,24 @@ describe('embedded mode: the background service', () => {
     assert.match(tty.output(), new RegExp(`volt-agent show-run --run-id ${runId} --output-dir \\S+ --watch`));
     assert.match(tty.output(), new RegExp(`volt-agent cancel-run --run-id ${runId}`));
 
-    const running = JSON.parse((await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--json'], slow)).stdout) as { status: string; workflow_status: string; progress: Progress | null };
+    const running = JSON.parse((await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--json'])).stdout) as { status: string; workflow_status: string; progress: Progress | null };
     assert.equal(running.status, 'in_progress');
     assert.equal(running.workflow_status, 'RUNNING');
     assert.equal(running.progress?.run_id, runId, 'show-run shows the live progress');
 
-    const watched = await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--watch'], slow);
+    const watched = await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--watch']);
     assert.equal(watched.code, 0, watched.stderr);
     assert.match(watched.stdout, new RegExp(`✓ Run ${runId} completed`));
-    const shown = await volt(['show-run', '--run-id', runId, '--output-dir', runs()], slow);
+    const shown = await volt(['show-run', '--run-id', runId, '--output-dir', runs()]);
     assert.match(shown.stdout, new RegExp(`^Run ${runId}: completed$`, 'm'));
   });
 
   test('cancel-run from another process: cancelled in run_metadata.json within 10 s and on the server', async () => {
-    const run = spawnVolt(['run', '--sandbox', '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()], slow);
+    const run = spawnVolt(['run', '--sandbox', ...slow, '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()]);
     await run.waitFor(/Enriching entities by type/, 120_000);
     const runId = /Run (run_\S+) started/.exec(run.output())![1]!;
     const started = Date.now();
-    const cancel = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()], slow);
+    const cancel = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()]);
     assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
     assert.match(cancel.stdout, new RegExp(`✓ Run ${runId} cancelled`));
     const m = await waitForMetadata(path.join(runs(), runId), (x) => x.status === 'cancelled', 10_000);
@@ -441,7 +441,7 @@ describe('embedded mode: the background service', () => {
     } finally {
       await connection.close();
     }
-    const again = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()], slow);
+    const again = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /is cancelled .*nothing to cancel/);
     const failed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json', '--status', 'cancelled'])).stdout) as { run_id: string }[];
@@ -450,7 +450,9 @@ describe('embedded mode: the background service', () => {
 
   test('a service with other settings and nothing running is restarted; service stop stops it', async () => {
     const before = (await readServiceInfo(stateDir()))!;
-    const result = await volt(['run', '--sandbox', '--start-date', '2026-11-09', '--end-date', '2026-11-10', '--output-dir', runs()], { VOLT_SANDBOX_FIBERY_LATENCY_MS: '1' });
+    const result = await volt(['run', '--sandbox', '--sandbox-latency', '0', '--start-date', '2026-11-09', '--end-date', '2026-11-10', '--output-dir', runs()], {
+      VOLT_WORKER_MAX_CONCURRENT_ACTIVITIES: '5',
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Settings changed since the background service started/);
     const after = (await readServiceInfo(stateDir()))!;

@@ -27,6 +27,17 @@ const out: Output = {
 
 const OUTPUT_DIR_HELP = 'where the run directories are';
 
+/** The simulated Fibery latency of sandbox runs: long enough to watch a run, short enough to wait for. */
+const DEFAULT_SANDBOX_LATENCY_MS = 1500;
+
+function sandboxLatency(flag: string | undefined): number {
+  const value = flag ?? process.env.VOLT_SANDBOX_FIBERY_LATENCY_MS;
+  if (value === undefined || value === '') return DEFAULT_SANDBOX_LATENCY_MS;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 60_000) throw new ValidationError(`--sandbox-latency must be a whole number of milliseconds from 0 to 60000, not "${value}"`);
+  return ms;
+}
+
 function program(): Command {
   const cli = new Command('volt-agent')
     .description('Turn a team\'s Toggl Track time into reports of what the team worked on, enriched from Fibery and orchestrated by Temporal.')
@@ -56,6 +67,7 @@ Exit codes: 0 ok, 1 the run failed or was cancelled, 2 bad input, 3 the environm
     .option('--run-id <id>', 'run id (required with --start-from fibery; default run_YYYY-MM-DD-HH-MM-SS)')
     .option('--sandbox', 'use the built-in Toggl and Fibery simulators instead of the real APIs (no tokens needed)', false)
     .option('--dataset <file>', 'with --sandbox: the dataset the simulators serve (default: the sample workspace)')
+    .option('--sandbox-latency <ms>', `with --sandbox: how long the Fibery simulator takes per request, like the real API (default ${DEFAULT_SANDBOX_LATENCY_MS}; 0 = at once)`)
     .option('--json', 'print the result as one JSON object on stdout (progress as plain lines on stderr)', false)
     .addHelpText(
       'after',
@@ -65,6 +77,7 @@ Examples:
   volt-agent run --start-date 2025-10-07 --end-date 2025-10-13 --users john@example.com,jane@example.com
   volt-agent run --start-from fibery --run-id run_2025-10-10-15-30-45
   volt-agent run --sandbox --start-date 2026-11-09 --end-date 2026-11-22
+  volt-agent run --sandbox --sandbox-latency 0 --start-date 2026-11-09 --end-date 2026-11-15
 
 On a terminal the progress is a live box: 'q' stops watching (the run goes on), 'd' opens the run in
 the Temporal UI. Piped, in CI or with NO_COLOR it is plain lines.
@@ -76,7 +89,7 @@ background service (embedded Temporal server and worker, state in VOLT_STATE_DIR
     )
     .action(async (opts) => {
       const options = await resolveRunOptions(opts);
-      process.exitCode = await (await runner()).runPipeline({ ...options, sandbox: opts.sandbox, datasetPath: opts.dataset, json: opts.json }, out);
+      process.exitCode = await (await runner()).runPipeline({ ...options, sandbox: opts.sandbox, datasetPath: opts.dataset, sandboxLatencyMs: sandboxLatency(opts.sandboxLatency), json: opts.json }, out);
     });
 
   cli
@@ -84,12 +97,13 @@ background service (embedded Temporal server and worker, state in VOLT_STATE_DIR
     .description('Run the whole pipeline on the built-in sample workspace: local simulators, embedded Temporal, no tokens, no internet.')
     .option('--output-dir <dir>', 'where the run directory goes', './tmp/runs')
     .option('--dataset <file>', 'another dataset for the simulators', SAMPLE_DATASET_PATH)
+    .option('--sandbox-latency <ms>', `how long the Fibery simulator takes per request, like the real API (default ${DEFAULT_SANDBOX_LATENCY_MS}; 0 = at once)`)
     .option('--json', 'print the result as one JSON object on stdout', false)
-    .addHelpText('after', '\nExamples:\n  volt-agent demo\n  volt-agent demo --output-dir /tmp/volt-demo --json')
+    .addHelpText('after', '\nExamples:\n  volt-agent demo\n  volt-agent demo --output-dir /tmp/volt-demo --json\n  volt-agent demo --sandbox-latency 0          as fast as it goes')
     .action(async (opts) => {
       const period = (await readJsonFile(opts.dataset, DatasetPeriodSchema)).period;
       const options = await resolveRunOptions({ outputDir: opts.outputDir, startFrom: 'toggl', startDate: period.start_date, endDate: period.end_date });
-      process.exitCode = await (await runner()).runPipeline({ ...options, sandbox: true, datasetPath: opts.dataset, json: opts.json }, out);
+      process.exitCode = await (await runner()).runPipeline({ ...options, sandbox: true, datasetPath: opts.dataset, sandboxLatencyMs: sandboxLatency(opts.sandboxLatency), json: opts.json }, out);
     });
 
   cli

@@ -166,7 +166,7 @@ export class PlainProgressPrinter {
   private lastLine = '';
   private lastAt = -Infinity;
 
-  constructor(private readonly everyMs = 10_000) {}
+  constructor(private readonly everyMs = 5_000) {}
 
   next(progress: Progress, now: number): string[] {
     const out: string[] = [];

@@ -27,6 +27,8 @@ export { formatSeconds } from './progress-view.js';
 export interface RunRequest extends RunOptions {
   sandbox: boolean;
   datasetPath?: string;
+  /** With `sandbox`: the Fibery simulator's delay per request. */
+  sandboxLatencyMs?: number;
   json: boolean;
 }
 
@@ -143,9 +145,12 @@ export async function runPipeline(request: RunRequest, out: Output, env: NodeJS.
   try {
     let taskQueue = TASK_QUEUE;
     if (datasetPath) {
-      const sandbox = await requestSandbox(target.service!, datasetPath);
+      const sandbox = await requestSandbox(target.service!, datasetPath, request.sandboxLatencyMs ?? 0);
       taskQueue = sandbox.task_queue;
-      out.info(`Sandbox: Toggl and Fibery simulators for "${sandbox.dataset_name}" at ${sandbox.toggl_url} and ${sandbox.fibery_url}`);
+      out.info(
+        `Sandbox: Toggl and Fibery simulators for "${sandbox.dataset_name}" at ${sandbox.toggl_url} and ${sandbox.fibery_url}` +
+          (sandbox.fibery_latency_ms ? ` (Fibery answers in ${sandbox.fibery_latency_ms} ms, like the real API; --sandbox-latency 0 for at once)` : ''),
+      );
     }
     out.info(
       target.mode === 'embedded'

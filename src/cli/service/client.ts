@@ -160,8 +160,8 @@ export async function stopService(dir: string, timeoutMs = 60_000): Promise<bool
   return true;
 }
 
-export function requestSandbox(info: ServiceInfo, datasetPath: string): Promise<SandboxAnswer> {
-  return controlRequest<SandboxAnswer>(info, 'POST', '/sandbox', { dataset_path: path.resolve(datasetPath) }, 60_000);
+export function requestSandbox(info: ServiceInfo, datasetPath: string, fiberyLatencyMs: number): Promise<SandboxAnswer> {
+  return controlRequest<SandboxAnswer>(info, 'POST', '/sandbox', { dataset_path: path.resolve(datasetPath), fibery_latency_ms: fiberyLatencyMs }, 60_000);
 }
 
 export function serviceStatus(info: ServiceInfo): Promise<StatusAnswer> {

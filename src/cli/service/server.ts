@@ -39,6 +39,7 @@ export const DEFAULT_IDLE_SECONDS = 120;
 export interface SandboxAnswer {
   task_queue: string;
   dataset_name: string;
+  fibery_latency_ms: number;
   toggl_url: string;
   fibery_url: string;
 }
@@ -55,11 +56,11 @@ export function idleSecondsFrom(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(value) && value > 0 ? value : DEFAULT_IDLE_SECONDS;
 }
 
-/** One task queue per dataset file (and version of it), so two datasets never share a worker. */
-export function sandboxQueueFor(datasetPath: string): { key: string; queue: string } {
+/** One task queue per dataset file (and version of it) and latency, so two sandboxes never share a worker. */
+export function sandboxQueueFor(datasetPath: string, fiberyLatencyMs: number): { key: string; queue: string } {
   const resolved = path.resolve(datasetPath);
   const mtime = statSync(resolved).mtimeMs;
-  const key = `${resolved}@${Math.round(mtime)}`;
+  const key = `${resolved}@${Math.round(mtime)}~${fiberyLatencyMs}`;
   return { key, queue: `${SANDBOX_QUEUE_PREFIX}${createHash('sha256').update(key).digest('hex').slice(0, 10)}` };
 }
 
@@ -125,30 +126,36 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
     log(`worker polling ${taskQueue}`);
   };
 
-  const readRegistry = async (): Promise<Record<string, string>> => {
+  type Registry = Record<string, { dataset_path: string; fibery_latency_ms: number }>;
+  const readRegistry = async (): Promise<Registry> => {
     try {
-      return JSON.parse(await readFile(paths.sandboxes, 'utf8')) as Record<string, string>;
+      return JSON.parse(await readFile(paths.sandboxes, 'utf8')) as Registry;
     } catch {
       return {};
     }
   };
 
-  const ensureSandbox = (datasetPath: string): Promise<RunningSandbox> => {
-    const { key, queue } = sandboxQueueFor(datasetPath);
+  const ensureSandbox = (datasetPath: string, fiberyLatencyMs: number): Promise<RunningSandbox> => {
+    const { key, queue } = sandboxQueueFor(datasetPath, fiberyLatencyMs);
     let entry = sandboxes.get(key);
     if (!entry) {
       entry = (async () => {
-        const fiberyLatencyMs = Number(env.VOLT_SANDBOX_FIBERY_LATENCY_MS) || undefined;
-        const sandbox = await startSandbox({ datasetPath: path.resolve(datasetPath), ...(fiberyLatencyMs ? { fiberyLatencyMs } : {}) });
+        const sandbox = await startSandbox({ datasetPath: path.resolve(datasetPath), fiberyLatencyMs });
         // The simulators' tokens go to this worker's activities only; the log gets the URLs.
         await addWorker(queue, { ...env, ...sandbox.env });
         const registry = await readRegistry();
-        registry[queue] = path.resolve(datasetPath);
+        registry[queue] = { dataset_path: path.resolve(datasetPath), fibery_latency_ms: fiberyLatencyMs };
         await writePrivateFileAtomic(paths.sandboxes, `${JSON.stringify(registry, null, 2)}\n`);
-        log(`sandbox for ${path.resolve(datasetPath)}: Toggl ${sandbox.toggl.url}, Fibery ${sandbox.fibery.url}, task queue ${queue}`);
+        log(`sandbox for ${path.resolve(datasetPath)} (Fibery latency ${fiberyLatencyMs} ms): Toggl ${sandbox.toggl.url}, Fibery ${sandbox.fibery.url}, task queue ${queue}`);
         return {
           sandbox,
-          answer: { task_queue: queue, dataset_name: sandbox.dataset.name, toggl_url: sandbox.toggl.url, fibery_url: sandbox.fibery.url },
+          answer: {
+            task_queue: queue,
+            dataset_name: sandbox.dataset.name,
+            fibery_latency_ms: fiberyLatencyMs,
+            toggl_url: sandbox.toggl.url,
+            fibery_url: sandbox.fibery.url,
+          },
         };
       })();
       entry.catch(() => sandboxes.delete(key));
@@ -176,11 +183,11 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
     // Sandbox runs that were in progress when a previous service stopped get their simulators back.
     const registry = await readRegistry();
     for await (const execution of client().workflow.list({ query: "ExecutionStatus='Running'" })) {
-      const dataset = registry[execution.taskQueue];
-      if (dataset && !workers.has(execution.taskQueue)) {
+      const entry = registry[execution.taskQueue];
+      if (entry && !workers.has(execution.taskQueue)) {
         try {
-          const { queue } = sandboxQueueFor(dataset);
-          if (queue === execution.taskQueue) await ensureSandbox(dataset);
+          const { queue } = sandboxQueueFor(entry.dataset_path, entry.fibery_latency_ms);
+          if (queue === execution.taskQueue) await ensureSandbox(entry.dataset_path, entry.fibery_latency_ms);
         } catch (error) {
           log(`cannot restart the sandbox of ${execution.workflowId}: ${(error as Error).message}`);
         }
@@ -213,9 +220,11 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
           return send(200, status);
         }
         if (req.method === 'POST' && req.url === '/sandbox') {
-          const { dataset_path: datasetPath } = JSON.parse(body || '{}') as { dataset_path?: string };
-          if (typeof datasetPath !== 'string' || datasetPath === '') return send(400, { error: 'dataset_path is required' });
-          const { answer } = await ensureSandbox(datasetPath);
+          const request = JSON.parse(body || '{}') as { dataset_path?: unknown; fibery_latency_ms?: unknown };
+          const latency = request.fibery_latency_ms ?? 0;
+          if (typeof request.dataset_path !== 'string' || request.dataset_path === '') return send(400, { error: 'dataset_path is required' });
+          if (typeof latency !== 'number' || !Number.isInteger(latency) || latency < 0) return send(400, { error: 'fibery_latency_ms must be a whole number ≥ 0' });
+          const { answer } = await ensureSandbox(request.dataset_path, latency);
           lastActivity = Date.now();
           return send(200, answer);
         }

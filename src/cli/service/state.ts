@@ -51,7 +51,8 @@ export function packageVersion(): string {
 
 /** Variables that change what the workers' activities do; a service started with others is restarted. */
 const FINGERPRINT_VARS = /^(TOGGL_|FIBERY_|OPENAI_|ANTHROPIC_|VOLT_)/;
-const NOT_FINGERPRINTED = new Set(['VOLT_STATE_DIR', 'VOLT_DEBUG']);
+// Read by the commands, not by the workers.
+const NOT_FINGERPRINTED = new Set(['VOLT_STATE_DIR', 'VOLT_DEBUG', 'VOLT_NO_BROWSER', 'VOLT_SANDBOX_FIBERY_LATENCY_MS']);
 
 async function newestSourceMtime(dir: string): Promise<number> {
   let newest = 0;

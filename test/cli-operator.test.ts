@@ -448,6 +448,22 @@ describe('embedded mode: the background service', () => {
     assert.deepEqual(failed.map((r) => r.run_id), [runId]);
   });
 
+  test('the service stops itself when idle; a second one for the same state directory steps aside', async () => {
+    const env = { VOLT_STATE_DIR: path.join(work, 'idle-state'), VOLT_SERVICE_IDLE_SECONDS: '5' };
+    const first = spawnVolt(['service', 'start'], env);
+    await first.waitFor(/ready: Temporal 127\.0\.0\.1:\d+/, 60_000);
+    const second = await volt(['service', 'start'], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /another volt-agent service holds .*service\.lock; this one exits/);
+    const status = JSON.parse((await volt(['service', 'status', '--json'], env)).stdout) as { running: boolean; pid: number };
+    assert.equal(status.running, true);
+    assert.equal(status.pid, first.child.pid);
+    assert.equal(await first.exited, 0, first.output());
+    assert.match(first.output(), /stopping: idle: no running workflow for 5 s/);
+    assert.equal(await readServiceInfo(env.VOLT_STATE_DIR), null, 'service.json is removed');
+    assert.ok(!existsSync(path.join(env.VOLT_STATE_DIR, 'service.lock')), 'the lock is released');
+  });
+
   test('a service with other settings and nothing running is restarted; service stop stops it', async () => {
     const before = (await readServiceInfo(stateDir()))!;
     const result = await volt(['run', '--sandbox', '--sandbox-latency', '0', '--start-date', '2026-11-09', '--end-date', '2026-11-10', '--output-dir', runs()], {

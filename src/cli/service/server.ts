@@ -258,6 +258,7 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
     };
     await writePrivateFileAtomic(paths.info, `${JSON.stringify(info, null, 2)}\n`);
     log(`ready: Temporal ${server.address}, UI ${server.uiUrl}`);
+    lastActivity = Date.now();
 
     const checkEvery = Math.max(500, Math.min(10_000, (idleSeconds * 1000) / 4));
     const timer = setInterval(() => {

@@ -159,6 +159,8 @@ describe('the progress display', () => {
     const done = renderProgressBox('run_x', progress({ status: 'completed', percentage: 100, eta_seconds: 0, current_stage: null, current_activity: null, activity_index: 9 })).join('\n');
     assert.match(done, /Stage: Completed[\s\S]*\[Activity 9\/9\] Completed[\s\S]*━{40} 100% \| ETA: 0s/);
     assert.match(renderProgressBox('run_x', progress({ eta_seconds: null })).join('\n'), /ETA: estimating…/);
+    const failed = renderProgressBox('run_x', progress({ status: 'failed', current_activity: null }, { error: 'Fibery answered 401' })).join('\n');
+    assert.match(failed, /Stage: Failed[\s\S]*━+─+ 68% \| failed[\s\S]*└─ Error: Fibery answered 401/);
   });
 
   test('the wall clock drives elapsed time and the ETA while the workflow clock stands still', () => {

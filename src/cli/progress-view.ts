@@ -129,7 +129,12 @@ export function renderProgressBox(runId: string, progress: Progress | null, opts
   } else {
     const activity = progress.status === 'running' ? activityLabel(progress.current_activity) : stage;
     lines.push(clip(`[Activity ${progress.activity_index}/${progress.activity_count}] ${activity}`, columns));
-    const eta = progress.eta_seconds === null ? 'ETA: estimating…' : `ETA: ${formatSeconds(progress.eta_seconds)}`;
+    const eta =
+      progress.status === 'failed' || progress.status === 'cancelled'
+        ? progress.status
+        : progress.eta_seconds === null
+          ? 'ETA: estimating…'
+          : `ETA: ${formatSeconds(progress.eta_seconds)}`;
     const suffix = ` ${Math.floor(progress.percentage)}% | ${eta}`;
     const barWidth = Math.max(10, Math.min(40, columns - suffix.length));
     lines.push(clip(progressBar(progress.percentage, barWidth) + suffix, columns));

@@ -3,8 +3,8 @@
  * and closed as `completed`, `failed` (with the error and the stage) or `cancelled`.
  */
 import { existsSync } from 'node:fs';
-import { PIPELINE_VERSION, TASK_QUEUE, workflowIdFor, type RunRef, type StageName } from '../shared.js';
-import { readJsonFile, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
+import { PIPELINE_VERSION, workflowIdFor, type RunRef, type StageName } from '../shared.js';
+import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
 import { RunMetadataSchema, type LlmUsage, type RunMetadata, type RunStatus } from '../storage/schemas.js';
 import { ValidationError } from '../errors.js';
 import { runPath, type ActivityDeps } from './context.js';
@@ -16,6 +16,7 @@ export interface RunStartInput extends RunRef {
   start_from: StageName;
   temporal_run_id: string;
   workflow_id: string;
+  task_queue: string;
 }
 
 export async function readMetadata(ref: RunRef): Promise<RunMetadata> {
@@ -37,7 +38,7 @@ export function createMetadataActivities(deps: ActivityDeps) {
     async record_run_start(input: RunStartInput): Promise<void> {
       const now = deps.now().toISOString();
       const file = runPath(input, RUN_FILES.metadata);
-      const temporal = { workflow_id: input.workflow_id, run_id: input.temporal_run_id, task_queue: TASK_QUEUE };
+      const temporal = { workflow_id: input.workflow_id, run_id: input.temporal_run_id, task_queue: input.task_queue };
       if (input.start_from === 'fibery') {
         if (!existsSync(runPath(input, RUN_FILES.aggregated))) {
           throw new ValidationError(
@@ -106,6 +107,8 @@ export function createMetadataActivities(deps: ActivityDeps) {
       input: RunRef & { status: Exclude<RunStatus, 'in_progress'>; error?: { message: string; stage: StageName | null; activity: string | null } },
     ): Promise<void> {
       if (!existsSync(runPath(input, RUN_FILES.metadata))) return; // the run never opened (bad input)
+      // A cancelled run keeps only finished files: the Fibery stage's intermediate results go.
+      if (input.status === 'cancelled') await removeIfExists(runPath(input, RUN_FILES.staging));
       await updateMetadata(input, (m) => {
         m.status = input.status;
         m.finished_at = deps.now().toISOString();

@@ -9,6 +9,7 @@ import { readJsonFile } from '../storage/json-storage.js';
 import { DatasetPeriodSchema, SAMPLE_DATASET_PATH } from '../sandbox/dataset-info.js';
 import { EXIT } from './exit-codes.js';
 import { resolveRunOptions } from './options.js';
+import { checkConfig } from './preflight.js';
 import type { Output } from './run-command.js';
 import { RUN_STATUSES } from '../storage/schemas.js';
 
@@ -89,6 +90,7 @@ background service (embedded Temporal server and worker, state in VOLT_STATE_DIR
     )
     .action(async (opts) => {
       const options = await resolveRunOptions(opts);
+      await checkConfig(process.env);
       process.exitCode = await (await runner()).runPipeline({ ...options, sandbox: opts.sandbox, datasetPath: opts.dataset, sandboxLatencyMs: sandboxLatency(opts.sandboxLatency), json: opts.json }, out);
     });
 
@@ -103,6 +105,7 @@ background service (embedded Temporal server and worker, state in VOLT_STATE_DIR
     .action(async (opts) => {
       const period = (await readJsonFile(opts.dataset, DatasetPeriodSchema)).period;
       const options = await resolveRunOptions({ outputDir: opts.outputDir, startFrom: 'toggl', startDate: period.start_date, endDate: period.end_date });
+      await checkConfig(process.env);
       process.exitCode = await (await runner()).runPipeline({ ...options, sandbox: true, datasetPath: opts.dataset, sandboxLatencyMs: sandboxLatency(opts.sandboxLatency), json: opts.json }, out);
     });
 

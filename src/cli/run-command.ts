@@ -7,13 +7,11 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { loadAppConfig } from '../config/app-config.js';
-import { loadEnrichmentConfig } from '../config/enrichment-config.js';
-import { defaultDeps } from '../activities/context.js';
 import { loadDataset } from '../sandbox/dataset.js';
 import { SAMPLE_DATASET_PATH } from '../sandbox/dataset-info.js';
 import { runIdFor, TASK_QUEUE, workflowIdFor, type PipelineInput, type PipelineResult, type Progress } from '../shared.js';
-import { RUN_FILES } from '../storage/json-storage.js';
+import { readJsonFile, RUN_FILES } from '../storage/json-storage.js';
+import { RunMetadataSchema } from '../storage/schemas.js';
 import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
 import { ValidationError } from '../errors.js';
 import type { RunOptions } from './options.js';
@@ -37,13 +35,6 @@ export interface Output {
   info(line: string): void;
   /** The result: stdout. */
   result(line: string): void;
-}
-
-/** Config problems stop the run before anything starts. */
-async function checkConfig(env: NodeJS.ProcessEnv): Promise<void> {
-  const deps = defaultDeps(env);
-  const app = await loadAppConfig(deps.configDir, null);
-  await loadEnrichmentConfig(path.join(deps.configDir, 'enrichment_config.yaml'), app.enrichment);
 }
 
 async function freshRunId(outputDir: string): Promise<string> {
@@ -134,7 +125,6 @@ export async function reportOutcome(
 }
 
 export async function runPipeline(request: RunRequest, out: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  await checkConfig(env);
   if (request.sandbox && externalAddress(env)) {
     throw new ValidationError('--sandbox runs its simulators next to the embedded Temporal server: unset TEMPORAL_ADDRESS to use it');
   }
@@ -199,9 +189,16 @@ export async function runPipeline(request: RunRequest, out: Output, env: NodeJS.
 async function printSummary(summary: PipelineResult, runDir: string, ctx: { outputDir: string; sandbox: boolean; json: boolean }, out: Output): Promise<void> {
   const individualDir = path.join(runDir, RUN_FILES.individualDir);
   const individual = existsSync(individualDir) ? (await readdir(individualDir)).filter((f) => f.endsWith('.md')).sort() : [];
+  const warnings = (await readJsonFile(path.join(runDir, RUN_FILES.metadata), RunMetadataSchema).catch(() => null))?.warnings ?? [];
   if (ctx.json) {
-    out.result(JSON.stringify({ ...summary, run_dir: runDir, individual_reports: individual.map((f) => path.join(individualDir, f)) }));
+    out.result(JSON.stringify({ ...summary, run_dir: runDir, individual_reports: individual.map((f) => path.join(individualDir, f)), warnings }));
     return;
+  }
+  // Warnings (a configured Fibery field the workspace lacks, …) did not stop the run, but the reader should know.
+  if (warnings.length > 0) {
+    const shown = warnings.slice(0, 8).map((w) => `  ⚠ ${w}`);
+    if (warnings.length > shown.length) shown.push(`  … and ${warnings.length - shown.length} more in ${RUN_FILES.metadata}`);
+    out.info([`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`, ...shown].join('\n'));
   }
   out.result(
     [

@@ -90,6 +90,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
       start_from: startFrom,
       workflow_id: info.workflowId ?? workflowIdFor(runId),
       temporal_run_id: info.runId,
+      task_queue: info.taskQueue,
     });
     opened = true;
 

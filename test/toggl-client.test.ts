@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { json, serve } from './support/fake-http.js';
 import { ApiError, ValidationError } from '../src/errors.js';
 import { TogglClient } from '../src/toggl/client.js';
 
@@ -9,42 +8,6 @@ const TOKEN = 'toggl-test-token-0123456789';
 const WID = '4242';
 const SEARCH_PATH = `/reports/api/v3/workspace/${WID}/search/time_entries`;
 
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: Record<string, unknown> | null;
-}
-
-type Handler = (req: Seen, res: ServerResponse, hit: number) => void;
-
-async function serve(handler: Handler): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-    req.on('end', () => {
-      const s: Seen = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : null };
-      seen.push(s);
-      handler(s, res, seen.length);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
-};
 
 /** A report row as the Reports API v3 detailed search returns it with enrich_response. */
 function row(id: number, start: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

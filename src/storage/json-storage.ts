@@ -37,11 +37,12 @@ export function runDir(outputDir: string, runId: string): string {
   return path.join(path.resolve(outputDir), validateRunId(runId));
 }
 
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+/** `mode` applies to a newly written file, e.g. 0o600 for one only its owner may read. */
+export async function writeFileAtomic(file: string, content: string, mode = 0o666): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'w');
+    const handle = await open(temp, 'w', mode);
     try {
       await handle.writeFile(content, 'utf8');
       await handle.sync();

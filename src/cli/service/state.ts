@@ -5,10 +5,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { configDir, PACKAGE_ROOT } from '../../config/app-config.js';
+import { writeFileAtomic } from '../../storage/json-storage.js';
 
 export function stateDir(env: NodeJS.ProcessEnv): string {
   return path.resolve(env.VOLT_STATE_DIR || path.join('tmp', 'temporal'));
@@ -103,23 +104,9 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Writes a file only its owner can read, atomically (temporary file, then rename). */
+/** Writes a file only its owner can read, atomically. */
 export async function writePrivateFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, content, 0o600);
 }
 
 export async function readServiceInfo(dir: string): Promise<ServiceInfo | null> {

@@ -80,6 +80,23 @@ describe('bounded, batched enrichment', () => {
   });
 });
 
+describe('a failing enrichment', () => {
+  test('a rejected batch fails the run at once, as failed in the Fibery stage, with the API and status', async () => {
+    const sandbox = await sandboxWith(buildDataset([{ space: 'Scrum', type: 'Task', count: 40 }]), 100);
+    const config = { enrichment: { enrichment_activities: { 'Scrum/Task': { activity: 'enrich_scrum_task', max_concurrent: 3, batch_size: 5, fields: [] } } } };
+    const runId = 'run_enrich_fails';
+    const { error } = await runPipelineOn(temporal, { ...period, run_id: runId, config, output_dir: outputDir }, { ...sandbox.env, FIBERY_API_TOKEN: 'not-the-token' });
+    assert.match(String((error as Error).cause?.message), /fibery stage failed in enrich_scrum_task: .*Fibery.*401/i);
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
+    assert.equal(metadata.status, 'failed');
+    assert.deepEqual(metadata.stages_completed, ['toggl']);
+    assert.deepEqual(metadata.stages_failed, ['fibery']);
+    assert.equal(metadata.error?.activity, 'enrich_scrum_task');
+    // 8 batches of 5; only the 3 in flight when the first failed may have reached the server.
+    assert.ok(sandbox.fibery.server.stats().requests <= 6, 'no new batch started after the first failure');
+  });
+});
+
 describe('getProgress', () => {
   test('rises monotonically to 100 with per-type counts and a finite ETA before the end', async () => {
     const sandbox = await sandboxWith(

@@ -114,10 +114,12 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
       for (const group of plan.groups) await enrichGroup(ref, group, progress);
     });
     await step('generate_person_reports', () =>
-      processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email, config }), {
-        maxConcurrent: plan.person_max_concurrent,
-        onDone: () => progress.itemsFinished('persons', 1),
-      }),
+      cancelSiblingsOnFailure(() =>
+        processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email, config }), {
+          maxConcurrent: plan.person_max_concurrent,
+          onDone: () => progress.itemsFinished('persons', 1),
+        }),
+      ),
     );
     const saved = await step('save_enriched_data', () => local.save_enriched_data(ref));
     await step('generate_team_report', () => local.generate_team_report({ ...ref, config }));
@@ -157,10 +159,24 @@ async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: Progre
     limit: Math.min(group.batch_size, group.count - i * group.batch_size),
   }));
   progress.typeStarted(group.key, Date.now());
-  await processWithRollingWindow(
+  await cancelSiblingsOnFailure(() => processWithRollingWindow(
     batches,
     (batch) =>
       enrich({ ...ref, database: group.database, type: group.type, fields: group.fields, offset: batch.offset, limit: batch.limit, batch_index: batch.index }),
     { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, group.key) },
-  );
+  ));
+}
+
+/**
+ * The rolling window fails fast; the activities still in flight then have no one waiting for them,
+ * so they are cancelled rather than left to run on.
+ */
+async function cancelSiblingsOnFailure<T>(work: () => Promise<T>): Promise<T> {
+  const scope = new CancellationScope();
+  try {
+    return await scope.run(work);
+  } catch (error) {
+    scope.cancel();
+    throw error;
+  }
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import type { Progress } from '../src/shared.js';
 import { EnrichedDataSchema, RunMetadataSchema } from '../src/storage/schemas.js';
@@ -86,7 +87,8 @@ describe('a failing enrichment', () => {
     const config = { enrichment: { enrichment_activities: { 'Scrum/Task': { activity: 'enrich_scrum_task', max_concurrent: 3, batch_size: 5, fields: [] } } } };
     const runId = 'run_enrich_fails';
     const { error } = await runPipelineOn(temporal, { ...period, run_id: runId, config, output_dir: outputDir }, { ...sandbox.env, FIBERY_API_TOKEN: 'not-the-token' });
-    assert.match(String((error as Error).cause?.message), /fibery stage failed in enrich_scrum_task: .*Fibery.*401/i);
+    assert.ok(error instanceof WorkflowFailedError, String(error));
+    assert.match(String(error.cause?.message), /fibery stage failed in enrich_scrum_task: .*Fibery.*401/i);
     const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
     assert.equal(metadata.status, 'failed');
     assert.deepEqual(metadata.stages_completed, ['toggl']);

@@ -8,7 +8,8 @@
  * Anthropic document as the rule of thumb for English) and 2 for other characters (Cyrillic,
  * accented or CJK text tokenises worse), which errs on the side of a smaller prompt.
  */
-import { roundHours } from './format.js';
+import type { TogglAggregated } from '../storage/schemas.js';
+import { percentValue, roundHours } from './format.js';
 
 export function estimateTokens(text: string): number {
   let ascii = 0;
@@ -120,4 +121,19 @@ export function describeSummarised(summarised: readonly SummarisedList[]): strin
 export function summarisedPromptNote(summarised: readonly SummarisedList[]): string {
   if (!summarised.length) return '';
   return `To fit the prompt, the facts give ${describeSummarised(summarised).join('; ')}: their "not_listed" entries sum up the rest, so describe those only as a group.`;
+}
+
+/** The team totals every fact pack starts from, rounded as the reports' tables show them. */
+export function teamTotalsFacts(totals: TogglAggregated['totals']) {
+  const total = totals.total_seconds;
+  return {
+    hours: roundHours(total),
+    on_entities_hours: roundHours(totals.matched_seconds),
+    on_entities_pct: percentValue(totals.matched_seconds, total),
+    other_hours: roundHours(totals.unmatched_seconds),
+    other_pct: percentValue(totals.unmatched_seconds, total),
+    people: totals.users,
+    entries: totals.entries,
+    entities: totals.entities,
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { EnrichedData, LlmUsage } from '../storage/schemas.js';
 import { daysOverdue, entityStatus, type EntityStatus } from './entity-status.js';
-import type { FactList, FactPackSpec } from './fact-pack.js';
+import { teamTotalsFacts, type FactList, type FactPackSpec } from './fact-pack.js';
 import {
   bullets,
   capList,
@@ -169,14 +169,7 @@ export async function writeTeamReport(data: EnrichedData, writer: ReportWriter):
       days_in_period: periodDays(period),
       other_activities_risk_threshold_pct: Math.round(UNMATCHED_RISK_SHARE * 100),
       totals: {
-        hours: roundHours(total),
-        on_entities_hours: roundHours(totals.matched_seconds),
-        on_entities_pct: percentValue(totals.matched_seconds, total),
-        other_hours: roundHours(totals.unmatched_seconds),
-        other_pct: percentValue(totals.unmatched_seconds, total),
-        people: totals.users,
-        entries: totals.entries,
-        entities: totals.entities,
+        ...teamTotalsFacts(totals),
         completed_entities: completed.length,
         completed_entities_hours: roundHours(completedSeconds),
         overdue_entities: overdue.length,

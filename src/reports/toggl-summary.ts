@@ -23,7 +23,7 @@ import {
   bullets,
 } from './format.js';
 import { narrativeFooter, narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
-import type { FactList, FactPackSpec } from './fact-pack.js';
+import { teamTotalsFacts, type FactList, type FactPackSpec } from './fact-pack.js';
 import type { KnownData } from './verify.js';
 import type { LlmUsage } from '../storage/schemas.js';
 
@@ -192,14 +192,7 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
       period: aggregated.period,
       days_in_period: periodDays(aggregated.period),
       totals: {
-        hours: roundHours(total),
-        on_entities_hours: roundHours(totals.matched_seconds),
-        on_entities_pct: percentValue(totals.matched_seconds, total),
-        other_hours: roundHours(totals.unmatched_seconds),
-        other_pct: percentValue(totals.unmatched_seconds, total),
-        people: totals.users,
-        entries: totals.entries,
-        entities: totals.entities,
+        ...teamTotalsFacts(totals),
         shared_entities: shared.length,
         running_entries: totals.running_entries,
       },

@@ -7,6 +7,7 @@ import type { RunRef } from '../shared.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
 import { EnrichedDataSchema, LlmUsageSchema, type EnrichedData, type EnrichedEntity, type LlmUsage } from '../storage/schemas.js';
 import { uniqueSlugs } from '../storage/slug.js';
+import { entityKey } from '../toggl/aggregate.js';
 import { ValidationError } from '../errors.js';
 import { writePersonReport } from '../reports/person-report.js';
 import { writeTeamReport } from '../reports/team-report.js';
@@ -84,7 +85,7 @@ export function createReportingActivities(deps: ActivityDeps) {
         generated_at: deps.now().toISOString(),
         period: aggregated.period,
         totals: aggregated.totals,
-        entities: aggregated.entities.map((e) => ({ ...e, enrichment: enrichedByKey.get(`${e.entity_database ?? '?'}/${e.entity_type ?? '?'}#${e.entity_id}`) ?? null })),
+        entities: aggregated.entities.map((e) => ({ ...e, enrichment: enrichedByKey.get(entityKey(e.entity_database, e.entity_type, e.entity_id)) ?? null })),
         users: Object.fromEntries(
           Object.entries(aggregated.users).map(([email, u]) => [email, { ...u, slug: slugs.get(email)!, report_file: reportFiles.get(email) ?? null }]),
         ),

@@ -130,10 +130,8 @@ export function typeLabel(database: string | null | undefined, type: string | nu
   return `${database ?? '?'} / ${type ?? '?'}`;
 }
 
-/** The key the aggregation and the enrichment use for an entity: `Scrum/Task#7658`. */
-export function entityKey(database: string | null | undefined, type: string | null | undefined, id: string): string {
-  return `${database ?? '?'}/${type ?? '?'}#${id}`;
-}
+// The aggregation's entity key (`Scrum/Task#7658`), so report lookups and enrichment results always agree.
+export { entityKey } from '../toggl/aggregate.js';
 
 /** The first `limit` items and how many were left out. */
 export function capList<T>(items: readonly T[], limit: number): { items: T[]; omitted: number } {

@@ -16,7 +16,8 @@ interface EntityAccumulator extends MatchedEntity {
   names: Map<string, number>;
 }
 
-function entityKey(database: string | null, type: string | null, id: string): string {
+/** How an entity is keyed everywhere (enrichment results, reports): `Database/Type#id`, `?` for a missing tag. */
+function entityKey(database: string | null | undefined, type: string | null | undefined, id: string): string {
   return `${database ?? '?'}/${type ?? '?'}#${id}`;
 }
 

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { aggregateToggl } from '../src/toggl/aggregate.js';
 import type { RawTogglData } from '../src/storage/schemas.js';
 import { startSandbox } from '../src/sandbox/index.js';
-import type { Progress } from '../src/shared.js';
+import { getProgressQuery } from '../src/workflows/contract.js';
 import { startTestTemporal } from '../test/support/temporal.js';
 import { buildDataset } from '../test/support/datasets.js';
 import { runPipelineOn } from '../test/support/pipeline.js';
@@ -76,7 +76,7 @@ async function pipelineBench(): Promise<void> {
     const { error } = await runPipelineOn(temporal, { start_date: dataset.period.start_date, end_date: dataset.period.end_date, run_id: 'run_bench', output_dir: outputDir }, sandbox.env, {
       whileRunning: async (handle) => {
         for (;;) {
-          const p = await handle.query<Progress>('getProgress').catch(() => null);
+          const p = await handle.query(getProgressQuery).catch(() => null);
           if (p?.current_activity && steps.at(-1)?.activity !== p.current_activity) steps.push({ activity: p.current_activity, at: performance.now() });
           if (p && p.status !== 'running') return;
           await new Promise((r) => setTimeout(r, 20));

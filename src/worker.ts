@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import type { ActivityDeps } from './activities/context.js';
-import { TASK_QUEUE } from './shared.js';
+import { TASK_QUEUE } from './workflows/contract.js';
 
 export interface WorkerSettings {
   maxConcurrentActivityTaskExecutions: number;

@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { hasEscapes, PlainProgressPrinter, plainProgressLine, renderProgressBox, withWallClock } from '../src/cli/progress-view.js';
 import { readServiceInfo } from '../src/cli/service/state.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import type { Progress } from '../src/shared.js';
+import type { Progress } from '../src/workflows/contract.js';
 import { RunMetadataSchema, type RunMetadata } from '../src/storage/schemas.js';
 import { ensureTemporalBinary } from '../src/temporal/binary.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import type { Progress } from '../src/shared.js';
+import { getProgressQuery, type Progress } from '../src/workflows/contract.js';
 import { EnrichedDataSchema, RunMetadataSchema } from '../src/storage/schemas.js';
 import { buildDataset } from './support/datasets.js';
 import { runPipelineOn } from './support/pipeline.js';
@@ -121,7 +121,7 @@ describe('getProgress', () => {
     const { error } = await runPipelineOn(temporal, { ...period, run_id: runId, config, output_dir: outputDir }, sandbox.env, {
       whileRunning: async (handle) => {
         for (;;) {
-          const progress = await handle.query<Progress>('getProgress');
+          const progress = await handle.query(getProgressQuery);
           seen.push(progress);
           if (progress.status !== 'running') return;
           await new Promise((resolve) => setTimeout(resolve, 100));

@@ -17,7 +17,7 @@ import { estimateTokens } from '../src/reports/fact-pack.js';
 import { startSandbox, type Dataset, type Sandbox } from '../src/sandbox/index.js';
 import { parseDataset } from '../src/sandbox/dataset.js';
 import type { LlmScriptItem, LlmServer } from '../src/sandbox/llm-server.js';
-import type { PipelineInput } from '../src/shared.js';
+import type { PipelineInput } from '../src/workflows/contract.js';
 import { RunMetadataSchema, TogglAggregatedSchema, type TogglAggregated } from '../src/storage/schemas.js';
 import { runPipelineOn } from './support/pipeline.js';
 import { startTestTemporal, type TestTemporal } from './support/temporal.js';

@@ -12,7 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../src/worker.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import type { PipelineInput } from '../src/shared.js';
+import type { PipelineInput } from '../src/workflows/contract.js';
 import { RawTogglDataSchema, RunMetadataSchema, TogglAggregatedSchema, EnrichedDataSchema } from '../src/storage/schemas.js';
 import { startTestTemporal, type TestTemporal } from './support/temporal.js';
 import { runPipelineOn } from './support/pipeline.js';

@@ -1,5 +1,5 @@
 /** Activities 0 and 4: remove a stage's earlier outputs so the stage can run again cleanly. */
-import type { RunRef } from '../shared.js';
+import type { RunRef } from '../workflows/contract.js';
 import { removeIfExists, RUN_FILES } from '../storage/json-storage.js';
 import { runPath } from './context.js';
 

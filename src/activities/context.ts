@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { configDir } from '../config/app-config.js';
 import { runDir } from '../storage/json-storage.js';
-import type { RunRef } from '../shared.js';
+import type { RunRef } from '../workflows/contract.js';
 
 export interface ActivityDeps {
   env: NodeJS.ProcessEnv;

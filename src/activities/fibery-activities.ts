@@ -1,5 +1,5 @@
 /** Activity 5: the plan of the Fibery stage, read from toggl_aggregated.json. */
-import type { RunRef } from '../shared.js';
+import { typeKey, type RunRef } from '../workflows/contract.js';
 import { readJsonFile, RUN_FILES } from '../storage/json-storage.js';
 import { TogglAggregatedSchema, type TeamEntity, type TogglAggregated } from '../storage/schemas.js';
 import { loadEnrichmentConfig, typeConfigFor, type EnrichmentActivityName } from '../config/enrichment-config.js';
@@ -48,7 +48,7 @@ export function createFiberyActivities(deps: ActivityDeps) {
         if (!entity.enrichable) continue;
         const database = entity.entity_database!;
         const type = entity.entity_type!;
-        const key = `${database}/${type}`;
+        const key = typeKey(database, type);
         const existing = groups.get(key);
         if (existing) {
           existing.count++;

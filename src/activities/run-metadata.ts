@@ -3,7 +3,7 @@
  * and closed as `completed`, `failed` (with the error and the stage) or `cancelled`.
  */
 import { existsSync } from 'node:fs';
-import { PIPELINE_VERSION, workflowIdFor, type RunRef, type StageName } from '../shared.js';
+import { PIPELINE_VERSION, workflowIdFor, type RunRef, type StageName } from '../workflows/contract.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
 import { RunMetadataSchema, type LlmUsage, type RunMetadata, type RunStatus } from '../storage/schemas.js';
 import { ValidationError } from '../errors.js';

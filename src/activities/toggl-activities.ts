@@ -1,6 +1,6 @@
 /** Activities 1–3: fetch the Toggl entries, aggregate them, write the Toggl summary. */
 import { ApiError, ValidationError } from '../errors.js';
-import type { RunRef } from '../shared.js';
+import type { RunRef } from '../workflows/contract.js';
 import { readJsonFile, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
 import { RawTogglDataSchema, TogglAggregatedSchema, type RawTimeEntry, type RawTogglData } from '../storage/schemas.js';
 import { aggregateToggl } from '../toggl/aggregate.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ValidationError } from '../errors.js';
 import { RUN_STATUSES, type RunMetadata } from '../storage/schemas.js';
-import { workflowIdFor, type Progress } from '../shared.js';
+import { workflowIdFor, type Progress } from '../workflows/contract.js';
 import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
 import { connectTemporal, uiWorkflowUrl, type TemporalTarget } from './connect.js';
 import { EXIT } from './exit-codes.js';

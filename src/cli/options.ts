@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { readJsonFile, RUN_FILES, validateRunId } from '../storage/json-storage.js';
 import { RunMetadataSchema } from '../storage/schemas.js';
-import type { StageName } from '../shared.js';
+import type { StageName } from '../workflows/contract.js';
 
 /** A real calendar date: 2025-02-30 and 2025-13-01 are refused. */
 function checkDate(flag: string, value: string): string {

@@ -2,7 +2,7 @@
  * How a run's progress looks (spec 6.2): the live box for a terminal and the plain lines for
  * pipes, CI and NO_COLOR. Pure functions of the `getProgress` query's answer: no I/O, no clock.
  */
-import type { Progress, StageName } from '../shared.js';
+import type { Progress, StageName } from '../workflows/contract.js';
 
 export const STAGE_LABELS: Record<StageName, string> = {
   toggl: 'Toggl Collection',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { loadDataset } from '../sandbox/dataset.js';
 import { SAMPLE_DATASET_PATH } from '../sandbox/dataset-info.js';
-import { runIdFor, TASK_QUEUE, workflowIdFor, type PipelineInput, type PipelineResult, type Progress } from '../shared.js';
+import { getProgressQuery, runIdFor, TASK_QUEUE, WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type PipelineResult, type Progress } from '../workflows/contract.js';
 import { readJsonFile, RUN_FILES } from '../storage/json-storage.js';
 import { RunMetadataSchema } from '../storage/schemas.js';
 import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
@@ -58,7 +58,7 @@ export function outputDirFlag(outputDir: string): string {
 }
 
 export async function queryProgress(target: TemporalTarget, handle: WorkflowHandle, timeoutMs = 4000): Promise<Progress | null> {
-  return target.connection.withDeadline(Date.now() + timeoutMs, () => handle.query<Progress>('getProgress'));
+  return target.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(getProgressQuery));
 }
 
 /** Follows a started run: the box or plain lines, keys, and the note when no worker polls. */
@@ -168,7 +168,7 @@ export async function runPipeline(request: RunRequest, out: Output, env: NodeJS.
       output_dir: request.outputDir,
     };
     const startedAt = Date.now();
-    const handle = await target.client.workflow.start<typeof TogglFiberyPipeline>('TogglFiberyPipeline', {
+    const handle = await target.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId: workflowIdFor(runId),
       args: [input],

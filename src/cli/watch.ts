@@ -4,7 +4,7 @@
  */
 import { CancelledFailure, TerminatedFailure, TimeoutFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { PipelineResult, Progress, StageName } from '../shared.js';
+import type { PipelineResult, Progress, StageName } from '../workflows/contract.js';
 import { openUrl } from './open-url.js';
 import { PlainProgressPrinter, renderProgressBox, withWallClock } from './progress-view.js';
 

@@ -3,7 +3,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { z } from 'zod';
 import { defaultDeps } from '../activities/context.js';
 import { ValidationError } from '../errors.js';
-import { TASK_QUEUE } from '../shared.js';
+import { TASK_QUEUE } from '../workflows/contract.js';
 import { createPipelineWorker, workerSettingsFromEnv, type WorkerSettings } from '../worker.js';
 import { connectionProblem, probeTcp } from './connect.js';
 import { EXIT } from './exit-codes.js';

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { typeKey } from '../workflows/contract.js';
 
 export const ENRICHMENT_ACTIVITIES = [
   'enrich_scrum_task',
@@ -72,5 +73,5 @@ export async function loadEnrichmentConfig(file: string, overrides?: unknown): P
 }
 
 export function typeConfigFor(config: EnrichmentConfig, database: string, type: string): TypeEnrichmentConfig {
-  return config.enrichment_activities[`${database}/${type}`] ?? config.enrichment_activities.default!;
+  return config.enrichment_activities[typeKey(database, type)] ?? config.enrichment_activities.default!;
 }

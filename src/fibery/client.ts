@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { ApiError, ValidationError } from '../errors.js';
+import { typeKey } from '../workflows/contract.js';
 import { parseBody, readJson } from '../http/json.js';
 import { requestWithRetry, type RetryInfo } from '../http/request.js';
 import { fieldToGraphqlName, pluralQueryName, spaceToGraphqlPath } from './naming.js';
@@ -322,7 +323,7 @@ export class FiberyClient {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('Fibery batchSize must be a positive integer');
 
     const ctx: CallContext = { requests: 0, warnings: [], signal: q.signal };
-    const label = `${database}/${type}`;
+    const label = typeKey(database, type);
     const spacePath = spaceToGraphqlPath(database);
     const ids = [...new Set(q.publicIds.map((id) => id.trim().replace(/^#/, '')).filter(Boolean))];
     const entities: FiberyEntity[] = [];

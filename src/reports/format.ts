@@ -131,7 +131,7 @@ export function typeLabel(database: string | null | undefined, type: string | nu
 }
 
 // The aggregation's entity key (`Scrum/Task#7658`), so report lookups and enrichment results always agree.
-export { entityKey } from '../toggl/aggregate.js';
+export { entityKey } from '../workflows/contract.js';
 
 /** The first `limit` items and how many were left out. */
 export function capList<T>(items: readonly T[], limit: number): { items: T[]; omitted: number } {

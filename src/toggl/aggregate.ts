@@ -10,15 +10,11 @@ import type {
   TogglAggregated,
   UnmatchedActivity,
 } from '../storage/schemas.js';
+import { entityKey } from '../workflows/contract.js';
 import { normaliseActivity, parseDescription } from './description.js';
 
 interface EntityAccumulator extends MatchedEntity {
   names: Map<string, number>;
-}
-
-/** How an entity is keyed everywhere (enrichment results, reports): `Database/Type#id`, `?` for a missing tag. */
-function entityKey(database: string | null | undefined, type: string | null | undefined, id: string): string {
-  return `${database ?? '?'}/${type ?? '?'}#${id}`;
 }
 
 function mostCommonName(names: Map<string, number>, fallback: string): string {
@@ -159,5 +155,3 @@ export function aggregateToggl(raw: RawTogglData, now: Date = new Date()): Toggl
     notes,
   };
 }
-
-export { entityKey };

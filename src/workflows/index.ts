@@ -1,2 +1,2 @@
 // The worker bundles this file: every workflow it serves is exported here.
-export { TogglFiberyPipeline, getProgressQuery } from './pipeline.js';
+export { TogglFiberyPipeline } from './pipeline.js';

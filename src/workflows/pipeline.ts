@@ -6,7 +6,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  defineQuery,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -16,10 +15,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, EnrichmentGroup } from '../activities/index.js';
 import { processWithRollingWindow } from '../patterns/rolling-window.js';
-import { runIdFor, workflowIdFor, type PipelineInput, type PipelineResult, type Progress, type RunRef, type StageName } from '../shared.js';
+import { getProgressQuery, runIdFor, workflowIdFor, type PipelineInput, type PipelineResult, type RunRef, type StageName, type StepName } from './contract.js';
 import { ProgressTracker } from './progress.js';
-
-export const getProgressQuery = defineQuery<Progress>('getProgress');
 
 const retry: ActivityOptions['retry'] = {
   initialInterval: '1s',
@@ -68,10 +65,10 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   setHandler(getProgressQuery, () => progress.snapshot(Date.now()));
 
   let stage: StageName = startFrom;
-  let activity: string | null = null;
+  let activity: StepName | 'record_run_start' | null = null;
   // Until this execution has opened the run, its metadata may belong to another run: never touch it.
   let opened = false;
-  const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+  const step = async <T>(name: StepName, run: () => Promise<T>): Promise<T> => {
     activity = name;
     progress.start(name);
     const result = await run();

@@ -3,29 +3,7 @@
  * the two rolling-window activities fill their share item by item, so the percentage follows
  * the real work and never goes back. Deterministic: it only uses the times it is given.
  */
-import type { Progress, StageName, TypeProgress } from '../shared.js';
-
-export const ACTIVITY_COUNT = 9;
-
-interface Step {
-  index: number;
-  name: string;
-  stage: StageName;
-  weight: number;
-}
-
-export const STEPS: readonly Step[] = [
-  { index: 0, name: 'cleanup_toggl_stage', stage: 'toggl', weight: 1 },
-  { index: 1, name: 'fetch_toggl_data', stage: 'toggl', weight: 12 },
-  { index: 2, name: 'aggregate_toggl_data', stage: 'toggl', weight: 2 },
-  { index: 3, name: 'generate_toggl_report', stage: 'toggl', weight: 6 },
-  { index: 4, name: 'cleanup_fibery_stage', stage: 'fibery', weight: 1 },
-  { index: 5, name: 'extract_fibery_entities', stage: 'fibery', weight: 1 },
-  { index: 6, name: 'enrich_entities_by_type', stage: 'fibery', weight: 40 },
-  { index: 7, name: 'generate_person_reports', stage: 'fibery', weight: 25 },
-  { index: 8, name: 'save_enriched_data', stage: 'fibery', weight: 2 },
-  { index: 9, name: 'generate_team_report', stage: 'fibery', weight: 10 },
-];
+import { LAST_STEP_INDEX, STEPS, type Progress, type StageName, type Step, type StepName, type TypeProgress } from './contract.js';
 
 export class ProgressTracker {
   private readonly steps: readonly Step[];
@@ -50,11 +28,11 @@ export class ProgressTracker {
     this.totalWeight = this.steps.reduce((n, s) => n + s.weight, 0);
   }
 
-  start(name: string): void {
+  start(name: StepName): void {
     this.current = this.steps.find((s) => s.name === name) ?? null;
   }
 
-  finish(name: string): void {
+  finish(name: StepName): void {
     const step = this.steps.find((s) => s.name === name);
     if (step) this.completedWeight += step.weight;
     if (this.current?.name === name) this.current = null;
@@ -116,8 +94,8 @@ export class ProgressTracker {
       status: this.status,
       current_stage: this.current?.stage ?? null,
       current_activity: this.current?.name ?? null,
-      activity_index: this.current?.index ?? (this.status === 'completed' ? ACTIVITY_COUNT : 0),
-      activity_count: ACTIVITY_COUNT,
+      activity_index: this.current ? STEPS.indexOf(this.current) : this.status === 'completed' ? LAST_STEP_INDEX : 0,
+      activity_count: LAST_STEP_INDEX,
       percentage,
       eta_seconds: eta,
       details: {

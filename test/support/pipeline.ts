@@ -1,7 +1,7 @@
 /** Runs TogglFiberyPipeline on a test's Temporal server with a worker whose activities see `env`. */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/context.js';
-import { workflowIdFor, type PipelineInput, type PipelineResult } from '../../src/shared.js';
+import { WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type PipelineResult } from '../../src/workflows/contract.js';
 import type { TogglFiberyPipeline } from '../../src/workflows/pipeline.js';
 import { createPipelineWorker } from '../../src/worker.js';
 import type { TestTemporal } from './temporal.js';
@@ -26,7 +26,7 @@ export async function runPipelineOn(
   const worker = await createPipelineWorker({ connection: temporal.nativeConnection, namespace: temporal.server.namespace, deps, taskQueue });
   const workflowId = workflowIdFor(`${input.run_id}-${counter}`);
   return worker.runUntil(async () => {
-    const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>('TogglFiberyPipeline', {
+    const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [input],

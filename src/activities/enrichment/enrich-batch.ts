@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { FiberyClient } from '../../fibery/client.js';
 import { ValidationError } from '../../errors.js';
-import type { RunRef } from '../../shared.js';
+import type { RunRef } from '../../workflows/contract.js';
 import { RUN_FILES, writeJsonAtomic } from '../../storage/json-storage.js';
 import type { EnrichedEntity } from '../../storage/schemas.js';
-import { entityKey } from '../../toggl/aggregate.js';
+import { entityKey, typeKey } from '../../workflows/contract.js';
 import { slugify } from '../../storage/slug.js';
 import { entitiesOfGroup, readAggregated } from '../fibery-activities.js';
 import { runPath, type ActivityDeps } from '../context.js';
@@ -98,7 +98,7 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
         fibery: found ?? null,
       };
     });
-    const staged: StagedBatch = { activity, group: `${input.database}/${input.type}`, entities, warnings: result.warnings, requests: result.requests };
+    const staged: StagedBatch = { activity, group: typeKey(input.database, input.type), entities, warnings: result.warnings, requests: result.requests };
     const file = runPath(input, path.join(STAGED_ENRICHMENT_DIR, `${slugify(`${input.database}_${input.type}`)}-${String(input.batch_index).padStart(5, '0')}.json`));
     await writeJsonAtomic(file, staged);
     return {

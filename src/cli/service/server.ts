@@ -19,7 +19,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { defaultDeps } from '../../activities/context.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { TASK_QUEUE } from '../../shared.js';
+import { TASK_QUEUE } from '../../workflows/contract.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { createPipelineWorker, workerSettingsFromEnv } from '../../worker.js';
 import {

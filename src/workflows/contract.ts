@@ -1,0 +1,114 @@
+/**
+ * The run contract: every name that crosses the seam between the CLI, the workflow, its
+ * activities, the progress display and the tests is defined here, once. Imported by workflow code,
+ * so it holds only plain data, types and `defineQuery` (which is safe on the client side too).
+ */
+import { defineQuery } from '@temporalio/workflow';
+
+export const TASK_QUEUE = 'volt-agent-pipeline';
+export const WORKFLOW_TYPE = 'TogglFiberyPipeline';
+export const PIPELINE_VERSION = '3.0';
+
+export const STAGE_NAMES = ['toggl', 'fibery'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+/**
+ * The ordered steps of a run. `kind` says how the workflow runs it (a local activity, a regular
+ * activity, or a window of many activities); `weight` is its share of the progress bar.
+ */
+export const STEPS = [
+  { name: 'cleanup_toggl_stage', stage: 'toggl', kind: 'local', weight: 1 },
+  { name: 'fetch_toggl_data', stage: 'toggl', kind: 'regular', weight: 12 },
+  { name: 'aggregate_toggl_data', stage: 'toggl', kind: 'local', weight: 2 },
+  { name: 'generate_toggl_report', stage: 'toggl', kind: 'local', weight: 6 },
+  { name: 'cleanup_fibery_stage', stage: 'fibery', kind: 'local', weight: 1 },
+  { name: 'extract_fibery_entities', stage: 'fibery', kind: 'local', weight: 1 },
+  { name: 'enrich_entities_by_type', stage: 'fibery', kind: 'window', weight: 40 },
+  { name: 'generate_person_reports', stage: 'fibery', kind: 'window', weight: 25 },
+  { name: 'save_enriched_data', stage: 'fibery', kind: 'local', weight: 2 },
+  { name: 'generate_team_report', stage: 'fibery', kind: 'local', weight: 10 },
+] as const satisfies readonly { name: string; stage: StageName; kind: 'local' | 'regular' | 'window'; weight: number }[];
+
+export type Step = (typeof STEPS)[number];
+export type StepName = Step['name'];
+
+/** Steps are numbered from 0 (the spec's "Activity 0"); the display counts the last index as the total. */
+export const LAST_STEP_INDEX = STEPS.length - 1;
+
+export function stepIndex(name: StepName): number {
+  return STEPS.findIndex((s) => s.name === name);
+}
+
+/** A Fibery `Database/Type` as configuration, enrichment results and reports name it: `Scrum/Task`. */
+export type TypeKey = `${string}/${string}`;
+
+export function typeKey(database: string, type: string): TypeKey {
+  return `${database}/${type}`;
+}
+
+/** How an entity is keyed everywhere (enrichment results, reports): `Database/Type#id`, `?` for a missing tag. */
+export function entityKey(database: string | null | undefined, type: string | null | undefined, id: string): string {
+  return `${typeKey(database ?? '?', type ?? '?')}#${id}`;
+}
+
+export function workflowIdFor(runId: string): string {
+  return `toggl-fibery-${runId}`;
+}
+
+/** `run_YYYY-MM-DD-HH-MM-SS` in UTC. */
+export function runIdFor(date: Date): string {
+  const iso = date.toISOString(); // 2025-10-10T15:30:45.123Z
+  return `run_${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
+}
+
+/** Spec 2.1, plus where the run files live (resolved by the client; read by the worker). */
+export interface PipelineInput {
+  start_date: string;
+  end_date: string;
+  users?: string[] | null;
+  start_from?: StageName;
+  run_id?: string | null;
+  config?: Record<string, unknown> | null;
+  output_dir: string;
+}
+
+export interface RunRef {
+  output_dir: string;
+  run_id: string;
+}
+
+export interface PipelineResult {
+  run_id: string;
+  run_dir: string;
+  status: 'completed';
+  stages_completed: StageName[];
+  stats: Record<string, number>;
+}
+
+export interface TypeProgress {
+  key: string;
+  activity: string;
+  done: number;
+  total: number;
+}
+
+export interface Progress {
+  run_id: string;
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  current_stage: StageName | null;
+  current_activity: StepName | null;
+  activity_index: number;
+  activity_count: number;
+  percentage: number;
+  eta_seconds: number | null;
+  details: {
+    types: TypeProgress[];
+    current_type: string | null;
+    persons: { done: number; total: number };
+    elapsed_seconds: number;
+    rate_per_second: number | null;
+    error: string | null;
+  };
+}
+
+export const getProgressQuery = defineQuery<Progress>('getProgress');

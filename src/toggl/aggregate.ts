@@ -5,13 +5,14 @@
 import type {
   AggregatedUser,
   MatchedEntity,
+  RawTimeEntry,
   RawTogglData,
   TeamEntity,
   TogglAggregated,
   UnmatchedActivity,
 } from '../storage/schemas.js';
 import { entityKey } from '../workflows/contract.js';
-import { normaliseActivity, parseDescription } from './description.js';
+import { normaliseActivity, parseDescription, type ParsedDescription } from './description.js';
 
 interface EntityAccumulator extends MatchedEntity {
   names: Map<string, number>;
@@ -29,33 +30,27 @@ function mostCommonName(names: Map<string, number>, fallback: string): string {
 const bySecondsThenName = <T extends { total_seconds: number }>(key: (x: T) => string) => (a: T, b: T) =>
   b.total_seconds - a.total_seconds || key(a).localeCompare(key(b));
 
-export function aggregateToggl(raw: RawTogglData, now: Date = new Date()): TogglAggregated {
-  const users = new Map<string, { user: AggregatedUser; entities: Map<string, EntityAccumulator>; activities: Map<string, UnmatchedActivity>; days: Set<string> }>();
-  const team = new Map<string, EntityAccumulator & { users: Set<string> }>();
+/** What the aggregator needs to know before the first entry. */
+export interface AggregationContext {
+  period: RawTogglData['period'];
+  fetched_at: string;
+}
 
-  for (const entry of raw.time_entries) {
+/**
+ * Entries are added one at a time, in any order, so a period of any length is aggregated while its
+ * pages stream from disk; only the aggregates are held in memory, never the entries.
+ */
+export class TogglAggregator {
+  private readonly users = new Map<string, PersonAccumulator>();
+  private readonly team = new Map<string, EntityAccumulator & { users: Set<string> }>();
+  private entries = 0;
+
+  constructor(private readonly context: AggregationContext) {}
+
+  add(entry: RawTimeEntry): void {
+    this.entries += 1;
     const email = entry.user_email;
-    let person = users.get(email);
-    if (!person) {
-      person = {
-        user: {
-          name: entry.user_name,
-          user_id: entry.user_id,
-          total_seconds: 0,
-          matched_seconds: 0,
-          unmatched_seconds: 0,
-          entry_count: 0,
-          running_entries: 0,
-          days_active: 0,
-          matched_entities: [],
-          unmatched_activities: [],
-        },
-        entities: new Map(),
-        activities: new Map(),
-        days: new Set(),
-      };
-      users.set(email, person);
-    }
+    const person = this.personFor(entry);
     const { user } = person;
     user.total_seconds += entry.seconds;
     user.entry_count += 1;
@@ -66,28 +61,10 @@ export function aggregateToggl(raw: RawTogglData, now: Date = new Date()): Toggl
     if (parsed.entityId) {
       user.matched_seconds += entry.seconds;
       const key = entityKey(parsed.database, parsed.type, parsed.entityId);
-      const enrichable = Boolean(parsed.database && parsed.type);
-      const reason = enrichable
-        ? null
-        : parsed.database
-          ? `description names the database [${parsed.database}] but no type`
-          : 'description names no [Database] and [Type]';
-      const fresh = (): EntityAccumulator => ({
-        entity_id: parsed.entityId as string,
-        entity_database: parsed.database,
-        entity_type: parsed.type,
-        project: parsed.project,
-        name: '',
-        total_seconds: 0,
-        entry_count: 0,
-        enrichable,
-        not_enrichable_reason: reason,
-        names: new Map(),
-      });
-      const mine = person.entities.get(key) ?? fresh();
+      const mine = person.entities.get(key) ?? freshEntity(parsed);
       person.entities.set(key, mine);
-      const shared = team.get(key) ?? { ...fresh(), users: new Set<string>() };
-      team.set(key, shared);
+      const shared = this.team.get(key) ?? { ...freshEntity(parsed), users: new Set<string>() };
+      this.team.set(key, shared);
       for (const acc of [mine, shared]) {
         acc.total_seconds += entry.seconds;
         acc.entry_count += 1;
@@ -106,52 +83,115 @@ export function aggregateToggl(raw: RawTogglData, now: Date = new Date()): Toggl
     }
   }
 
-  const finish = ({ names, ...entity }: EntityAccumulator): MatchedEntity => ({
-    ...entity,
-    name: mostCommonName(names, `#${entity.entity_id}`),
-  });
+  private personFor(entry: RawTimeEntry): PersonAccumulator {
+    let person = this.users.get(entry.user_email);
+    if (!person) {
+      person = {
+        user: {
+          name: entry.user_name,
+          user_id: entry.user_id,
+          total_seconds: 0,
+          matched_seconds: 0,
+          unmatched_seconds: 0,
+          entry_count: 0,
+          running_entries: 0,
+          days_active: 0,
+          matched_entities: [],
+          unmatched_activities: [],
+        },
+        entities: new Map(),
+        activities: new Map(),
+        days: new Set(),
+      };
+      this.users.set(entry.user_email, person);
+    }
+    return person;
+  }
 
-  const usersOut: Record<string, AggregatedUser> = {};
-  for (const email of [...users.keys()].sort()) {
-    const person = users.get(email)!;
-    usersOut[email] = {
-      ...person.user,
-      days_active: person.days.size,
-      matched_entities: [...person.entities.values()].map(finish).sort(bySecondsThenName((e) => e.entity_id)),
-      unmatched_activities: [...person.activities.values()].sort(bySecondsThenName((a) => a.description)),
+  finish(now: Date = new Date()): TogglAggregated {
+    const { users, team } = this;
+
+    const usersOut: Record<string, AggregatedUser> = {};
+    for (const email of [...users.keys()].sort()) {
+      const person = users.get(email)!;
+      usersOut[email] = {
+        ...person.user,
+        days_active: person.days.size,
+        matched_entities: [...person.entities.values()].map(finishEntity).sort(bySecondsThenName((e) => e.entity_id)),
+        unmatched_activities: [...person.activities.values()].sort(bySecondsThenName((a) => a.description)),
+      };
+    }
+    const entities: TeamEntity[] = [...team.values()]
+      .map(({ users: who, ...acc }) => ({ ...finishEntity(acc), users: [...who].sort() }))
+      .sort(bySecondsThenName((e) => e.entity_id));
+
+    const all = Object.values(usersOut);
+    const sum = (pick: (u: AggregatedUser) => number) => all.reduce((total, u) => total + pick(u), 0);
+    const running = sum((u) => u.running_entries);
+    const notes: string[] = [];
+    if (running > 0) {
+      notes.push(
+        `${running} running ${running === 1 ? 'entry was' : 'entries were'} counted up to the end of the period or the time of the fetch (${this.context.fetched_at}), whichever was earlier.`,
+      );
+    }
+    const notEnrichable = entities.filter((e) => !e.enrichable).length;
+    if (notEnrichable > 0) {
+      notes.push(`${notEnrichable} referenced ${notEnrichable === 1 ? 'entity has' : 'entities have'} no [Database] [Type] tags and cannot be looked up in Fibery; their time still counts as matched.`);
+    }
+    return {
+      period: this.context.period,
+      generated_at: now.toISOString(),
+      users: usersOut,
+      entities,
+      totals: {
+        total_seconds: sum((u) => u.total_seconds),
+        matched_seconds: sum((u) => u.matched_seconds),
+        unmatched_seconds: sum((u) => u.unmatched_seconds),
+        users: all.length,
+        entries: this.entries,
+        entities: entities.length,
+        running_entries: running,
+      },
+      notes,
     };
   }
-  const entities: TeamEntity[] = [...team.values()]
-    .map(({ users: who, ...acc }) => ({ ...finish(acc), users: [...who].sort() }))
-    .sort(bySecondsThenName((e) => e.entity_id));
+}
 
-  const all = Object.values(usersOut);
-  const sum = (pick: (u: AggregatedUser) => number) => all.reduce((total, u) => total + pick(u), 0);
-  const running = sum((u) => u.running_entries);
-  const notes: string[] = [];
-  if (running > 0) {
-    notes.push(
-      `${running} running ${running === 1 ? 'entry was' : 'entries were'} counted up to the end of the period or the time of the fetch (${raw.fetched_at}), whichever was earlier.`,
-    );
-  }
-  const notEnrichable = entities.filter((e) => !e.enrichable).length;
-  if (notEnrichable > 0) {
-    notes.push(`${notEnrichable} referenced ${notEnrichable === 1 ? 'entity has' : 'entities have'} no [Database] [Type] tags and cannot be looked up in Fibery; their time still counts as matched.`);
-  }
+interface PersonAccumulator {
+  user: AggregatedUser;
+  entities: Map<string, EntityAccumulator>;
+  activities: Map<string, UnmatchedActivity>;
+  days: Set<string>;
+}
+
+function freshEntity(parsed: ParsedDescription): EntityAccumulator {
+  const enrichable = Boolean(parsed.database && parsed.type);
+  const reason = enrichable
+    ? null
+    : parsed.database
+      ? `description names the database [${parsed.database}] but no type`
+      : 'description names no [Database] and [Type]';
   return {
-    period: raw.period,
-    generated_at: now.toISOString(),
-    users: usersOut,
-    entities,
-    totals: {
-      total_seconds: sum((u) => u.total_seconds),
-      matched_seconds: sum((u) => u.matched_seconds),
-      unmatched_seconds: sum((u) => u.unmatched_seconds),
-      users: all.length,
-      entries: raw.time_entries.length,
-      entities: entities.length,
-      running_entries: running,
-    },
-    notes,
+    entity_id: parsed.entityId as string,
+    entity_database: parsed.database,
+    entity_type: parsed.type,
+    project: parsed.project,
+    name: '',
+    total_seconds: 0,
+    entry_count: 0,
+    enrichable,
+    not_enrichable_reason: reason,
+    names: new Map(),
   };
+}
+
+function finishEntity({ names, ...entity }: EntityAccumulator): MatchedEntity {
+  return { ...entity, name: mostCommonName(names, `#${entity.entity_id}`) };
+}
+
+/** The whole period at once: for tests and for data already in memory. */
+export function aggregateToggl(raw: RawTogglData, now: Date = new Date()): TogglAggregated {
+  const aggregator = new TogglAggregator({ period: raw.period, fetched_at: raw.fetched_at });
+  for (const entry of raw.time_entries) aggregator.add(entry);
+  return aggregator.finish(now);
 }

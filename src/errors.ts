@@ -24,3 +24,14 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/**
+ * The API's quota is used up and frees a request only after `resetInMs`: longer than a client
+ * should block, so the caller decides to wait (the Toggl fetch waits in the workflow).
+ */
+export class QuotaExhaustedError extends ApiError {
+  override name = 'QuotaExhaustedError';
+  constructor(api: string, status: number, message: string, readonly resetInMs: number) {
+    super(api, status, message);
+  }
+}

@@ -16,7 +16,16 @@ export function describeZodError(error: z.ZodError, maxIssues = 3): string {
 }
 
 /**
- * Parse `res` as JSON and validate it with `schema`; any mismatch becomes
+ * An answer that is not what the API sends when it works (a truncated or non-JSON body, a
+ * transient GraphQL error): worth asking again, within the request's retry budget.
+ */
+export class MalformedResponse extends Error {
+  override name = 'MalformedResponse';
+}
+
+/**
+ * Parse `res` as JSON and validate it with `schema`. A body that is not JSON is `MalformedResponse`
+ * (retried by requestWithRetry); valid JSON of the wrong shape becomes
  * `ApiError(api, status, "<api> returned an unexpected response from <what>: <issue>")`.
  */
 export async function readJson<S extends z.ZodType>(
@@ -31,7 +40,7 @@ export async function readJson<S extends z.ZodType>(
     body = JSON.parse(text);
   } catch {
     const start = text.replace(/\s+/g, ' ').trim().slice(0, 80);
-    throw new ApiError(api, res.status, `${api} returned an unexpected response from ${what}: not JSON (${start || 'empty body'})`);
+    throw new MalformedResponse(`a body that is not JSON (${start || 'empty body'}${text.length > 80 ? '…' : ''}, ${text.length} bytes)`);
   }
   return parseBody(api, res.status, body, schema, what);
 }

@@ -1,12 +1,14 @@
 /**
  * One HTTP request with bounded retries: the only place the API clients touch `fetch`.
  *
- * Retryable statuses (429, 402 quota, 5xx, 529) and network failures are retried with a wait
- * taken from `Retry-After` / `X-Toggl-Quota-Resets-In`, else exponential backoff with jitter.
- * Everything else throws an `ApiError` at once. Secrets found in the request headers are
- * redacted from every message this module produces.
+ * Retryable statuses (429, 402 quota, 5xx, 529), network failures and malformed answers (a
+ * truncated or non-JSON body, a transient GraphQL error) are retried with a wait taken from
+ * `Retry-After` / `X-Toggl-Quota-Resets-In`, else exponential backoff with jitter. A 402 without
+ * quota headers is feature gating, and everything else throws an `ApiError` at once. Secrets found
+ * in the request headers are redacted from every message this module produces.
  */
-import { ApiError } from '../errors.js';
+import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
+import { MalformedResponse } from './json.js';
 
 export interface RetryInfo {
   api: string;
@@ -17,7 +19,7 @@ export interface RetryInfo {
   delayMs: number;
 }
 
-export interface RequestWithRetryOptions {
+export interface RequestWithRetryOptions<T = Response> {
   /** Human name of the API, used in errors: "Toggl", "Fibery". */
   api: string;
   url: string;
@@ -34,6 +36,13 @@ export interface RequestWithRetryOptions {
   onAttempt?: (attempt: number) => void;
   /** Per-attempt timeout (default 60 s). */
   timeoutMs?: number;
+  /** Awaited before every attempt: the token's pacing budget (src/http/pacer.ts). */
+  pace?: (signal?: AbortSignal) => Promise<void>;
+  /**
+   * Reads a 2xx answer. Throwing `MalformedResponse` makes the attempt count as failed and be
+   * retried like a 5xx; any other error propagates at once.
+   */
+  read?: (res: Response) => Promise<T>;
 }
 
 export const DEFAULT_RETRY_STATUSES: readonly number[] = [429, 402, 500, 502, 503, 504, 529];
@@ -59,6 +68,19 @@ export function serverRetryDelayMs(headers: Headers, now: number = Date.now()): 
   const resetsIn = headers.get('x-toggl-quota-resets-in')?.trim();
   if (resetsIn && /^\d+(\.\d+)?$/.test(resetsIn)) return Math.round(Number(resetsIn) * 1000);
   return null;
+}
+
+/**
+ * The wait until a used-up quota frees a request, in ms, or null when `res` is not a quota answer:
+ * 402 (or 429, an earlier revision of the docs) with `X-Toggl-Quota-Resets-In`.
+ */
+export function quotaResetMs(res: Response): number | null {
+  if (res.status !== 402 && res.status !== 429) return null;
+  const resetsIn = res.headers.get('x-toggl-quota-resets-in')?.trim();
+  if (!resetsIn || !/^\d+(\.\d+)?$/.test(resetsIn)) return null;
+  const remaining = res.headers.get('x-toggl-quota-remaining')?.trim();
+  if (res.status === 429 && remaining !== undefined && remaining !== '0') return null;
+  return Math.round(Number(resetsIn) * 1000);
 }
 
 /** Exponential backoff with "equal jitter": between half and all of base·2^(attempt-1), capped. */
@@ -130,8 +152,17 @@ function pathOf(url: string): string {
   }
 }
 
-/** Perform `fetch` with bounded retries; resolves with an OK (2xx/3xx) response only. */
-export async function requestWithRetry(opts: RequestWithRetryOptions): Promise<Response> {
+function checkUrl(api: string, url: string): void {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ValidationError(`the ${api} API URL "${url.slice(0, 120)}" is not a valid http(s) URL: check the ${api.toUpperCase()}_API_URL / base URL setting`);
+  }
+}
+
+/** Perform `fetch` with bounded retries; resolves with what `read` made of an OK (2xx/3xx) answer. */
+export async function requestWithRetry<T = Response>(opts: RequestWithRetryOptions<T>): Promise<T> {
   const {
     api,
     url,
@@ -144,13 +175,24 @@ export async function requestWithRetry(opts: RequestWithRetryOptions): Promise<R
     onRetry,
     onAttempt,
     timeoutMs = 60_000,
+    pace,
   } = opts;
+  const read = opts.read ?? ((res: Response) => Promise.resolve(res as T));
+  checkUrl(api, url);
   const secrets = secretsOf(init);
   const method = (init.method ?? 'GET').toUpperCase();
   const where = `${method} ${pathOf(url)}`;
   const maxAttempts = Math.max(0, maxRetries) + 1;
+  const attemptsText = (attempt: number) => `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+  const retryAfter = async (attempt: number, status: number, hintedMs: number | null) => {
+    const delayMs = hintedMs ?? backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
+    onRetry?.({ api, status, attempt, delayMs });
+    await sleep(delayMs);
+    init.signal?.throwIfAborted();
+  };
 
   for (let attempt = 1; ; attempt++) {
+    await pace?.(init.signal ?? undefined);
     const timeoutSignal = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeoutSignal]) : timeoutSignal;
     onAttempt?.(attempt);
@@ -162,49 +204,57 @@ export async function requestWithRetry(opts: RequestWithRetryOptions): Promise<R
       if (init.signal?.aborted) throw err; // the caller cancelled: not ours to retry
       const reason = redact(networkReason(err), secrets);
       if (attempt >= maxAttempts) {
-        throw new ApiError(
-          api,
-          0,
-          `cannot reach ${api} at ${originOf(url)}: ${reason} (after ${attempt} attempt${attempt === 1 ? '' : 's'})`,
-        );
+        throw new ApiError(api, 0, `cannot reach ${api} at ${originOf(url)}: ${reason} (${attemptsText(attempt)})`);
       }
-      const delayMs = backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
-      onRetry?.({ api, status: 0, attempt, delayMs });
-      await sleep(delayMs);
-      init.signal?.throwIfAborted();
+      await retryAfter(attempt, 0, null);
       continue;
     }
 
-    if (res.ok) return res;
+    if (res.ok) {
+      try {
+        return await read(res);
+      } catch (err) {
+        if (!(err instanceof MalformedResponse)) throw err;
+        if (init.signal?.aborted) throw init.signal.reason;
+        const detail = redact(err.message, secrets);
+        if (attempt >= maxAttempts) {
+          throw new ApiError(api, res.status, `${api} API answered ${where} with ${detail} (${attemptsText(attempt)})`);
+        }
+        await retryAfter(attempt, res.status, null);
+        continue;
+      }
+    }
 
     const body = await res.text().catch(() => '');
     const detail = redact(excerpt(body), secrets);
     const statusText = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
     const withDetail = detail ? `${statusText}: ${detail}` : statusText;
 
+    const quotaMs = quotaResetMs(res);
+    if (res.status === 402 && quotaMs === null) {
+      throw new ApiError(
+        api,
+        402,
+        `${api} API answered ${withDetail} for ${where}: the workspace's plan does not include this feature (a 402 without quota headers is feature gating, not the quota); retrying cannot help`,
+      );
+    }
     if (!retryStatuses.includes(res.status)) {
       let hint = '';
       if (res.status === 401 || res.status === 403) hint = ` (check ${api} token / access)`;
       else if (res.status === 404) hint = ' (not found: check the workspace / space / URL)';
       throw new ApiError(api, res.status, `${api} API answered ${withDetail} for ${where}${hint}`);
     }
-
-    const attemptsText = `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
-    if (attempt >= maxAttempts) {
-      throw new ApiError(api, res.status, `${api} API answered ${withDetail} ${attemptsText} for ${where}`);
-    }
-    const hinted = serverRetryDelayMs(res.headers);
+    const hinted = quotaMs ?? serverRetryDelayMs(res.headers);
     if (hinted !== null && hinted > maxDelayMs) {
-      throw new ApiError(
-        api,
-        res.status,
+      const message =
         `${api} API answered ${withDetail} for ${where} and asked to wait ${Math.ceil(hinted / 1000)} s, ` +
-          `more than the ${Math.round(maxDelayMs / 1000)} s this client waits (${attemptsText}); try again later`,
-      );
+        `more than the ${Math.round(maxDelayMs / 1000)} s this client waits (${attemptsText(attempt)}); try again later`;
+      if (quotaMs !== null) throw new QuotaExhaustedError(api, res.status, message, quotaMs);
+      throw new ApiError(api, res.status, message);
     }
-    const delayMs = hinted ?? backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
-    onRetry?.({ api, status: res.status, attempt, delayMs });
-    await sleep(delayMs);
-    init.signal?.throwIfAborted();
+    if (attempt >= maxAttempts) {
+      throw new ApiError(api, res.status, `${api} API answered ${withDetail} ${attemptsText(attempt)} for ${where}`);
+    }
+    await retryAfter(attempt, res.status, hinted);
   }
 }

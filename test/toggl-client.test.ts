@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { json, serve } from './support/fake-http.js';
-import { ApiError, ValidationError } from '../src/errors.js';
+import { ApiError, QuotaExhaustedError, ValidationError } from '../src/errors.js';
 import { TogglClient } from '../src/toggl/client.js';
 
 const TOKEN = 'toggl-test-token-0123456789';
@@ -44,7 +44,7 @@ test('search follows X-Next-Row-Number across 3 pages, sends first_row_number ba
     json(res, 200, page, headers);
   });
   try {
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, pageSize: 2, sleep: noSleep });
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, pageSize: 2, sleep: noSleep, requestsPerSecond: 1000 });
     const entries = await client.searchTimeEntries({ startDate: '2026-03-01', endDate: '2026-03-07', userIds: [7] });
 
     assert.deepEqual(entries.map((e) => e.id), [1, 2, 3, 4, 5]);
@@ -91,36 +91,87 @@ test('search follows X-Next-Row-Number across 3 pages, sends first_row_number ba
   }
 });
 
-test('chunks the range, asks for chunk end + 1 day, keeps only local dates inside the chunk, de-duplicates', async () => {
-  const all = [
-    row(1, '2026-01-01T09:00:00+02:00'),
-    row(2, '2026-01-31T23:30:00+02:00'),
-    row(3, '2026-02-01T00:30:00+02:00'), // inside chunk 2 only
-    row(4, '2026-02-15T09:00:00-05:00'),
-    row(5, '2026-02-16T09:00:00+00:00'), // after the range
-  ];
-  const srv = await serve((req, res) => {
-    // This fake treats end_date as inclusive, so each response overlaps the next chunk.
+/**
+ * A Toggl search that serves `all` rows by date, `pageSize` at a time, with the recorded headers; its
+ * end date is inclusive or exclusive, and it may clamp a range to `maxDays` (saying so in X-Range-End).
+ */
+async function searchServer(all: Record<string, unknown>[], opts: { inclusive: boolean; pageSize: number; maxDays?: number }) {
+  const dayOf = (r: Record<string, unknown>) => String((r.time_entries as { start: string }[])[0]?.start).slice(0, 10);
+  const served: number[] = [];
+  const server = await serve((req, res) => {
     const from = String(req.body?.start_date);
-    const to = String(req.body?.end_date);
-    const inRange = all.filter((r) => {
-      const day = String((r.time_entries as { start: string }[])[0]?.start).slice(0, 10);
-      return day >= from && day <= to;
+    let to = String(req.body?.end_date);
+    if (opts.maxDays) {
+      const limit = new Date(`${from}T00:00:00Z`);
+      limit.setUTCDate(limit.getUTCDate() + opts.maxDays - 1);
+      const max = limit.toISOString().slice(0, 10);
+      if (to > max) to = max;
+    }
+    const rows = all.filter((r) => dayOf(r) >= from && (opts.inclusive ? dayOf(r) <= to : dayOf(r) < to));
+    const first = typeof req.body?.first_row_number === 'number' ? req.body.first_row_number : 1;
+    const size = Math.min(opts.pageSize, Number(req.body?.page_size));
+    const page = rows.slice(first - 1, first - 1 + size);
+    served.push(...page.map((r) => Number((r.time_entries as { id: number }[])[0]?.id)));
+    const more = first - 1 + size < rows.length;
+    json(res, 200, page, {
+      'X-Page-Size': String(size),
+      'X-Range-Start': from,
+      'X-Range-End': to,
+      ...(more ? { 'X-Next-Row-Number': String(first + size), 'X-Next-ID': '1', 'X-Next-Timestamp': '1767225600' } : {}),
     });
-    json(res, 200, inRange);
   });
+  return { ...server, served };
+}
+
+/** One entry a day on the days given (day of a 2026 month: [month, day]). */
+const daily = (days: [number, number][]) =>
+  days.map(([m, d], i) => row(i + 1, `2026-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T09:00:00+00:00`));
+
+for (const inclusive of [true, false]) {
+  test(`chunks: an ${inclusive ? 'inclusive' : 'exclusive'} end date: every entry once, no day with entries asked twice`, async () => {
+    const days: [number, number][] = [];
+    for (let d = 1; d <= 31; d++) days.push([1, d]);
+    for (let d = 1; d <= 20; d++) days.push([2, d]);
+    const all = daily(days);
+    const srv = await searchServer(all, { inclusive, pageSize: 7 });
+    try {
+      const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, requestsPerSecond: 1000, sleep: noSleep });
+      const entries = await client.searchTimeEntries({ startDate: '2026-01-01', endDate: '2026-02-20', maxRangeDays: 15 });
+      assert.deepEqual(entries.map((e) => e.id), all.map((_, i) => i + 1));
+      // Each entry travelled exactly once: no day was paid for twice between chunks.
+      assert.deepEqual([...srv.served].sort((a, b) => a - b), all.map((_, i) => i + 1));
+      const chunks = srv.seen.filter((s) => s.body.first_row_number === undefined).length;
+      assert.ok(srv.seen.length <= Math.ceil(all.length / 7) + chunks, `${srv.seen.length} requests for ${all.length} entries in ${chunks} chunks`);
+    } finally {
+      await srv.close();
+    }
+  });
+}
+
+test('chunks: a server that clamps the range (X-Range-End) is followed from where it stopped', async () => {
+  const days: [number, number][] = [];
+  for (let d = 1; d <= 31; d++) days.push([3, d]);
+  const all = daily(days);
+  const srv = await searchServer(all, { inclusive: true, pageSize: 50, maxDays: 10 });
   try {
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, chunkDays: 31, sleep: noSleep });
-    const entries = await client.searchTimeEntries({ startDate: '2026-01-01', endDate: '2026-02-15' });
-    assert.deepEqual(
-      srv.seen.map((s) => [s.body?.start_date, s.body?.end_date]),
-      [
-        ['2026-01-01', '2026-02-01'],
-        ['2026-02-01', '2026-02-16'],
-      ],
-    );
-    assert.equal(srv.seen[0]?.body && 'user_ids' in srv.seen[0].body, false);
-    assert.deepEqual(entries.map((e) => e.id), [1, 2, 3, 4]);
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, requestsPerSecond: 1000, sleep: noSleep });
+    const entries = await client.searchTimeEntries({ startDate: '2026-03-01', endDate: '2026-03-31' });
+    assert.deepEqual(entries.map((e) => e.id), all.map((_, i) => i + 1));
+    assert.deepEqual(srv.seen.map((s) => s.body.start_date), ['2026-03-01', '2026-03-11', '2026-03-21', '2026-03-31']);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('pacing: one budget per token, shared by every client of the process', async () => {
+  const srv = await searchServer(daily([[4, 1]]), { inclusive: true, pageSize: 50 });
+  try {
+    const token = `${TOKEN}-paced`;
+    const clients = [1, 2, 3].map(() => new TogglClient({ apiToken: token, workspaceId: WID, baseUrl: srv.url, requestsPerSecond: 10, sleep: noSleep }));
+    const started = Date.now();
+    await Promise.all([...clients, ...clients].map((c) => c.searchTimeEntries({ startDate: '2026-04-01', endDate: '2026-04-01' })));
+    // Six searches of one request each at 10 per second: at least 0.5 s from the first to the last.
+    assert.ok(Date.now() - started >= 500, `took ${Date.now() - started} ms`);
   } finally {
     await srv.close();
   }
@@ -131,7 +182,7 @@ test('tolerates rows without enrichment (missing names, tags, client)', async ()
     json(res, 200, [{ user_id: 9, description: null, time_entries: [{ id: 11, seconds: -1772000000, start: '2026-03-02T08:00:00+00:00', stop: null, at: '2026-03-02T08:00:00+00:00' }] }]),
   );
   try {
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url });
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, requestsPerSecond: 1000 });
     const [e] = await client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' });
     assert.deepEqual(e, {
       id: 11,
@@ -159,7 +210,7 @@ test('429 then success: waits X-Toggl-Quota-Resets-In and counts both requests',
   });
   try {
     const waits: number[] = [];
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: async (ms) => void waits.push(ms) });
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: async (ms) => void waits.push(ms), requestsPerSecond: 1000 });
     const entries = await client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' });
     assert.equal(entries.length, 1);
     assert.deepEqual(waits, [4000]);
@@ -169,18 +220,33 @@ test('429 then success: waits X-Toggl-Quota-Resets-In and counts both requests',
   }
 });
 
-test('402 "feature not enabled" is retried a bounded number of times, then ApiError', async () => {
+test('402 without quota headers is feature gating: not retried, and the message says so', async () => {
   const srv = await serve((_req, res) => res.writeHead(402, { 'Content-Type': 'text/plain' }).end('Workspace needs to have this feature enabled'));
   try {
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, maxRetries: 2, sleep: noSleep });
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, maxRetries: 2, sleep: noSleep, requestsPerSecond: 1000 });
     await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-03' }), (err: unknown) => {
       assert.ok(err instanceof ApiError);
       assert.equal(err.status, 402);
-      assert.match(err.message, /Toggl API answered 402.*feature enabled.*after 3 attempts/);
+      assert.match(err.message, /Toggl API answered 402.*feature enabled.*feature gating/);
       assert.ok(!err.message.includes(TOKEN));
       return true;
     });
-    assert.equal(srv.seen.length, 3);
+    assert.equal(srv.seen.length, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('402 with quota headers and a long reset is QuotaExhaustedError carrying the wait', async () => {
+  const srv = await serve((_req, res) => res.writeHead(402, { 'X-Toggl-Quota-Remaining': '0', 'X-Toggl-Quota-Resets-In': '2040' }).end('quota used up'));
+  try {
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: noSleep, requestsPerSecond: 1000 });
+    await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-03' }), (err: unknown) => {
+      assert.ok(err instanceof QuotaExhaustedError);
+      assert.equal(err.resetInMs, 2_040_000);
+      return true;
+    });
+    assert.equal(srv.seen.length, 1);
   } finally {
     await srv.close();
   }
@@ -189,7 +255,7 @@ test('402 "feature not enabled" is retried a bounded number of times, then ApiEr
 test('a next row number that does not advance is an ApiError, not an endless loop', async () => {
   const srv = await serve((_req, res) => json(res, 200, [row(1, '2026-03-02T09:00:00+00:00')], { 'X-Next-Row-Number': '2' }));
   try {
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: noSleep });
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: noSleep, requestsPerSecond: 1000 });
     await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' }), (err: unknown) => {
       return err instanceof ApiError && /not advancing/.test(err.message);
     });
@@ -202,7 +268,7 @@ test('a next row number that does not advance is an ApiError, not an endless loo
 test('an unexpected body becomes a readable ApiError', async () => {
   const srv = await serve((_req, res) => json(res, 200, [{ user_id: 'seven', time_entries: [] }]));
   try {
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url });
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, requestsPerSecond: 1000 });
     await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-02' }), (err: unknown) => {
       assert.ok(err instanceof ApiError);
       assert.match(err.message, new RegExp(`^Toggl returned an unexpected response from POST ${SEARCH_PATH}: \\[0\\]\\.user_id`));
@@ -223,7 +289,7 @@ test('listWorkspaceUsers maps id, fullname and email', async () => {
     ]);
   });
   try {
-    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url });
+    const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, requestsPerSecond: 1000 });
     assert.deepEqual(await client.listWorkspaceUsers(), [
       { id: 7, email: 'ada@example.com', name: 'Ada Lovelace' },
       { id: 8, email: 'bob@example.com', name: 'bob@example.com' },

@@ -5,18 +5,20 @@
 import { z } from 'zod';
 import { ApiError, ValidationError } from '../errors.js';
 import { readJson } from '../http/json.js';
+import { pacerFor } from '../http/pacer.js';
 import { basicAuth, requestWithRetry, type RetryInfo } from '../http/request.js';
-import { addDays, assertIsoDate, splitDateRange } from './dates.js';
+import { assertIsoDate } from './dates.js';
+import { afterPage, chunkRequest, initialFetchState, inRange, type PageAnswer, type TogglCursor, type TogglFetchState } from './fetch-plan.js';
 
 export interface TogglClientOptions {
   apiToken: string;
   workspaceId: string;
   /** Default https://api.track.toggl.com */
   baseUrl?: string;
-  /** Rows per page of the detailed report (default 50). */
+  /** Rows per page asked of the detailed report; the API applies what it serves (X-Page-Size). */
   pageSize?: number;
-  /** Longest date range sent in one search (default 31 days). */
-  chunkDays?: number;
+  /** Requests per second for this token, shared by every client of the process (default 1). */
+  requestsPerSecond?: number;
   maxRetries?: number;
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (info: RetryInfo) => void;
@@ -52,10 +54,19 @@ export interface TogglSearchQuery {
   /** Inclusive. */
   endDate: string;
   userIds?: number[];
+  /** Longest date range one request may cover, both ends counted (default 366). */
+  maxRangeDays?: number;
+}
+
+/** One page of the detailed report and what its headers said. */
+export interface TogglPage extends PageAnswer {
+  entries: TogglTimeEntry[];
 }
 
 const API = 'Toggl';
-const MAX_PAGES = 10_000;
+const MAX_PAGES = 100_000;
+/** The largest page known to be served: 3P clients ask for 1000; the API says what it applied. */
+export const DEFAULT_PAGE_SIZE = 1000;
 
 const userSchema = z.object({
   id: z.number(),
@@ -110,8 +121,8 @@ export class TogglClient {
   private readonly baseUrl: string;
   private readonly workspaceId: string;
   private readonly pageSize: number;
-  private readonly chunkDays: number;
   private readonly auth: string;
+  private readonly pace: (signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: TogglClientOptions) {
     if (!/^\d+$/.test(opts.workspaceId)) {
@@ -120,14 +131,16 @@ export class TogglClient {
     if (!opts.apiToken) throw new ValidationError('Toggl API token is empty');
     this.workspaceId = opts.workspaceId;
     this.baseUrl = (opts.baseUrl ?? 'https://api.track.toggl.com').replace(/\/+$/, '');
-    this.pageSize = opts.pageSize ?? 50;
-    this.chunkDays = opts.chunkDays ?? 31;
+    this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new ValidationError('Toggl pageSize must be a positive integer');
-    if (!Number.isInteger(this.chunkDays) || this.chunkDays < 1) throw new ValidationError('Toggl chunkDays must be a positive integer');
+    const rate = opts.requestsPerSecond ?? 1;
+    if (!(rate > 0)) throw new ValidationError('Toggl requestsPerSecond must be positive');
+    const pacer = pacerFor('toggl', opts.apiToken, rate);
+    this.pace = (signal) => pacer.acquire(signal);
     this.auth = basicAuth(opts.apiToken, 'api_token');
   }
 
-  private request(path: string, init: RequestInit): Promise<Response> {
+  private request<T>(path: string, init: RequestInit, read: (res: Response) => Promise<T>): Promise<T> {
     return requestWithRetry({
       api: API,
       url: `${this.baseUrl}${path}`,
@@ -140,6 +153,8 @@ export class TogglClient {
       sleep: this.opts.sleep,
       onRetry: this.opts.onRetry,
       timeoutMs: this.opts.timeoutMs,
+      pace: this.pace,
+      read,
       onAttempt: () => {
         this.requestCount++;
       },
@@ -149,14 +164,45 @@ export class TogglClient {
   /** Users of the workspace; `id` is the global user id that report rows carry as `user_id`. */
   async listWorkspaceUsers(): Promise<TogglUser[]> {
     const path = `/api/v9/workspaces/${this.workspaceId}/users`;
-    const res = await this.request(path, { method: 'GET' });
-    const users = await readJson(API, res, usersSchema, `GET ${path}`);
+    const users = await this.request(path, { method: 'GET' }, (res) => readJson(API, res, usersSchema, `GET ${path}`));
     return users.map((u) => ({ id: u.id, email: u.email ?? '', name: u.fullname || u.email || String(u.id) }));
   }
 
+  /** One page of the detailed report for the fetch's current chunk and cursor. */
+  async searchPage(state: TogglFetchState): Promise<TogglPage> {
+    const path = `/reports/api/v3/workspace/${this.workspaceId}/search/time_entries`;
+    const body: Record<string, unknown> = {
+      ...chunkRequest(state),
+      page_size: this.pageSize,
+      order_by: 'date',
+      order_dir: 'ASC',
+      enrich_response: true,
+      ...(state.user_ids && state.user_ids.length > 0 ? { user_ids: state.user_ids } : {}),
+      ...(state.cursor ?? {}),
+    };
+    const before = this.requestCount;
+    const page = await this.request(path, { method: 'POST', body: JSON.stringify(body) }, async (res) => {
+      const rows = (await readJson(API, res, searchSchema, `POST ${path}`)) ?? [];
+      return { entries: rows.flatMap(flattenRow), headers: res.headers };
+    });
+    const next = nextCursor(page.headers, state.cursor);
+    return {
+      entries: page.entries,
+      dates: page.entries.map((e) => e.start.slice(0, 10)),
+      next,
+      next_timestamp: next?.first_timestamp ?? null,
+      page_size: intHeader(page.headers, 'x-page-size'),
+      range_end: page.headers.get('x-range-end')?.trim().slice(0, 10) || null,
+      quota_remaining: intHeader(page.headers, 'x-toggl-quota-remaining'),
+      quota_reset_ms: secondsHeaderMs(page.headers, 'x-toggl-quota-resets-in'),
+      requests: this.requestCount - before,
+    };
+  }
+
   /**
-   * Detailed time entries whose local start date lies in [startDate, endDate] (inclusive),
-   * fetched in chunks of at most `chunkDays` days, every page followed, de-duplicated by id.
+   * Detailed time entries whose local start date lies in [startDate, endDate] (inclusive): every
+   * chunk and page in one call, de-duplicated by id. The pipeline fetches page by page instead
+   * (src/activities/toggl-activities.ts), to checkpoint; this is the same walk in memory.
    */
   async searchTimeEntries(q: TogglSearchQuery): Promise<TogglTimeEntry[]> {
     assertIsoDate(q.startDate, 'startDate');
@@ -164,58 +210,46 @@ export class TogglClient {
     if (q.endDate < q.startDate) {
       throw new ValidationError(`endDate ${q.endDate} is before startDate ${q.startDate}`);
     }
+    let state = initialFetchState({ start: q.startDate, end: q.endDate }, q.maxRangeDays ?? 366, q.userIds ?? null);
     const seen = new Set<number>();
     const out: TogglTimeEntry[] = [];
-    for (const chunk of splitDateRange(q.startDate, q.endDate, this.chunkDays)) {
-      for (const entry of await this.searchChunk(chunk.start, chunk.end, q.userIds)) {
-        const day = entry.start.slice(0, 10);
-        if (day < chunk.start || day > chunk.end || seen.has(entry.id)) continue;
+    while (!state.done) {
+      if (state.pages >= MAX_PAGES) throw new ValidationError(`Toggl pagination did not end after ${MAX_PAGES} pages; giving up`);
+      const page = await this.searchPage(state);
+      for (const entry of page.entries) {
+        if (!inRange(state, entry.start.slice(0, 10)) || seen.has(entry.id)) continue;
         seen.add(entry.id);
         out.push(entry);
       }
+      state = afterPage(state, page);
     }
     return out;
   }
+}
 
-  /** All pages for one chunk; the API is asked for [start, end + 1 day] because end must exceed start. */
-  private async searchChunk(start: string, end: string, userIds?: number[]): Promise<TogglTimeEntry[]> {
-    const path = `/reports/api/v3/workspace/${this.workspaceId}/search/time_entries`;
-    const entries: TogglTimeEntry[] = [];
-    let cursor: { first_row_number: number; first_timestamp?: number | string } | undefined;
-    for (let page = 1; ; page++) {
-      if (page > MAX_PAGES) {
-        throw new ApiError(API, 200, `Toggl pagination did not end after ${MAX_PAGES} pages for ${start}..${end}; giving up`);
-      }
-      const body: Record<string, unknown> = {
-        start_date: start,
-        end_date: addDays(end, 1),
-        page_size: this.pageSize,
-        order_by: 'date',
-        order_dir: 'ASC',
-        enrich_response: true,
-        ...(userIds && userIds.length > 0 ? { user_ids: userIds } : {}),
-        ...(cursor ?? {}),
-      };
-      const res = await this.request(path, { method: 'POST', body: JSON.stringify(body) });
-      const rows = (await readJson(API, res, searchSchema, `POST ${path}`)) ?? [];
-      for (const row of rows) entries.push(...flattenRow(row));
+function intHeader(headers: Headers, name: string): number | null {
+  const value = headers.get(name)?.trim();
+  return value && /^\d+$/.test(value) ? Number(value) : null;
+}
 
-      const nextRow = res.headers.get('x-next-row-number')?.trim();
-      if (!nextRow) return entries;
-      const next = Number(nextRow);
-      if (!Number.isSafeInteger(next)) {
-        throw new ApiError(API, res.status, `Toggl sent an invalid X-Next-Row-Number header "${nextRow.slice(0, 40)}"`);
-      }
-      if (cursor && next <= cursor.first_row_number) {
-        throw new ApiError(
-          API,
-          res.status,
-          `Toggl pagination is not advancing (X-Next-Row-Number ${next} after ${cursor.first_row_number}) for ${start}..${end}`,
-        );
-      }
-      const nextTs = res.headers.get('x-next-timestamp')?.trim();
-      cursor = { first_row_number: next };
-      if (nextTs) cursor.first_timestamp = /^\d+$/.test(nextTs) ? Number(nextTs) : nextTs;
-    }
+function secondsHeaderMs(headers: Headers, name: string): number | null {
+  const value = headers.get(name)?.trim();
+  return value && /^\d+(\.\d+)?$/.test(value) ? Math.round(Number(value) * 1000) : null;
+}
+
+/** The cursor for the next page, or null on the last page (no X-Next-* headers). */
+function nextCursor(headers: Headers, current: TogglCursor | null): TogglCursor | null {
+  const nextRow = headers.get('x-next-row-number')?.trim();
+  if (!nextRow) return null;
+  const next = Number(nextRow);
+  if (!Number.isSafeInteger(next) || next < 0) {
+    throw new ApiError(API, 200, `Toggl sent an invalid X-Next-Row-Number header "${nextRow.slice(0, 40)}"`);
   }
+  if (current && next <= current.first_row_number) {
+    throw new ApiError(API, 200, `Toggl pagination is not advancing (X-Next-Row-Number ${next} after ${current.first_row_number})`);
+  }
+  const cursor: TogglCursor = { first_row_number: next };
+  const timestamp = intHeader(headers, 'x-next-timestamp');
+  if (timestamp !== null) cursor.first_timestamp = timestamp;
+  return cursor;
 }

@@ -10,10 +10,11 @@
 import { z } from 'zod';
 import { ApiError, ValidationError } from '../errors.js';
 import { typeKey } from '../workflows/contract.js';
-import { parseBody, readJson } from '../http/json.js';
+import { MalformedResponse, parseBody, readJson } from '../http/json.js';
+import { paceAll, pacerFor } from '../http/pacer.js';
 import { requestWithRetry, type RetryInfo } from '../http/request.js';
 import { fieldToGraphqlName, pluralQueryName, spaceToGraphqlPath } from './naming.js';
-import { findField, findQueryFor, INTROSPECTION_QUERY, parseIntrospection, type SpaceSchema, type TypeInfo } from './schema.js';
+import { acceptsPublicIdIn, findField, findQueryFor, INTROSPECTION_QUERY, parseIntrospection, type SpaceSchema, type TypeInfo } from './schema.js';
 import { applyFixes, fixesFromErrors, gqlString, mentions, renderSelection, type Sel } from './selection.js';
 
 export interface FiberyClientOptions {
@@ -26,6 +27,20 @@ export interface FiberyClientOptions {
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (info: RetryInfo) => void;
   timeoutMs?: number;
+  /** This token's budget, shared by every client of the process (default 3 per second). */
+  requestsPerSecond?: number;
+  /** The workspace's budget, whatever the token (default 7 per second). */
+  workspaceRequestsPerSecond?: number;
+  /**
+   * Where introspection answers are kept beyond this client (a run's directory), so a space is
+   * introspected once per run whichever worker asks.
+   */
+  schemaStore?: SchemaStore;
+}
+
+export interface SchemaStore {
+  load(spacePath: string): Promise<unknown>;
+  save(spacePath: string, body: unknown): Promise<void>;
 }
 
 export interface FiberyComment {
@@ -64,7 +79,7 @@ export interface FetchEntitiesQuery {
   publicIds: string[];
   /** Configured field names, e.g. ["Story Points", "Planned End"]. */
   fields: string[];
-  /** Ids per request (default 20). */
+  /** Ids per request (default 100). */
   batchSize?: number;
   /** Aborts this call's requests: the calling activity's cancellation. */
   signal?: AbortSignal;
@@ -93,6 +108,8 @@ interface Plan {
   configured: ConfiguredField[];
   /** Learned repairs for this space/query (shared across calls). */
   fixes: LearnedFixes;
+  /** The server takes `publicId: { in: [...] }`: one query per batch instead of one alias per id. */
+  byIn: boolean;
 }
 
 const gqlResponseSchema = z.object({
@@ -102,7 +119,7 @@ const gqlResponseSchema = z.object({
     .nullish(),
 });
 
-const richText = z.union([z.string(), z.looseObject({ md: z.string().nullish() })]).nullish();
+const richText = z.union([z.string(), z.looseObject({ md: z.string().nullish(), text: z.string().nullish() })]).nullish();
 const idLike = z.union([z.string(), z.number()]).nullish();
 const entitySchema = z.looseObject({
   id: idLike,
@@ -118,6 +135,8 @@ const entitySchema = z.looseObject({
           author: z.union([z.string(), z.looseObject({ name: z.string().nullish() })]).nullish(),
           creationDate: z.string().nullish(),
           content: richText,
+          md: z.string().nullish(),
+          text: z.string().nullish(),
         })
         .nullable(),
     )
@@ -139,7 +158,7 @@ const COMMON_FALLBACK: Sel[] = [
   { name: 'modificationDate' },
 ];
 
-const mdOf = (v: z.output<typeof richText>): string | null => (v == null ? null : typeof v === 'string' ? v : (v.md ?? null));
+const mdOf = (v: z.output<typeof richText>): string | null => (v == null ? null : typeof v === 'string' ? v : (v.md ?? v.text ?? null));
 
 /** Relations and collections as small objects: `{ id, public_id, name }`; rich text as its markdown. */
 function small(v: unknown): unknown {
@@ -174,7 +193,7 @@ function toEntity(raw: RawEntity, requestedId: string, configured: readonly Conf
       .map((c) => ({
         author: c.author == null ? null : typeof c.author === 'string' ? c.author : (c.author.name ?? null),
         created_at: c.creationDate ?? null,
-        text_md: mdOf(c.content) ?? '',
+        text_md: c.md ?? c.text ?? mdOf(c.content) ?? '',
       })),
     fields,
   };
@@ -182,6 +201,7 @@ function toEntity(raw: RawEntity, requestedId: string, configured: readonly Conf
 
 export class FiberyClient {
   private readonly baseUrl: string;
+  private readonly pace: (signal?: AbortSignal) => Promise<void>;
   private readonly spaces = new Map<string, Promise<SpaceState>>();
   private readonly learnedFixes = new Map<string, LearnedFixes>();
 
@@ -196,13 +216,17 @@ export class FiberyClient {
     } else {
       throw new ValidationError('Fibery client needs a workspace (account name) or a baseUrl');
     }
+    this.pace = paceAll([
+      pacerFor('fibery-token', opts.token, opts.requestsPerSecond ?? 3),
+      pacerFor('fibery-workspace', this.baseUrl, opts.workspaceRequestsPerSecond ?? 7),
+    ]);
   }
 
   private spaceUrl(spacePath: string): string {
     return `${this.baseUrl}/api/graphql/space/${encodeURIComponent(spacePath)}`;
   }
 
-  private async post(spacePath: string, query: string, ctx: CallContext): Promise<Response> {
+  private async post<T>(spacePath: string, query: string, ctx: CallContext, read: (res: Response) => Promise<T>): Promise<T> {
     return requestWithRetry({
       api: API,
       url: this.spaceUrl(spacePath),
@@ -216,6 +240,8 @@ export class FiberyClient {
       sleep: this.opts.sleep,
       onRetry: this.opts.onRetry,
       timeoutMs: this.opts.timeoutMs,
+      pace: this.pace,
+      read,
       onAttempt: () => {
         ctx.requests++;
       },
@@ -235,10 +261,13 @@ export class FiberyClient {
   }
 
   private async introspect(database: string, spacePath: string, ctx: CallContext): Promise<SpaceState> {
+    const stored = await this.opts.schemaStore?.load(spacePath);
+    const storedSchema = stored ? parseIntrospection(stored) : null;
+    if (storedSchema) return { kind: 'ok', schema: storedSchema };
     try {
-      const res = await this.post(spacePath, INTROSPECTION_QUERY, ctx);
-      const body: unknown = await res.json().catch(() => null);
+      const body = await this.post(spacePath, INTROSPECTION_QUERY, ctx, readJsonBody);
       const schema = parseIntrospection(body);
+      if (schema) await this.opts.schemaStore?.save(spacePath, body);
       if (schema) return { kind: 'ok', schema };
       return { kind: 'ok', schema: null, note: 'introspection answered without a usable schema' };
     } catch (err) {
@@ -271,6 +300,10 @@ export class FiberyClient {
     const configured: ConfiguredField[] = [];
     if (schema && typeInfo) {
       selection.push(...commonSelection(schema, typeInfo));
+      const comments = selection.find((sel) => sel.name === 'comments');
+      if (typeInfo.fields.get('comments')?.kind === 'list' && !comments?.sub?.some((c) => ['md', 'text', 'content'].includes(c.name))) {
+        ctx.warnings.push(`Comments of ${label} have no text field volt-agent can read (md, text or content); their text is left out`);
+      }
       configuredNames.forEach((configName, i) => {
         const field = findField(typeInfo, configName);
         if (!field) {
@@ -309,7 +342,7 @@ export class FiberyClient {
       fixes = { drop: new Map(), scalar: new Set() };
       this.learnedFixes.set(key, fixes);
     }
-    const plan: Plan = { label, queryName, selection, configured, fixes };
+    const plan: Plan = { label, queryName, selection, configured, fixes, byIn: !!schema && acceptsPublicIdIn(schema, queryName) };
     warnAboutKnownDrops(plan, ctx);
     return plan;
   }
@@ -319,7 +352,7 @@ export class FiberyClient {
     const database = q.database.trim();
     const type = q.type.trim();
     if (!database || !type) throw new ValidationError('fetchEntities needs a database (space) and a type');
-    const batchSize = q.batchSize ?? 20;
+    const batchSize = q.batchSize ?? 100;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('Fibery batchSize must be a positive integer');
 
     const ctx: CallContext = { requests: 0, warnings: [], signal: q.signal };
@@ -392,24 +425,24 @@ export class FiberyClient {
     batch: readonly string[],
     ctx: CallContext,
   ): Promise<Map<string, { raw: RawEntity | null; error?: string }>> {
+    const what = `POST /api/graphql/space/${spacePath}`;
     for (let round = 0; ; round++) {
       const selection = applyFixes(plan.selection, plan.fixes.drop, plan.fixes.scalar);
-      const body = `query VoltEntities {\n${batch
-        .map((id, i) => `  e${i}: ${plan.queryName}(publicId: { is: ${gqlString(id)} }, limit: 1) { ${renderSelection(selection)} }`)
-        .join('\n')}\n}`;
-      const res = await this.post(spacePath, body, ctx);
-      const what = `POST /api/graphql/space/${spacePath}`;
-      const parsed = await readJson(API, res, gqlResponseSchema, what);
-      const errors = parsed.errors ?? [];
+      const parsed = await this.post(spacePath, batchQuery(plan, selection, batch), ctx, async (res) => {
+        const body = await readJson(API, res, gqlResponseSchema, what);
+        throwIfTransient(body, selection, plan);
+        return { body, status: res.status };
+      });
+      const errors = parsed.body.errors ?? [];
       const aliasErrors = new Map<string, string>();
       const globalErrors: string[] = [];
       for (const e of errors) {
         const head = e.path?.[0];
-        if (typeof head === 'string' && /^e\d+$/.test(head)) aliasErrors.set(head, e.message);
+        if (typeof head === 'string' && /^e\d+$/.test(head) && !plan.byIn) aliasErrors.set(head, e.message);
         else globalErrors.push(e.message);
       }
 
-      if (globalErrors.length > 0 || !parsed.data) {
+      if (globalErrors.length > 0 || !parsed.body.data) {
         const fixes = fixesFromErrors(globalErrors);
         if (fixes.some((f) => f.field === plan.queryName)) throw new TypeMissing();
         const useful = fixes.filter((f) => mentions(selection, f.field));
@@ -426,22 +459,69 @@ export class FiberyClient {
           continue;
         }
         const messages = globalErrors.length > 0 ? globalErrors : ['response has no data'];
-        throw new ApiError(API, res.status, `Fibery GraphQL error for ${plan.label}: ${messages.slice(0, 3).join('; ').slice(0, 500)}`);
+        throw new ApiError(API, parsed.status, `Fibery GraphQL error for ${plan.label}: ${messages.slice(0, 3).join('; ').slice(0, 500)}`);
       }
-
-      const data = parsed.data;
-      const results = new Map<string, { raw: RawEntity | null; error?: string }>();
-      batch.forEach((id, i) => {
-        const alias = `e${i}`;
-        const aliasError = aliasErrors.get(alias);
-        const value = parseBody(API, res.status, data[alias], aliasResultSchema, `${what} (${alias}, public id ${id})`);
-        const raw = Array.isArray(value) ? (value.find((v) => v != null) ?? null) : (value ?? null);
-        if (!raw && aliasError) results.set(id, { raw: null, error: `Fibery error for ${plan.label} ${id}: ${aliasError.slice(0, 200)}` });
-        else results.set(id, { raw });
-      });
-      return results;
+      return plan.byIn
+        ? resultsByPublicId(parsed.body.data, batch, parsed.status, what)
+        : resultsByAlias(parsed.body.data, batch, aliasErrors, plan, parsed.status, what);
     }
   }
+}
+
+function batchQuery(plan: Plan, selection: Sel[], batch: readonly string[]): string {
+  const fields = renderSelection(selection);
+  if (plan.byIn) {
+    return `query VoltEntities {\n  items: ${plan.queryName}(publicId: { in: [${batch.map(gqlString).join(', ')}] }, limit: ${batch.length}) { ${fields} }\n}`;
+  }
+  const aliases = batch.map((id, i) => `  e${i}: ${plan.queryName}(publicId: { is: ${gqlString(id)} }, limit: 1) { ${fields} }`);
+  return `query VoltEntities {\n${aliases.join('\n')}\n}`;
+}
+
+/**
+ * A GraphQL error that blames neither a field we selected nor the query itself (an internal
+ * error, a timeout) is transient: the request is asked again within its retry budget.
+ */
+function throwIfTransient(body: z.output<typeof gqlResponseSchema>, selection: Sel[], plan: Plan): void {
+  const errors = body.errors ?? [];
+  if (errors.length === 0) return;
+  const perAlias = errors.filter((e) => typeof e.path?.[0] === 'string' && /^e\d+$/.test(String(e.path[0])) && body.data);
+  const general = errors.filter((e) => !perAlias.includes(e));
+  if (general.length === 0) return;
+  const fixes = fixesFromErrors(general.map((e) => e.message));
+  const explained = fixes.some((f) => f.field === plan.queryName || mentions(selection, f.field));
+  if (!explained) throw new MalformedResponse(`a GraphQL error: ${general.map((e) => e.message).join('; ').slice(0, 300)}`);
+}
+
+async function readJsonBody(res: Response): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new MalformedResponse(`a body that is not JSON (${text.replace(/\s+/g, ' ').trim().slice(0, 80) || 'empty body'})`);
+  }
+}
+
+type BatchResults = Map<string, { raw: RawEntity | null; error?: string }>;
+
+function resultsByAlias(data: Record<string, unknown>, batch: readonly string[], aliasErrors: Map<string, string>, plan: Plan, status: number, what: string): BatchResults {
+  const results: BatchResults = new Map();
+  batch.forEach((id, i) => {
+    const alias = `e${i}`;
+    const aliasError = aliasErrors.get(alias);
+    const value = parseBody(API, status, data[alias], aliasResultSchema, `${what} (${alias}, public id ${id})`);
+    const raw = Array.isArray(value) ? (value.find((v) => v != null) ?? null) : (value ?? null);
+    if (!raw && aliasError) results.set(id, { raw: null, error: `Fibery error for ${plan.label} ${id}: ${aliasError.slice(0, 200)}` });
+    else results.set(id, { raw });
+  });
+  return results;
+}
+
+function resultsByPublicId(data: Record<string, unknown>, batch: readonly string[], status: number, what: string): BatchResults {
+  const value = parseBody(API, status, data.items, aliasResultSchema, `${what} (items)`);
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  const byId = new Map<string, RawEntity>();
+  for (const raw of list) if (raw?.publicId != null) byId.set(String(raw.publicId), raw);
+  return new Map(batch.map((id) => [id, { raw: byId.get(id) ?? null }]));
 }
 
 class TypeMissing extends Error {}
@@ -517,9 +597,13 @@ function commonSelection(schema: SpaceSchema, type: TypeInfo): Sel[] {
     if (author?.kind === 'scalar') sub.push({ name: 'author' });
     else if (author && has(typeOf(comment, 'author'), 'name', 'scalar')) sub.push({ name: 'author', sub: [{ name: 'name' }] });
     sub.push(...pick(comment, ['creationDate']));
+    // The comment's text: a scalar `md` or `text` on the comment type, or a `content { md }` document.
+    const scalarText = pick(comment, ['md', 'text'])[0];
     const content = comment?.fields.get('content');
-    if (content?.kind === 'scalar') sub.push({ name: 'content' });
+    if (scalarText) sub.push(scalarText);
+    else if (content?.kind === 'scalar') sub.push({ name: 'content' });
     else if (content && has(typeOf(comment, 'content'), 'md', 'scalar')) sub.push({ name: 'content', sub: [{ name: 'md' }] });
+    else if (content && has(typeOf(comment, 'content'), 'text', 'scalar')) sub.push({ name: 'content', sub: [{ name: 'text' }] });
     if (sub.length > 0) out.push({ name: 'comments', sub });
   }
 

@@ -23,16 +23,20 @@ export interface TypeInfo {
 export interface SpaceSchema {
   /** Query field name → named return type. */
   queries: Map<string, string | null>;
+  /** Query field name → its arguments (name → named input type). */
+  queryArgs: Map<string, Map<string, string | null>>;
   types: Map<string, TypeInfo>;
+  /** Input object types (filters) → the names of their fields (`is`, `in`, `contains`, …). */
+  inputTypes: Map<string, Set<string>>;
 }
 
 const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } }';
 
-/** A compact standard introspection query: query fields and object fields with their type refs. */
+/** A compact standard introspection query: fields with their type refs, query arguments, filter inputs. */
 export const INTROSPECTION_QUERY = `query VoltIntrospection {
   __schema {
     queryType { name }
-    types { kind name fields { name type { ${TYPE_REF} } } }
+    types { kind name fields { name args { name type { ${TYPE_REF} } } type { ${TYPE_REF} } } inputFields { name } }
   }
 }`;
 
@@ -42,13 +46,22 @@ interface TypeRef {
   ofType?: unknown;
 }
 
-const fieldSchema = z.object({ name: z.string(), type: z.unknown() });
+const fieldSchema = z.object({
+  name: z.string(),
+  type: z.unknown(),
+  args: z.array(z.object({ name: z.string(), type: z.unknown() })).nullish(),
+});
 const introspectionSchema = z.object({
   data: z.object({
     __schema: z.object({
       queryType: z.object({ name: z.string() }).nullish(),
       types: z.array(
-        z.object({ kind: z.string(), name: z.string().nullish(), fields: z.array(fieldSchema).nullish() }),
+        z.object({
+          kind: z.string(),
+          name: z.string().nullish(),
+          fields: z.array(fieldSchema).nullish(),
+          inputFields: z.array(z.object({ name: z.string() })).nullish(),
+        }),
       ),
     }),
   }),
@@ -83,17 +96,24 @@ export function parseIntrospection(body: unknown): SpaceSchema | null {
   if (!parsed.success) return null;
   const { queryType, types } = parsed.data.data.__schema;
   const typeMap = new Map<string, TypeInfo>();
+  const inputTypes = new Map<string, Set<string>>();
   for (const t of types) {
+    if (t.name && t.inputFields) inputTypes.set(t.name, new Set(t.inputFields.map((f) => f.name)));
     if (!t.name || !t.fields) continue;
     const fields = new Map<string, FieldInfo>();
     for (const f of t.fields) fields.set(f.name, { name: f.name, kind: classify(f.type), typeName: unwrap(f.type).name });
     typeMap.set(t.name, { name: t.name, fields });
   }
   const queries = new Map<string, string | null>();
-  const queryTypeInfo = typeMap.get(queryType?.name ?? 'Query');
+  const queryArgs = new Map<string, Map<string, string | null>>();
+  const queryTypeName = queryType?.name ?? 'Query';
+  const queryTypeInfo = typeMap.get(queryTypeName);
   if (!queryTypeInfo) return null;
   for (const f of queryTypeInfo.fields.values()) queries.set(f.name, f.typeName);
-  return { queries, types: typeMap };
+  for (const f of types.find((t) => t.name === queryTypeName)?.fields ?? []) {
+    queryArgs.set(f.name, new Map((f.args ?? []).map((a) => [a.name, unwrap(a.type).name])));
+  }
+  return { queries, queryArgs, types: typeMap, inputTypes };
 }
 
 const alnum = (s: string): string => transliterate(s).replace(/[^A-Za-z0-9]/g, '').toLowerCase();
@@ -129,4 +149,10 @@ export function findField(type: TypeInfo, configuredName: string): FieldInfo | n
     if (!loose && alnum(f.name) === wanted) loose = f;
   }
   return loose;
+}
+
+/** Whether `find…(publicId: { in: [...] })` is accepted: one query per batch instead of one alias per id. */
+export function acceptsPublicIdIn(schema: SpaceSchema, queryName: string): boolean {
+  const filterType = schema.queryArgs.get(queryName)?.get('publicId');
+  return !!filterType && (schema.inputTypes.get(filterType)?.has('in') ?? false);
 }

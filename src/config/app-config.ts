@@ -54,8 +54,23 @@ export const AppConfigSchema = z.strictObject({
     .default(LLM_DEFAULTS),
   reports: z.strictObject({ person_max_concurrent: positiveInt.default(3) }).default({ person_max_concurrent: 3 }),
   toggl: z
-    .strictObject({ chunk_days: positiveInt.max(366).default(31), page_size: positiveInt.max(1000).default(50) })
-    .default({ chunk_days: 31, page_size: 50 }),
+    .strictObject({
+      /** Rows asked per page; the API applies what it serves and says so (X-Page-Size). */
+      page_size: positiveInt.max(10_000).default(1000),
+      /** The longest date range one request covers, both ends counted. */
+      max_range_days: positiveInt.min(2).max(3660).default(366),
+      /** Toggl asks for about one request per second per token. */
+      requests_per_second: z.number().positive().max(20).default(1),
+    })
+    .default({ page_size: 1000, max_range_days: 366, requests_per_second: 1 }),
+  fibery: z
+    .strictObject({
+      /** Fibery answers 429 past 3 requests per second per token… */
+      requests_per_second: z.number().positive().max(50).default(3),
+      /** …and 7 per second per workspace. */
+      workspace_requests_per_second: z.number().positive().max(100).default(7),
+    })
+    .default({ requests_per_second: 3, workspace_requests_per_second: 7 }),
   /** Per-run only: overrides of enrichment_config.yaml, same shape. */
   enrichment: z.unknown().optional(),
 });

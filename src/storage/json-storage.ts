@@ -11,14 +11,28 @@ import { ValidationError } from '../errors.js';
 
 export const RUN_FILES = {
   metadata: 'run_metadata.json',
+  /** The settings the run uses, resolved once when it starts (src/config/run-config.ts). */
+  runConfig: 'run_config.json',
   rawToggl: 'raw_toggl_data.json',
+  /** The entries of the period of equal length just before, when the run compares. */
+  rawTogglPrevious: 'raw_toggl_previous.json',
   aggregated: 'toggl_aggregated.json',
   enriched: 'enriched_data.json',
   togglSummary: path.join('reports', 'toggl_summary.md'),
+  togglSummaryHtml: path.join('reports', 'toggl_summary.html'),
   teamSummary: path.join('reports', 'team_summary.md'),
+  teamSummaryHtml: path.join('reports', 'team_summary.html'),
   individualDir: path.join('reports', 'individual'),
-  /** Intermediate results of the Fibery stage; removed when the stage has saved its outputs. */
+  /** Intermediate results; each stage removes its own once it has saved its outputs. */
   staging: '.staging',
+  /** Toggl pages as they arrive, and the fetch's checkpoint: what a resumed fetch continues from. */
+  togglStaging: path.join('.staging', 'toggl'),
+  /** Per-type id lists, introspected schemas and enriched batches of the Fibery stage. */
+  fiberyStaging: path.join('.staging', 'fibery'),
+  /** What each person report needs, written once after enrichment, and the finished reports. */
+  personStaging: path.join('.staging', 'person'),
+  /** A restarted stage's earlier outputs, set aside until the new ones are complete. */
+  previousOutputs: '.previous',
 } as const;
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

@@ -46,6 +46,8 @@ export const RunMetadataSchema = z.object({
     end_date: isoDate,
     users_filter: z.array(z.string()).nullable(),
     start_from: z.enum(STAGES),
+    /** Whether the run also aggregated the period before (runs written before comparing existed did not). */
+    compare: z.enum(['previous', 'none']).default('none'),
   }),
   temporal_metadata: z.object({ workflow_id: z.string(), run_id: z.string(), task_queue: z.string() }),
   stages_completed: z.array(z.enum(STAGES)),

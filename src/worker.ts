@@ -9,6 +9,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSo
 import { createActivities } from './activities/index.js';
 import type { ActivityDeps } from './activities/context.js';
 import { TASK_QUEUE } from './workflows/contract.js';
+import { apiQueues } from './workflows/activity-options.js';
 
 export interface WorkerSettings {
   maxConcurrentActivityTaskExecutions: number;
@@ -75,25 +76,103 @@ const quietBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
+/**
+ * The pipeline's workers on one connection: the main task queue (the workflows and most activities)
+ * and one queue per rate-limited API, whose activities the server dispatches at most `…PerSecond`
+ * times a second across every worker that polls it. One page or batch is one request, so that rate
+ * is the API's budget however many workers run; inside a worker, src/http/pacer.ts spaces the
+ * requests to the millisecond.
+ */
+export interface PipelineWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+  runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R>;
+}
+
+export interface ApiRates {
+  togglActivitiesPerSecond: number;
+  fiberyActivitiesPerSecond: number;
+}
+
+export const DEFAULT_API_RATES: ApiRates = { togglActivitiesPerSecond: 1, fiberyActivitiesPerSecond: 3 };
+
 export async function createPipelineWorker(opts: {
   connection: NativeConnection;
   namespace: string;
   deps: ActivityDeps;
   settings?: Partial<WorkerSettings>;
   taskQueue?: string;
-}): Promise<Worker> {
+  rates?: Partial<ApiRates>;
+}): Promise<PipelineWorker> {
   const settings = { ...DEFAULT_WORKER_SETTINGS, ...opts.settings };
-  return Worker.create({
+  const rates = { ...DEFAULT_API_RATES, ...opts.rates };
+  const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+  const queues = apiQueues(taskQueue);
+  const activities = createActivities(opts.deps);
+  const common = {
     connection: opts.connection,
     namespace: opts.namespace,
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    shutdownGraceTime: settings.shutdownGraceTime as `${number}s`,
+  };
+  const main = await Worker.create({
+    ...common,
+    taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(opts.deps),
+    activities,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
     maxConcurrentLocalActivityExecutions: settings.maxConcurrentLocalActivityExecutions,
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTaskExecutions,
     // The SDK needs at least 2 workflow task slots while it caches workflows; 1 means no cache.
     ...(settings.maxConcurrentWorkflowTaskExecutions < 2 ? { maxCachedWorkflows: 0 } : {}),
-    shutdownGraceTime: settings.shutdownGraceTime as `${number}s`,
   });
+  const toggl = await Worker.create({
+    ...common,
+    taskQueue: queues.toggl,
+    activities: { fetch_toggl_page: activities.fetch_toggl_page },
+    maxConcurrentActivityTaskExecutions: 2,
+    maxTaskQueueActivitiesPerSecond: rates.togglActivitiesPerSecond,
+  });
+  const fibery = await Worker.create({
+    ...common,
+    taskQueue: queues.fibery,
+    activities: {
+      enrich_scrum_task: activities.enrich_scrum_task,
+      enrich_scrum_bug: activities.enrich_scrum_bug,
+      enrich_product_feature: activities.enrich_product_feature,
+      default_enrich_entity: activities.default_enrich_entity,
+    },
+    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
+    maxTaskQueueActivitiesPerSecond: rates.fiberyActivitiesPerSecond,
+  });
+  return composeWorkers([main, toggl, fibery]);
+}
+
+function composeWorkers(workers: Worker[]): PipelineWorker {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
+    return running;
+  };
+  const shutdown = () => {
+    for (const worker of workers) {
+      try {
+        worker.shutdown();
+      } catch {
+        // not running (yet or any more)
+      }
+    }
+  };
+  return {
+    run,
+    shutdown,
+    async runUntil(work) {
+      const runs = run();
+      try {
+        return await Promise.race([typeof work === 'function' ? work() : work, runs.then(() => Promise.reject(new Error('the workers stopped')))]);
+      } finally {
+        shutdown();
+        await runs.catch(() => undefined);
+      }
+    },
+  };
 }

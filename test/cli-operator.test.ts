@@ -116,6 +116,8 @@ function progress(overrides: Partial<Progress> = {}, details: Partial<Progress['
       ],
       current_type: 'Scrum/Task',
       persons: { done: 0, total: 9 },
+      toggl: null,
+      as_of: 0,
       elapsed_seconds: 222,
       rate_per_second: 0.45,
       error: null,
@@ -199,7 +201,7 @@ function metadata(runId: string, status: RunMetadata['status'], createdAt: strin
     finished_at: finished,
     status,
     pipeline_version: '2.0',
-    parameters: { start_date: '2025-10-07', end_date: '2025-10-13', users_filter: null, start_from: 'toggl' },
+    parameters: { start_date: '2025-10-07', end_date: '2025-10-13', users_filter: null, start_from: 'toggl', compare: 'none' },
     temporal_metadata: { workflow_id: `toggl-fibery-${runId}`, run_id: 'temporal-run-uuid', task_queue: 'volt-agent-pipeline' },
     stages_completed: status === 'completed' ? ['toggl', 'fibery'] : ['toggl'],
     stages_failed: status === 'failed' ? ['fibery'] : [],
@@ -217,7 +219,7 @@ describe('list-runs and show-run read the run files (no Temporal needed)', () =>
     metadata('run_2025-10-01-09-00-00', 'completed', '2025-10-01T09:00:00.000Z'),
     metadata('run_2025-10-02-09-00-00', 'failed', '2025-10-02T09:00:00.000Z'),
     metadata('run_2025-10-03-09-00-00', 'cancelled', '2025-10-03T09:00:00.000Z'),
-    metadata('run_2025-10-04-09-00-00', 'completed', '2025-10-04T09:00:00.000Z', { parameters: { start_date: '2025-10-07', end_date: '2025-10-13', users_filter: ['ann@example.com'], start_from: 'toggl' } }),
+    metadata('run_2025-10-04-09-00-00', 'completed', '2025-10-04T09:00:00.000Z', { parameters: { start_date: '2025-10-07', end_date: '2025-10-13', users_filter: ['ann@example.com'], start_from: 'toggl', compare: 'none' } }),
     metadata('run_2025-10-05-09-00-00', 'failed', '2025-10-05T09:00:00.000Z'),
   ];
   const noState = () => assert.ok(!existsSync(path.join(work, 'state')), 'no Temporal service was started');

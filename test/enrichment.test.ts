@@ -44,7 +44,8 @@ describe('bounded, batched enrichment', () => {
         { space: 'Scrum', type: 'Task', count: 100, fields: [{ name: 'Story Points', kind: 'number' }], values: (i) => ({ 'Story Points': i % 8 }) },
         { space: 'Scrum', type: 'Bug', count: 7, firstId: 5000 },
       ], { missing: 3 }),
-      150,
+      // Longer than the pacing interval (about 1/3 s), so paced requests still overlap.
+      800,
     );
     const config = {
       enrichment: {

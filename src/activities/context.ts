@@ -21,3 +21,7 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ActivityDeps 
 export function runPath(ref: RunRef, file: string): string {
   return path.join(runDir(ref.output_dir, ref.run_id), file);
 }
+
+export function runDirectory(ref: RunRef): string {
+  return runDir(ref.output_dir, ref.run_id);
+}

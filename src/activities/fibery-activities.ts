@@ -1,11 +1,16 @@
-/** Activity 5: the plan of the Fibery stage, read from toggl_aggregated.json. */
-import { typeKey, type RunRef } from '../workflows/contract.js';
-import { readJsonFile, RUN_FILES } from '../storage/json-storage.js';
-import { TogglAggregatedSchema, type TeamEntity, type TogglAggregated } from '../storage/schemas.js';
-import { loadEnrichmentConfig, typeConfigFor, type EnrichmentActivityName } from '../config/enrichment-config.js';
-import { loadAppConfig } from '../config/app-config.js';
+/**
+ * Activity 5: the plan of the Fibery stage, read from toggl_aggregated.json once. Each type's ids go
+ * to a small file of their own, so an enrichment batch reads its slice of ids and nothing else.
+ */
 import path from 'node:path';
-import { runPath, type ActivityDeps } from './context.js';
+import { z } from 'zod';
+import { readRunConfig } from '../config/run-config.js';
+import { typeConfigFor, type EnrichmentActivityName } from '../config/enrichment-config.js';
+import { readJsonFile, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
+import { TogglAggregatedSchema, type TogglAggregated } from '../storage/schemas.js';
+import { slugify } from '../storage/slug.js';
+import { typeKey, type RunRef } from '../workflows/contract.js';
+import { runDirectory, runPath } from './context.js';
 
 /** One "Database/Type" to enrich: small enough to travel through workflow history. */
 export interface EnrichmentGroup {
@@ -26,42 +31,53 @@ export interface FiberyPlan {
   person_max_concurrent: number;
 }
 
-/** The entities of one group, in the order every activity of the stage agrees on. */
-export function entitiesOfGroup(aggregated: TogglAggregated, database: string, type: string): TeamEntity[] {
-  return aggregated.entities
-    .filter((e) => e.enrichable && e.entity_database === database && e.entity_type === type)
-    .sort((a, b) => a.entity_id.localeCompare(b.entity_id, 'en', { numeric: true }));
+const GroupIdsSchema = z.object({ key: z.string(), ids: z.array(z.string()) });
+
+export function groupIdsFile(ref: RunRef, database: string, type: string): string {
+  return runPath(ref, path.join(RUN_FILES.fiberyStaging, 'ids', `${slugify(`${database}_${type}`)}.json`));
+}
+
+/** The ids of one batch: the same slice whichever worker asks, because the file is written once. */
+export async function idsOfBatch(ref: RunRef, database: string, type: string, offset: number, limit: number): Promise<string[]> {
+  const { ids } = await readJsonFile(groupIdsFile(ref, database, type), GroupIdsSchema);
+  return ids.slice(offset, offset + limit);
 }
 
 export async function readAggregated(ref: RunRef): Promise<TogglAggregated> {
   return readJsonFile(runPath(ref, RUN_FILES.aggregated), TogglAggregatedSchema);
 }
 
-export function createFiberyActivities(deps: ActivityDeps) {
+export function createFiberyActivities() {
   return {
-    async extract_fibery_entities(input: RunRef & { config: Record<string, unknown> | null }): Promise<FiberyPlan> {
+    async extract_fibery_entities(input: RunRef): Promise<FiberyPlan> {
       const aggregated = await readAggregated(input);
-      const appConfig = await loadAppConfig(deps.configDir, input.config);
-      const enrichment = await loadEnrichmentConfig(path.join(deps.configDir, 'enrichment_config.yaml'), appConfig.enrichment);
-      const groups = new Map<string, EnrichmentGroup>();
+      const { app, enrichment } = await readRunConfig(runDirectory(input));
+      const groups = new Map<string, EnrichmentGroup & { ids: string[] }>();
       for (const entity of aggregated.entities) {
         if (!entity.enrichable) continue;
         const database = entity.entity_database!;
         const type = entity.entity_type!;
         const key = typeKey(database, type);
-        const existing = groups.get(key);
-        if (existing) {
-          existing.count++;
-          continue;
+        let group = groups.get(key);
+        if (!group) {
+          const config = typeConfigFor(enrichment, database, type);
+          group = { key, database, type, activity: config.activity, max_concurrent: config.max_concurrent, batch_size: config.batch_size, fields: config.fields, count: 0, ids: [] };
+          groups.set(key, group);
         }
-        const config = typeConfigFor(enrichment, database, type);
-        groups.set(key, { key, database, type, activity: config.activity, max_concurrent: config.max_concurrent, batch_size: config.batch_size, fields: config.fields, count: 1 });
+        group.ids.push(entity.entity_id);
+        group.count++;
+      }
+      const plan: EnrichmentGroup[] = [];
+      for (const { ids, ...group } of [...groups.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+        ids.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+        await writeJsonAtomic(groupIdsFile(input, group.database, group.type), { key: group.key, ids });
+        plan.push(group);
       }
       return {
-        groups: [...groups.values()].sort((a, b) => a.key.localeCompare(b.key)),
+        groups: plan,
         not_enrichable: aggregated.entities.filter((e) => !e.enrichable).length,
         persons: Object.keys(aggregated.users),
-        person_max_concurrent: appConfig.reports.person_max_concurrent,
+        person_max_concurrent: app.reports.person_max_concurrent,
       };
     },
   };

@@ -6,16 +6,17 @@ import { createFiberyActivities } from './fibery-activities.js';
 import { createMetadataActivities } from './run-metadata.js';
 import { createReportingActivities } from './reporting-activities.js';
 import { createTogglActivities } from './toggl-activities.js';
+import { failFast } from './failures.js';
 
 export function createActivities(deps: ActivityDeps = defaultDeps()) {
-  return {
+  return failFast({
     ...createMetadataActivities(deps),
     ...createCleanupActivities(),
     ...createTogglActivities(deps),
-    ...createFiberyActivities(deps),
+    ...createFiberyActivities(),
     ...createEnrichmentActivities(deps),
     ...createReportingActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,31 +1,34 @@
-/** Activities 7–9: person reports, the enriched data file, the team report. */
-import { readdir, readFile, rename, mkdir } from 'node:fs/promises';
+/**
+ * Activities 7–9: person reports, the enriched data file, the team report. After enrichment, one
+ * pass over the staged batches writes what each person report needs into a file of its own, so a
+ * person report reads its own slice, not the whole run.
+ */
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { RunRef } from '../workflows/contract.js';
+import { entityKey, type RunRef } from '../workflows/contract.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
-import { EnrichedDataSchema, LlmUsageSchema, type EnrichedData, type EnrichedEntity, type LlmUsage } from '../storage/schemas.js';
+import {
+  AggregatedUserSchema,
+  EnrichedDataSchema,
+  EnrichedEntitySchema,
+  LlmUsageSchema,
+  TogglAggregatedSchema,
+  type EnrichedData,
+  type EnrichedEntity,
+  type LlmUsage,
+} from '../storage/schemas.js';
 import { uniqueSlugs } from '../storage/slug.js';
-import { entityKey } from '../workflows/contract.js';
 import { ValidationError } from '../errors.js';
 import { writePersonReport } from '../reports/person-report.js';
 import { writeTeamReport } from '../reports/team-report.js';
 import { reportWriterFor } from '../reports/writer.js';
 import { readAggregated } from './fibery-activities.js';
-import { STAGED_ENRICHMENT_DIR, type StagedBatch } from './enrichment/enrich-batch.js';
+import { stagedBatches } from './enrichment/enrich-batch.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
 import { runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
-
-const STAGED_PERSON_DIR = path.join(RUN_FILES.staging, 'person');
-
-async function readStagedBatches(ref: RunRef): Promise<StagedBatch[]> {
-  const dir = runPath(ref, STAGED_ENRICHMENT_DIR);
-  if (!existsSync(dir)) return [];
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8')) as StagedBatch));
-}
 
 function slugsOf(users: Record<string, { name: string }>): Map<string, string> {
   return uniqueSlugs(Object.entries(users).map(([key, u]) => ({ key, name: u.name })));
@@ -33,33 +36,74 @@ function slugsOf(users: Record<string, { name: string }>): Map<string, string> {
 
 const StagedPersonSchema = z.object({ email: z.string(), slug: z.string(), usage: LlmUsageSchema.nullable() });
 
+/** Everything one person report reads. */
+const PersonInputSchema = z.object({
+  email: z.string(),
+  slug: z.string(),
+  period: TogglAggregatedSchema.shape.period,
+  user: AggregatedUserSchema,
+  /** The Fibery side of the entities this person logged time on. */
+  entities: z.array(EnrichedEntitySchema),
+  /** Everyone else's names: the checker must not take a colleague for an unknown name. */
+  people: z.array(z.string()),
+});
+
+const personFile = (ref: RunRef, slug: string, ext: string) => runPath(ref, path.join(RUN_FILES.personStaging, `${slug}${ext}`));
+
+async function personSlug(ref: RunRef, email: string): Promise<string> {
+  const index = await readJsonFile(runPath(ref, path.join(RUN_FILES.personStaging, 'index.json')), z.record(z.string(), z.string()));
+  const slug = index[email];
+  if (!slug) throw new ValidationError(`no time for ${email} in run ${ref.run_id}`);
+  return slug;
+}
+
 export function createReportingActivities(deps: ActivityDeps) {
   return {
-    generate_person_report: (input: RunRef & { email: string; config: Record<string, unknown> | null }): Promise<{ slug: string; llm: boolean }> => heartbeating(async (signal) => {
+    /** One pass over the staged batches: each person's report input, written once. */
+    async index_enriched_entities(input: RunRef): Promise<{ persons: number }> {
       const aggregated = await readAggregated(input);
-      const user = aggregated.users[input.email];
-      if (!user) throw new ValidationError(`no time for ${input.email} in run ${input.run_id}`);
-      const entities = new Map<string, EnrichedEntity>();
-      for (const batch of await readStagedBatches(input)) for (const e of batch.entities) entities.set(e.key, e);
-      const slug = slugsOf(aggregated.users).get(input.email)!;
-      const writer = await reportWriterFor(deps, input.config, signal);
-      const people = Object.entries(aggregated.users).filter(([email]) => email !== input.email).map(([, u]) => u.name);
-      const { markdown, usage } = await writePersonReport({ email: input.email, user, entities, period: aggregated.period, people }, writer);
-      await writeFileAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.md`)), markdown);
-      await writeJsonAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.json`)), { email: input.email, slug, usage });
+      const wanted = new Set(Object.values(aggregated.users).flatMap((u) => u.matched_entities.map((e) => entityKey(e.entity_database, e.entity_type, e.entity_id))));
+      const enriched = new Map<string, EnrichedEntity>();
+      for await (const batch of stagedBatches(input)) for (const e of batch.entities) if (wanted.has(e.key)) enriched.set(e.key, e);
+      const slugs = slugsOf(aggregated.users);
+      const names = Object.entries(aggregated.users).map(([email, u]) => ({ email, name: u.name }));
+      for (const [email, user] of Object.entries(aggregated.users)) {
+        const slug = slugs.get(email)!;
+        const entities = user.matched_entities
+          .map((e) => enriched.get(entityKey(e.entity_database, e.entity_type, e.entity_id)))
+          .filter((e): e is EnrichedEntity => e !== undefined);
+        const people = names.filter((p) => p.email !== email).map((p) => p.name);
+        await writeJsonAtomic(personFile(input, slug, '.input.json'), { email, slug, period: aggregated.period, user, entities, people });
+      }
+      await writeJsonAtomic(runPath(input, path.join(RUN_FILES.personStaging, 'index.json')), Object.fromEntries(slugs));
+      return { persons: slugs.size };
+    },
+
+    generate_person_report: (input: RunRef & { email: string }): Promise<{ slug: string; llm: boolean }> => heartbeating(async (signal) => {
+      const slug = await personSlug(input, input.email);
+      const person = await readJsonFile(personFile(input, slug, '.input.json'), PersonInputSchema);
+      const entities = new Map(person.entities.map((e) => [e.key, e]));
+      const writer = await reportWriterFor(deps, null, signal);
+      const { markdown, usage } = await writePersonReport({ email: person.email, user: person.user, entities, period: person.period, people: person.people }, writer);
+      await writeFileAtomic(personFile(input, slug, '.md'), markdown);
+      await writeJsonAtomic(personFile(input, slug, '.json'), { email: input.email, slug, usage });
       return { slug, llm: usage !== null };
     }),
 
     async save_enriched_data(input: RunRef): Promise<{ file: string; reports: number; enriched: number; not_found: number }> {
       const aggregated = await readAggregated(input);
-      const batches = await readStagedBatches(input);
-      const enrichedByKey = new Map(batches.flatMap((b) => b.entities.map((e) => [e.key, e] as const)));
+      const enrichedByKey = new Map<string, EnrichedEntity>();
       const byType: EnrichedData['enrichment']['by_type'] = {};
-      for (const batch of batches) {
+      const warningSet = new Set<string>();
+      let requests = 0;
+      for await (const batch of stagedBatches(input)) {
+        for (const e of batch.entities) enrichedByKey.set(e.key, e);
         const t = (byType[batch.group] ??= { activity: batch.activity, total: 0, enriched: 0, not_found: 0 });
         t.total += batch.entities.length;
         t.enriched += batch.entities.filter((e) => e.status === 'enriched').length;
         t.not_found += batch.entities.filter((e) => e.status === 'not_found').length;
+        for (const w of batch.warnings) warningSet.add(w);
+        requests += batch.requests;
       }
       const slugs = slugsOf(aggregated.users);
 
@@ -69,16 +113,15 @@ export function createReportingActivities(deps: ActivityDeps) {
       const usage: LlmUsage[] = [];
       const reportFiles = new Map<string, string>();
       for (const [email, slug] of slugs) {
-        const staged = runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.md`));
+        const staged = personFile(input, slug, '.md');
         if (!existsSync(staged)) continue;
-        const target = path.join(individualDir, `${slug}.md`);
-        await rename(staged, target);
+        await rename(staged, path.join(individualDir, `${slug}.md`));
         reportFiles.set(email, path.join(RUN_FILES.individualDir, `${slug}.md`));
-        const meta = StagedPersonSchema.parse(JSON.parse(await readFile(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.json`)), 'utf8')));
+        const meta = StagedPersonSchema.parse(JSON.parse(await readFile(personFile(input, slug, '.json'), 'utf8')));
         if (meta.usage) usage.push(meta.usage);
       }
 
-      const warnings = [...new Set(batches.flatMap((b) => b.warnings))];
+      const warnings = [...warningSet];
       const enrichedCount = [...enrichedByKey.values()].filter((e) => e.status === 'enriched').length;
       const notFound = enrichedByKey.size - enrichedCount;
       const data: EnrichedData = {
@@ -93,7 +136,7 @@ export function createReportingActivities(deps: ActivityDeps) {
           enriched: enrichedCount,
           not_found: notFound,
           not_enrichable: aggregated.entities.filter((e) => !e.enrichable).length,
-          requests: batches.reduce((n, b) => n + b.requests, 0),
+          requests,
           warnings,
           by_type: byType,
         },
@@ -111,13 +154,14 @@ export function createReportingActivities(deps: ActivityDeps) {
         m.warnings = [...new Set([...m.warnings, ...warnings])];
         recordLlmUsage(m, usage);
       }, deps.now());
-      await removeIfExists(runPath(input, RUN_FILES.staging));
+      await removeIfExists(runPath(input, RUN_FILES.fiberyStaging));
+      await removeIfExists(runPath(input, RUN_FILES.personStaging));
       return { file, reports: reportFiles.size, enriched: enrichedCount, not_found: notFound };
     },
 
-    async generate_team_report(input: RunRef & { config: Record<string, unknown> | null }): Promise<{ file: string; llm: boolean }> {
+    async generate_team_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
       const data = await readJsonFile(runPath(input, RUN_FILES.enriched), EnrichedDataSchema);
-      const writer = await reportWriterFor(deps, input.config);
+      const writer = await reportWriterFor(deps, null);
       const { markdown, usage } = await writeTeamReport(data, writer);
       const file = runPath(input, RUN_FILES.teamSummary);
       await writeFileAtomic(file, markdown);

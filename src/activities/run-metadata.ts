@@ -3,17 +3,26 @@
  * and closed as `completed`, `failed` (with the error and the stage) or `cancelled`.
  */
 import { existsSync } from 'node:fs';
-import { PIPELINE_VERSION, workflowIdFor, type RunRef, type StageName } from '../workflows/contract.js';
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PIPELINE_VERSION, workflowIdFor, type CompareMode, type RunRef, type StageName } from '../workflows/contract.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
-import { RunMetadataSchema, type LlmUsage, type RunMetadata, type RunStatus } from '../storage/schemas.js';
+import { RunMetadataSchema, TogglAggregatedSchema, type LlmUsage, type RunMetadata, type RunStatus } from '../storage/schemas.js';
+import { readRunConfig, resolveRunConfig, saveRunConfig } from '../config/run-config.js';
 import { ValidationError } from '../errors.js';
-import { runPath, type ActivityDeps } from './context.js';
+import { runDirectory, runPath, type ActivityDeps } from './context.js';
+import { restorePreviousOutputs, setAsidePath } from './cleanup-activities.js';
 
 export interface RunStartInput extends RunRef {
   start_date: string;
   end_date: string;
   users: string[] | null;
   start_from: StageName;
+  compare: CompareMode;
+  /** The run's overrides of config.yaml. */
+  config: Record<string, unknown> | null;
+  /** Resolve the configuration again rather than reuse the run's run_config.json. */
+  reload_config: boolean;
   temporal_run_id: string;
   workflow_id: string;
   task_queue: string;
@@ -32,45 +41,73 @@ export async function updateMetadata(ref: RunRef, change: (m: RunMetadata) => vo
   return metadata;
 }
 
+/**
+ * The run's settings: the saved run_config.json when the run has one (a restart or a resumed run
+ * keeps what it ran with), else resolved from the config directory now and saved.
+ */
+async function settleRunConfig(input: RunStartInput, deps: ActivityDeps): Promise<void> {
+  const dir = runDirectory(input);
+  if (!input.reload_config && existsSync(runPath(input, RUN_FILES.runConfig))) {
+    await readRunConfig(dir); // validated before anything else is touched
+    return;
+  }
+  const config = await resolveRunConfig(deps.configDir, input.config, deps.now());
+  if (existsSync(runPath(input, RUN_FILES.runConfig)) && input.start_from === 'fibery') await setAside(input, RUN_FILES.runConfig);
+  await saveRunConfig(dir, config);
+}
+
+/** Keeps a copy of an earlier run's file in `.previous/`, to be put back if this restart does not complete. */
+async function setAside(ref: RunRef, file: string): Promise<void> {
+  const target = setAsidePath(ref, file);
+  if (existsSync(target)) return; // a retry of this activity: the earliest copy is the one to keep
+  await mkdir(path.dirname(target), { recursive: true });
+  await copyFile(runPath(ref, file), target);
+}
+
 export function createMetadataActivities(deps: ActivityDeps) {
   return {
-    /** Opens the run. A Fibery-stage restart needs the Toggl stage's output of an earlier run. */
+    /**
+     * Opens the run. A Fibery-stage restart needs the Toggl stage's output of an earlier run, and
+     * checks every file it will read before it changes anything; a failed or cancelled run may be
+     * resumed, and its Toggl pages already fetched are kept.
+     */
     async record_run_start(input: RunStartInput): Promise<void> {
       const now = deps.now().toISOString();
       const file = runPath(input, RUN_FILES.metadata);
       const temporal = { workflow_id: input.workflow_id, run_id: input.temporal_run_id, task_queue: input.task_queue };
+      const existing = existsSync(file) ? await readMetadata(input) : null;
+      const sameExecution = existing?.temporal_metadata.run_id === input.temporal_run_id;
+      if (existing && existing.status === 'in_progress' && !sameExecution) {
+        throw new ValidationError(`run ${input.run_id} is still in progress (workflow ${existing.temporal_metadata.workflow_id}): wait for it or cancel it first`);
+      }
       if (input.start_from === 'fibery') {
         if (!existsSync(runPath(input, RUN_FILES.aggregated))) {
           throw new ValidationError(
             `run ${input.run_id} has no ${RUN_FILES.aggregated} in ${input.output_dir}: run the Toggl stage first (volt-agent run --start-date … --end-date …)`,
           );
         }
-        if (existsSync(file)) {
-          const existing = await readMetadata(input);
-          if (existing.status === 'in_progress' && existing.temporal_metadata.run_id !== input.temporal_run_id) {
-            throw new ValidationError(`run ${input.run_id} is still in progress (workflow ${existing.temporal_metadata.workflow_id}): wait for it or cancel it first`);
-          }
-          await updateMetadata(input, (m) => {
-            m.status = 'in_progress';
-            m.finished_at = null;
-            m.error = null;
-            m.parameters.start_from = 'fibery';
-            m.temporal_metadata = temporal;
-            m.stages_completed = m.stages_completed.filter((s) => s !== 'fibery');
-            m.stages_failed = [];
-            m.llm.calls = m.llm.calls.filter((c) => c.report === 'toggl_summary');
-          }, deps.now());
-          return;
-        }
+        await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
+      } else if (existing && existing.status === 'completed' && !sameExecution) {
+        throw new ValidationError(
+          `run ${input.run_id} already exists in ${input.output_dir}: choose another --run-id, or re-run its Fibery stage with --start-from fibery`,
+        );
       }
-      if (existsSync(file)) {
-        const existing = await readMetadata(input);
-        // The same workflow execution may run this local activity twice; anything else is another run.
-        if (existing.temporal_metadata.run_id !== input.temporal_run_id) {
-          throw new ValidationError(
-            `run ${input.run_id} already exists in ${input.output_dir}: choose another --run-id, or re-run its Fibery stage with --start-from fibery`,
-          );
-        }
+      // A restart of the Fibery stage must leave the earlier run as it was if it does not complete.
+      if (existing && !sameExecution && input.start_from === 'fibery') await setAside(input, RUN_FILES.metadata);
+      await settleRunConfig(input, deps);
+
+      if (existing) {
+        await updateMetadata(input, (m) => {
+          m.status = 'in_progress';
+          m.finished_at = null;
+          m.error = null;
+          m.parameters.start_from = input.start_from;
+          m.temporal_metadata = temporal;
+          m.stages_completed = m.stages_completed.filter((s) => s !== 'fibery' && (input.start_from === 'fibery' || s !== 'toggl'));
+          m.stages_failed = [];
+          m.llm.calls = input.start_from === 'fibery' ? m.llm.calls.filter((c) => c.report === 'toggl_summary') : [];
+        }, deps.now());
+        return;
       }
       const metadata: RunMetadata = {
         run_id: input.run_id,
@@ -85,6 +122,7 @@ export function createMetadataActivities(deps: ActivityDeps) {
           end_date: input.end_date,
           users_filter: input.users,
           start_from: input.start_from,
+          compare: input.compare,
         },
         temporal_metadata: temporal,
         stages_completed: input.start_from === 'fibery' ? ['toggl'] : [],
@@ -98,17 +136,30 @@ export function createMetadataActivities(deps: ActivityDeps) {
     },
 
     async record_stage_completed(input: RunRef & { stage: StageName }): Promise<void> {
+      // The Toggl pages were kept so a failed fetch could resume; the stage's outputs now hold them.
+      if (input.stage === 'toggl') await removeIfExists(runPath(input, RUN_FILES.togglStaging));
       await updateMetadata(input, (m) => {
         if (!m.stages_completed.includes(input.stage)) m.stages_completed.push(input.stage);
       }, deps.now());
     },
 
+    /**
+     * Closes the run. A completed run drops what a restart set aside; a restart that failed or was
+     * cancelled puts the earlier run's outputs and metadata back as they were.
+     */
     async record_run_end(
       input: RunRef & { status: Exclude<RunStatus, 'in_progress'>; error?: { message: string; stage: StageName | null; activity: string | null } },
     ): Promise<void> {
       if (!existsSync(runPath(input, RUN_FILES.metadata))) return; // the run never opened (bad input)
-      // A cancelled run keeps only finished files: the Fibery stage's intermediate results go.
-      if (input.status === 'cancelled') await removeIfExists(runPath(input, RUN_FILES.staging));
+      if (input.status === 'completed') {
+        await removeIfExists(runPath(input, RUN_FILES.previousOutputs));
+        await removeIfExists(runPath(input, RUN_FILES.staging));
+      } else {
+        // Only finished files stay: the Fibery stage's intermediate results go (Toggl pages stay, to resume).
+        await removeIfExists(runPath(input, RUN_FILES.fiberyStaging));
+        await removeIfExists(runPath(input, RUN_FILES.personStaging));
+        if (await restorePreviousOutputs(input)) return;
+      }
       await updateMetadata(input, (m) => {
         m.status = input.status;
         m.finished_at = deps.now().toISOString();

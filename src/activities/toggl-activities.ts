@@ -1,29 +1,38 @@
-/** Activities 1–3: fetch the Toggl entries, aggregate them, write the Toggl summary. */
-import { ApiError, ValidationError } from '../errors.js';
+/**
+ * Activities 1–3: fetch the Toggl entries page by page (each page an activity, checkpointed to
+ * disk), aggregate them as they stream from disk, write the Toggl summary.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
+import { readRunConfig } from '../config/run-config.js';
 import type { RunRef } from '../workflows/contract.js';
-import { readJsonFile, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
-import { RawTogglDataSchema, TogglAggregatedSchema, type RawTimeEntry, type RawTogglData } from '../storage/schemas.js';
-import { aggregateToggl } from '../toggl/aggregate.js';
+import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
+import { writeJsonStreamAtomic } from '../storage/json-stream.js';
+import { TogglAggregatedSchema, type RawTimeEntry } from '../storage/schemas.js';
+import { TogglAggregator } from '../toggl/aggregate.js';
 import { TogglClient, type TogglTimeEntry, type TogglUser } from '../toggl/client.js';
-import { loadAppConfig } from '../config/app-config.js';
+import { addDays } from '../toggl/dates.js';
+import { afterPage, afterQuotaWait, afterRangeRefused, initialFetchState, inRange, type TogglFetchState } from '../toggl/fetch-plan.js';
 import { writeTogglSummary } from '../reports/toggl-summary.js';
 import { reportWriterFor } from '../reports/writer.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
-import { runPath, type ActivityDeps } from './context.js';
+import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
+
+export type CompareMode = 'previous' | 'none';
 
 export interface FetchTogglInput extends RunRef {
   start_date: string;
   end_date: string;
   users: string[] | null;
-  config: Record<string, unknown> | null;
+  compare: CompareMode;
 }
 
-export interface FetchTogglResult {
-  entries: number;
-  users: number;
-  requests: number;
-  file: string;
+export interface TogglPageInput extends RunRef {
+  state: TogglFetchState;
 }
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string, hint: string): string {
@@ -34,12 +43,16 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string, hint: string): 
 
 const TOGGL_HINT = 'set it in the environment or .env of the worker, or try volt-agent with --sandbox';
 
+/** The period of equal length just before [start, end]. */
+export function previousPeriod(start: string, end: string): { start_date: string; end_date: string } {
+  const days = Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
+  return { start_date: addDays(start, -days), end_date: addDays(start, -1) };
+}
+
 /** The instant a period ends, in the offset the entry was recorded in. */
 function periodEnd(endDate: string, start: string): Date {
   const offset = /([+-]\d{2}:?\d{2}|Z)$/.exec(start)?.[1] ?? 'Z';
-  const next = new Date(`${endDate}T00:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  return new Date(`${next.toISOString().slice(0, 10)}T00:00:00${offset}`);
+  return new Date(`${addDays(endDate, 1)}T00:00:00${offset}`);
 }
 
 /** Seconds an entry counts for: a running entry counts up to the period's end or now, whichever is earlier. */
@@ -50,20 +63,65 @@ export function countedSeconds(entry: Pick<TogglTimeEntry, 'start' | 'stop' | 's
   return { seconds: Math.max(0, Math.round((until - new Date(entry.start).getTime()) / 1000)), running };
 }
 
+/** What the fetch knows besides its pages: written by the plan, read by the aggregation. */
+const FetchMetaSchema = z.object({
+  fetched_at: z.string(),
+  workspace_id: z.string(),
+  period: z.object({ start_date: z.string(), end_date: z.string() }),
+  previous: z.object({ start_date: z.string(), end_date: z.string() }).nullable(),
+  users_filter: z.array(z.string()).nullable(),
+  workspace_users: z.array(z.object({ id: z.number(), email: z.string(), name: z.string() })).nullable(),
+  /** Requests the plan made (the users list). */
+  requests: z.number(),
+});
+type FetchMeta = z.infer<typeof FetchMetaSchema>;
+
+const CheckpointSchema = z.object({ key: z.string(), state: z.custom<TogglFetchState>((v) => typeof v === 'object' && v !== null) });
+const PageFileSchema = z.object({ entries: z.array(z.custom<TogglTimeEntry>()) });
+
+const togglFile = (ref: RunRef, name: string) => runPath(ref, path.join(RUN_FILES.togglStaging, name));
+const pageFileName = (page: number) => `page-${String(page).padStart(6, '0')}.json`;
+
+function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 'workspace_id'>): string {
+  return JSON.stringify([meta.workspace_id, meta.period, meta.previous, meta.users_filter]);
+}
+
+function togglClient(deps: ActivityDeps, settings: { page_size: number; requests_per_second: number }, signal?: AbortSignal): { client: TogglClient; workspaceId: string } {
+  const apiToken = requireEnv(deps.env, 'TOGGL_API_TOKEN', TOGGL_HINT);
+  const workspaceId = requireEnv(deps.env, 'TOGGL_WORKSPACE_ID', TOGGL_HINT);
+  const client = new TogglClient({
+    apiToken,
+    workspaceId,
+    baseUrl: deps.env.TOGGL_API_URL || undefined,
+    pageSize: settings.page_size,
+    requestsPerSecond: settings.requests_per_second,
+    signal,
+  });
+  return { client, workspaceId };
+}
+
+async function readCheckpoint(ref: RunRef, key: string): Promise<TogglFetchState | null> {
+  const file = togglFile(ref, 'checkpoint.json');
+  if (!existsSync(file)) return null;
+  const checkpoint = await readJsonFile(file, CheckpointSchema).catch(() => null);
+  return checkpoint?.key === key ? checkpoint.state : null;
+}
+
 export function createTogglActivities(deps: ActivityDeps) {
   return {
-    fetch_toggl_data: (input: FetchTogglInput): Promise<FetchTogglResult> => heartbeating(async (signal) => {
-      const env = deps.env;
-      const appConfig = await loadAppConfig(deps.configDir, input.config);
-      const client = new TogglClient({
-        apiToken: requireEnv(env, 'TOGGL_API_TOKEN', TOGGL_HINT),
-        workspaceId: requireEnv(env, 'TOGGL_WORKSPACE_ID', TOGGL_HINT),
-        baseUrl: env.TOGGL_API_URL || undefined,
-        chunkDays: appConfig.toggl.chunk_days,
-        pageSize: appConfig.toggl.page_size,
-        signal,
-      });
+    /**
+     * Plans the fetch: the users list, the dates to cover, and where an earlier attempt of this run
+     * stopped. Returns the state the page activities carry forward.
+     */
+    fetch_toggl_data: (input: FetchTogglInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
+      const { app } = await readRunConfig(runDirectory(input));
+      const { client, workspaceId } = togglClient(deps, app.toggl, signal);
+      const previous = input.compare === 'previous' ? previousPeriod(input.start_date, input.end_date) : null;
+      const key = planKey({ workspace_id: workspaceId, period: { start_date: input.start_date, end_date: input.end_date }, previous, users_filter: input.users });
+      const resumed = await readCheckpoint(input, key);
+      if (resumed) return resumed;
 
+      await removeIfExists(runPath(input, RUN_FILES.togglStaging));
       // Names and emails come from the workspace's user list; a non-admin token may not see it,
       // and then the report rows' own user fields are used.
       let workspaceUsers: TogglUser[] | null = null;
@@ -72,64 +130,90 @@ export function createTogglActivities(deps: ActivityDeps) {
       } catch (error) {
         if (!(error instanceof ApiError && (error.status === 403 || error.status === 404))) throw error;
       }
-      const byId = new Map((workspaceUsers ?? []).map((u) => [u.id, u]));
-
-      let userIds: number[] | undefined;
-      const wanted = input.users?.map((e) => e.trim().toLowerCase()) ?? null;
-      if (wanted && workspaceUsers) {
+      let userIds: number[] | null = null;
+      if (input.users && workspaceUsers) {
         const byEmail = new Map(workspaceUsers.map((u) => [u.email.toLowerCase(), u.id]));
-        const unknown = wanted.filter((e) => !byEmail.has(e));
-        if (unknown.length > 0) {
-          throw new ValidationError(`no Toggl user with email ${unknown.join(', ')} in workspace ${env.TOGGL_WORKSPACE_ID}; check --users`);
-        }
-        userIds = wanted.map((e) => byEmail.get(e)!);
+        const unknown = input.users.filter((e) => !byEmail.has(e));
+        if (unknown.length > 0) throw new ValidationError(`no Toggl user with email ${unknown.join(', ')} in workspace ${workspaceId}; check --users`);
+        userIds = input.users.map((e) => byEmail.get(e)!);
       }
-
-      const entries = await client.searchTimeEntries({ startDate: input.start_date, endDate: input.end_date, userIds });
-      const now = deps.now();
-      const timeEntries: RawTimeEntry[] = [];
-      for (const entry of entries) {
-        const known = byId.get(entry.user_id);
-        const email = (known?.email ?? entry.user_email ?? `user-${entry.user_id}@toggl.invalid`).toLowerCase();
-        if (wanted && !wanted.includes(email)) continue;
-        const { seconds, running } = countedSeconds(entry, input.end_date, now);
-        timeEntries.push({
-          id: entry.id,
-          user_id: entry.user_id,
-          user_email: email,
-          user_name: known?.name ?? entry.user_name ?? email,
-          description: entry.description ?? '',
-          project_id: entry.project_id,
-          project_name: entry.project_name,
-          client_name: entry.client_name,
-          tags: entry.tags,
-          start: entry.start,
-          stop: entry.stop,
-          seconds,
-          running,
-          api_seconds: entry.seconds,
-        });
-      }
-      timeEntries.sort((a, b) => a.start.localeCompare(b.start) || a.id - b.id);
-
-      const seen = new Map<number, { id: number; email: string; name: string }>();
-      for (const e of timeEntries) seen.set(e.user_id, { id: e.user_id, email: e.user_email, name: e.user_name });
-      const raw: RawTogglData = {
-        fetched_at: now.toISOString(),
+      const meta: FetchMeta = {
+        fetched_at: deps.now().toISOString(),
+        workspace_id: workspaceId,
         period: { start_date: input.start_date, end_date: input.end_date },
-        source: { api: 'Toggl Reports API v3 detailed search', workspace_id: env.TOGGL_WORKSPACE_ID ?? '', requests: client.requestCount },
+        previous,
         users_filter: input.users,
-        users: [...seen.values()].sort((a, b) => a.email.localeCompare(b.email)),
-        time_entries: timeEntries,
+        workspace_users: workspaceUsers,
+        requests: client.requestCount,
       };
-      const file = runPath(input, RUN_FILES.rawToggl);
-      await writeJsonAtomic(file, raw);
-      return { entries: timeEntries.length, users: raw.users.length, requests: client.requestCount, file };
+      await writeJsonAtomic(togglFile(input, 'fetch.json'), meta);
+      const range = { start: previous?.start_date ?? input.start_date, end: input.end_date };
+      const state = { ...initialFetchState(range, app.toggl.max_range_days, userIds), requests: client.requestCount };
+      await writeJsonAtomic(togglFile(input, 'checkpoint.json'), { key, state });
+      return state;
     }),
 
-    async aggregate_toggl_data(input: RunRef): Promise<{ users: number; entities: number; total_seconds: number; file: string }> {
-      const raw = await readJsonFile(runPath(input, RUN_FILES.rawToggl), RawTogglDataSchema);
-      const aggregated = aggregateToggl(raw, deps.now());
+    /**
+     * One page: fetched, written to disk, checkpointed. Asked again with the same state (a retry
+     * after a lost worker), it fetches and writes the same page again. When the quota is used up it
+     * fetches nothing and says how long to wait; the workflow waits, not a worker.
+     */
+    fetch_toggl_page: (input: TogglPageInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
+      const { app } = await readRunConfig(runDirectory(input));
+      const { client } = togglClient(deps, app.toggl, signal);
+      const checkpointFile = togglFile(input, 'checkpoint.json');
+      const { key } = await readJsonFile(checkpointFile, CheckpointSchema);
+      let next: TogglFetchState;
+      try {
+        const page = await client.searchPage(input.state);
+        const entries = page.entries.filter((e) => inRange(input.state, e.start.slice(0, 10)));
+        await writeJsonAtomic(togglFile(input, pageFileName(input.state.pages + 1)), { entries });
+        next = afterPage(input.state, page);
+      } catch (error) {
+        if (error instanceof QuotaExhaustedError) {
+          next = afterQuotaWait(input.state, error.resetInMs, client.requestCount);
+        } else if (error instanceof ApiError && error.status === 400 && /range|date|period|days/i.test(error.message)) {
+          const shrunk = afterRangeRefused(input.state, client.requestCount);
+          if (!shrunk) throw error;
+          next = shrunk;
+        } else {
+          throw error;
+        }
+      }
+      await writeJsonAtomic(checkpointFile, { key, state: next });
+      return next;
+    }),
+
+    /**
+     * Streams the pages from disk into raw_toggl_data.json (the period), raw_toggl_previous.json
+     * (the period before, when comparing) and the aggregates: memory holds the aggregates and one
+     * page, never the whole period.
+     */
+    aggregate_toggl_data: (input: RunRef): Promise<{ users: number; entities: number; total_seconds: number; file: string }> => heartbeating(async () => {
+      const meta = await readJsonFile(togglFile(input, 'fetch.json'), FetchMetaSchema);
+      const state = (await readJsonFile(togglFile(input, 'checkpoint.json'), CheckpointSchema)).state;
+      const pages = await pageFiles(input);
+      const normalise = entryNormaliser(meta);
+      const aggregator = new TogglAggregator({ period: meta.period, fetched_at: meta.fetched_at });
+      const source = { api: 'Toggl Reports API v3 detailed search', workspace_id: meta.workspace_id, requests: meta.requests + state.requests };
+
+      const write = async (file: string, period: { start_date: string; end_date: string }, add: (e: RawTimeEntry) => void) => {
+        const users = new Map<number, { id: number; email: string; name: string }>();
+        await writeJsonStreamAtomic(runPath(input, file), {
+          head: { fetched_at: meta.fetched_at, period, source, users_filter: meta.users_filter },
+          arrayKey: 'time_entries',
+          items: entriesOf(pages, period, normalise, (entry) => {
+            users.set(entry.user_id, { id: entry.user_id, email: entry.user_email, name: entry.user_name });
+            add(entry);
+          }),
+          tail: () => ({ users: [...users.values()].sort((a, b) => a.email.localeCompare(b.email)) }),
+        });
+      };
+      await write(RUN_FILES.rawToggl, meta.period, (e) => aggregator.add(e));
+      if (meta.previous) await write(RUN_FILES.rawTogglPrevious, meta.previous, () => undefined);
+      else await removeIfExists(runPath(input, RUN_FILES.rawTogglPrevious));
+
+      const aggregated = aggregator.finish(deps.now());
       const file = runPath(input, RUN_FILES.aggregated);
       await writeJsonAtomic(file, aggregated);
       await updateMetadata(input, (m) => {
@@ -140,20 +224,78 @@ export function createTogglActivities(deps: ActivityDeps) {
           total_seconds: aggregated.totals.total_seconds,
           matched_seconds: aggregated.totals.matched_seconds,
           unmatched_seconds: aggregated.totals.unmatched_seconds,
-          toggl_requests: raw.source.requests,
+          toggl_requests: source.requests,
+          toggl_pages: state.pages,
         });
       }, deps.now());
       return { users: aggregated.totals.users, entities: aggregated.totals.entities, total_seconds: aggregated.totals.total_seconds, file };
-    },
+    }),
 
-    async generate_toggl_report(input: RunRef & { config: Record<string, unknown> | null }): Promise<{ file: string; llm: boolean }> {
+    async generate_toggl_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
       const aggregated = await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
-      const writer = await reportWriterFor(deps, input.config);
+      const writer = await reportWriterFor(deps, null);
       const { markdown, usage } = await writeTogglSummary(aggregated, writer);
       const file = runPath(input, RUN_FILES.togglSummary);
       await writeFileAtomic(file, markdown);
       if (usage) await updateMetadata(input, (m) => recordLlmUsage(m, [usage]), deps.now());
       return { file, llm: usage !== null };
     },
+  };
+}
+
+async function pageFiles(ref: RunRef): Promise<string[]> {
+  const dir = runPath(ref, RUN_FILES.togglStaging);
+  const names = (await readdir(dir)).filter((n) => /^page-\d+\.json$/.test(n)).sort();
+  return names.map((n) => path.join(dir, n));
+}
+
+/** The entries of `period` across the pages, once each (an id seen twice is the same entry). */
+async function* entriesOf(
+  pages: readonly string[],
+  period: { start_date: string; end_date: string },
+  normalise: (entry: TogglTimeEntry, endDate: string) => RawTimeEntry | null,
+  onEntry: (entry: RawTimeEntry) => void,
+): AsyncGenerator<RawTimeEntry> {
+  const seen = new Set<number>();
+  for (const file of pages) {
+    const { entries } = PageFileSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+    for (const entry of entries) {
+      const day = entry.start.slice(0, 10);
+      if (day < period.start_date || day > period.end_date || seen.has(entry.id)) continue;
+      seen.add(entry.id);
+      const raw = normalise(entry, period.end_date);
+      if (!raw) continue;
+      onEntry(raw);
+      yield raw;
+    }
+  }
+}
+
+/** An API entry as the run files keep it: the person's email and name from the users list, the seconds it counts for. */
+function entryNormaliser(meta: FetchMeta): (entry: TogglTimeEntry, endDate: string) => RawTimeEntry | null {
+  const byId = new Map((meta.workspace_users ?? []).map((u) => [u.id, u]));
+  const wanted = meta.users_filter ? new Set(meta.users_filter) : null;
+  const now = new Date(meta.fetched_at);
+  return (entry, endDate) => {
+    const known = byId.get(entry.user_id);
+    const email = (known?.email || entry.user_email || `user-${entry.user_id}@toggl.invalid`).toLowerCase();
+    if (wanted && !wanted.has(email)) return null;
+    const { seconds, running } = countedSeconds(entry, endDate, now);
+    return {
+      id: entry.id,
+      user_id: entry.user_id,
+      user_email: email,
+      user_name: known?.name ?? entry.user_name ?? email,
+      description: entry.description ?? '',
+      project_id: entry.project_id,
+      project_name: entry.project_name,
+      client_name: entry.client_name,
+      tags: entry.tags,
+      start: entry.start,
+      stop: entry.stop,
+      seconds,
+      running,
+      api_seconds: entry.seconds,
+    };
   };
 }

@@ -3,7 +3,7 @@
  * activities, the progress display and the tests is defined here, once. Imported by workflow code,
  * so it holds only plain data, types and `defineQuery` (which is safe on the client side too).
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const TASK_QUEUE = 'volt-agent-pipeline';
 export const WORKFLOW_TYPE = 'TogglFiberyPipeline';
@@ -61,6 +61,9 @@ export function runIdFor(date: Date): string {
   return `run_${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
 }
 
+export const COMPARE_MODES = ['previous', 'none'] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
+
 /** Spec 2.1, plus where the run files live (resolved by the client; read by the worker). */
 export interface PipelineInput {
   start_date: string;
@@ -68,8 +71,13 @@ export interface PipelineInput {
   users?: string[] | null;
   start_from?: StageName;
   run_id?: string | null;
+  /** Overrides of config/config.yaml for this run (no secrets: the schema has no place for them). */
   config?: Record<string, unknown> | null;
   output_dir: string;
+  /** Also aggregate the period of equal length just before (default), or not. */
+  compare?: CompareMode;
+  /** With start_from 'fibery': resolve the configuration again instead of reusing the run's run_config.json. */
+  reload_config?: boolean;
 }
 
 export interface RunRef {
@@ -92,6 +100,20 @@ export interface TypeProgress {
   total: number;
 }
 
+/** How far the Toggl fetch is, as its child workflow tells the pipeline. */
+export interface TogglFetchProgress {
+  pages: number;
+  estimated_pages: number | null;
+  entries: number;
+  requests: number;
+  quota_remaining: number | null;
+  /** While the fetch waits for Toggl's quota to free a request: until when (epoch ms). */
+  quota_wait_until: number | null;
+  done: boolean;
+}
+
+export const togglFetchSignal = defineSignal<[TogglFetchProgress]>('togglFetchProgress');
+
 export interface Progress {
   run_id: string;
   status: 'running' | 'completed' | 'failed' | 'cancelled';
@@ -105,6 +127,9 @@ export interface Progress {
     types: TypeProgress[];
     current_type: string | null;
     persons: { done: number; total: number };
+    toggl: TogglFetchProgress | null;
+    /** The workflow time this snapshot was taken at (epoch ms): a query answers as of the last event. */
+    as_of: number;
     elapsed_seconds: number;
     rate_per_second: number | null;
     error: string | null;

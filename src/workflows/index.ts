@@ -1,2 +1,3 @@
 // The worker bundles this file: every workflow it serves is exported here.
 export { TogglFiberyPipeline } from './pipeline.js';
+export { TogglFetch } from './toggl-fetch.js';

@@ -6,36 +6,33 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  executeChild,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, EnrichmentGroup } from '../activities/index.js';
-import { processWithRollingWindow } from '../patterns/rolling-window.js';
-import { getProgressQuery, runIdFor, workflowIdFor, type PipelineInput, type PipelineResult, type RunRef, type StageName, type StepName } from './contract.js';
+import { apiQueues, local, regular } from './activity-options.js';
+import {
+  getProgressQuery,
+  runIdFor,
+  togglFetchSignal,
+  workflowIdFor,
+  type PipelineInput,
+  type PipelineResult,
+  type RunRef,
+  type StageName,
+  type StepName,
+} from './contract.js';
 import { ProgressTracker } from './progress.js';
+import { processWithRollingWindow } from '../patterns/rolling-window.js';
+import { TogglFetch } from './toggl-fetch.js';
 
-const retry: ActivityOptions['retry'] = {
-  initialInterval: '1s',
-  maximumAttempts: 1,
-  nonRetryableErrorTypes: ['ValidationError', 'ValueError'],
-};
-
-const cleanup = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 minutes', retry });
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 minutes', retry });
-// Regular activities heartbeat (src/activities/heartbeat.ts): a cancelled run stops them within
-// seconds, and a lost worker is noticed within a minute.
-const heartbeatTimeout = '1 minute';
-const toggl = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout, retry });
-const reports = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout, retry });
-
-/** Spec 2.2: two minutes per entity, so a batch gets two minutes for each of its entities. */
-function enrichmentProxy(batchSize: number) {
-  return proxyActivities<Activities>({ startToCloseTimeout: `${2 * Math.min(batchSize, 30)} minutes`, heartbeatTimeout, retry });
-}
+const locals = proxyLocalActivities<Activities>(local('10 minutes'));
+const reports = proxyActivities<Activities>(regular('10 minutes'));
+const planning = proxyActivities<Activities>(regular('5 minutes'));
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -46,6 +43,7 @@ function checkInput(input: PipelineInput): void {
   if (input.end_date < input.start_date) throw bad(`end_date ${input.end_date} is before start_date ${input.start_date}`);
   if (input.start_from && input.start_from !== 'toggl' && input.start_from !== 'fibery') throw bad(`start_from must be "toggl" or "fibery", not "${input.start_from}"`);
   if (input.start_from === 'fibery' && !input.run_id) throw bad('start_from "fibery" needs the run_id of an earlier run');
+  if (input.compare && input.compare !== 'previous' && input.compare !== 'none') throw bad(`compare must be "previous" or "none", not "${input.compare}"`);
 }
 
 /** The innermost message: what actually went wrong, without Temporal's wrapping. */
@@ -60,9 +58,9 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   const startFrom: StageName = input.start_from ?? 'toggl';
   const runId = input.run_id ?? runIdFor(new Date());
   const ref: RunRef = { output_dir: input.output_dir, run_id: runId };
-  const config = input.config ?? null;
   const progress = new ProgressTracker(runId, startFrom, Date.now());
   setHandler(getProgressQuery, () => progress.snapshot(Date.now()));
+  setHandler(togglFetchSignal, (update) => progress.togglFetch(update, Date.now()));
 
   let stage: StageName = startFrom;
   let activity: StepName | 'record_run_start' | null = null;
@@ -70,21 +68,24 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   let opened = false;
   const step = async <T>(name: StepName, run: () => Promise<T>): Promise<T> => {
     activity = name;
-    progress.start(name);
+    progress.start(name, Date.now());
     const result = await run();
-    progress.finish(name);
+    progress.finish(name, Date.now());
     return result;
   };
 
   try {
     const info = workflowInfo();
     activity = 'record_run_start';
-    await local.record_run_start({
+    await locals.record_run_start({
       ...ref,
       start_date: input.start_date,
       end_date: input.end_date,
       users: input.users ?? null,
       start_from: startFrom,
+      compare: input.compare ?? 'previous',
+      config: input.config ?? null,
+      reload_config: input.reload_config ?? false,
       workflow_id: info.workflowId ?? workflowIdFor(runId),
       temporal_run_id: info.runId,
       task_queue: info.taskQueue,
@@ -92,36 +93,47 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     opened = true;
 
     if (startFrom === 'toggl') {
-      await step('cleanup_toggl_stage', () => cleanup.cleanup_toggl_stage(ref));
-      await step('fetch_toggl_data', () =>
-        toggl.fetch_toggl_data({ ...ref, start_date: input.start_date, end_date: input.end_date, users: input.users ?? null, config }),
-      );
-      await step('aggregate_toggl_data', () => local.aggregate_toggl_data(ref));
-      await step('generate_toggl_report', () => local.generate_toggl_report({ ...ref, config }));
-      await local.record_stage_completed({ ...ref, stage: 'toggl' });
+      await step('cleanup_toggl_stage', () => locals.cleanup_toggl_stage(ref));
+      await step('fetch_toggl_data', async () => {
+        const plan = await planning.fetch_toggl_data({
+          ...ref,
+          start_date: input.start_date,
+          end_date: input.end_date,
+          users: input.users ?? null,
+          compare: input.compare ?? 'previous',
+        });
+        await executeChild(TogglFetch, {
+          workflowId: `${info.workflowId}-toggl-fetch`,
+          args: [{ ...ref, state: plan, parent_workflow_id: info.workflowId }],
+        });
+      });
+      await step('aggregate_toggl_data', () => locals.aggregate_toggl_data(ref));
+      await step('generate_toggl_report', () => locals.generate_toggl_report(ref));
+      await locals.record_stage_completed({ ...ref, stage: 'toggl' });
     }
 
     stage = 'fibery';
-    await step('cleanup_fibery_stage', () => cleanup.cleanup_fibery_stage(ref));
-    const plan = await step('extract_fibery_entities', () => local.extract_fibery_entities({ ...ref, config }));
+    await step('cleanup_fibery_stage', () => locals.cleanup_fibery_stage(ref));
+    const plan = await step('extract_fibery_entities', () => locals.extract_fibery_entities(ref));
     progress.planTypes(plan.groups.map((g) => ({ key: g.key, activity: g.activity, done: 0, total: g.count })));
     progress.planPersons(plan.persons.length);
 
-    await step('enrich_entities_by_type', async () => {
-      for (const group of plan.groups) await enrichGroup(ref, group, progress);
-    });
-    await step('generate_person_reports', () =>
-      cancelSiblingsOnFailure(() =>
-        processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email, config }), {
-          maxConcurrent: plan.person_max_concurrent,
-          onDone: () => progress.itemsFinished('persons', 1),
-        }),
-      ),
+    await step('enrich_entities_by_type', () =>
+      cancelSiblingsOnFailure(() => Promise.all(plan.groups.map((group) => enrichGroup(ref, group, progress)))),
     );
-    const saved = await step('save_enriched_data', () => local.save_enriched_data(ref));
-    await step('generate_team_report', () => local.generate_team_report({ ...ref, config }));
-    await local.record_stage_completed({ ...ref, stage: 'fibery' });
-    await local.record_run_end({ ...ref, status: 'completed' });
+    await step('generate_person_reports', async () => {
+      await locals.index_enriched_entities(ref);
+      await cancelSiblingsOnFailure(() =>
+        processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email }), {
+          maxConcurrent: plan.person_max_concurrent,
+          onDone: () => progress.itemsFinished('persons', 1, Date.now()),
+        }),
+      );
+    });
+    const saved = await step('save_enriched_data', () => locals.save_enriched_data(ref));
+    await step('generate_team_report', () => locals.generate_team_report(ref));
+    await locals.record_stage_completed({ ...ref, stage: 'fibery' });
+    await locals.record_run_end({ ...ref, status: 'completed' });
     progress.end('completed', Date.now());
     return {
       run_id: runId,
@@ -133,14 +145,14 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   } catch (error) {
     if (isCancellation(error)) {
       progress.end('cancelled', Date.now());
-      if (opened) await CancellationScope.nonCancellable(() => local.record_run_end({ ...ref, status: 'cancelled' }));
+      if (opened) await CancellationScope.nonCancellable(() => locals.record_run_end({ ...ref, status: 'cancelled' }));
       throw error;
     }
     const message = rootMessage(error);
     const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
     progress.end('failed', Date.now(), message);
     try {
-      if (opened) await local.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity } });
+      if (opened) await locals.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity } });
     } catch {
       // The original failure matters more than a metadata file we could not update.
     }
@@ -148,20 +160,24 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   }
 }
 
+/**
+ * One type's batches in a rolling window of its own `max_concurrent`. Types run side by side: the
+ * pacing budget of the Fibery token (and the Fibery queue's rate), not the order, bounds the load.
+ */
 async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: ProgressTracker): Promise<void> {
-  const enrich = enrichmentProxy(group.batch_size)[group.activity];
+  const enrich = proxyActivities<Activities>(regular('15 minutes', apiQueues(workflowInfo().taskQueue).fibery))[group.activity];
   const batches = Array.from({ length: Math.ceil(group.count / group.batch_size) }, (_, i) => ({
     index: i,
     offset: i * group.batch_size,
     limit: Math.min(group.batch_size, group.count - i * group.batch_size),
   }));
   progress.typeStarted(group.key, Date.now());
-  await cancelSiblingsOnFailure(() => processWithRollingWindow(
+  await processWithRollingWindow(
     batches,
     (batch) =>
       enrich({ ...ref, database: group.database, type: group.type, fields: group.fields, offset: batch.offset, limit: batch.limit, batch_index: batch.index }),
-    { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, group.key) },
-  ));
+    { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, Date.now(), group.key) },
+  );
 }
 
 /**

@@ -1,9 +1,22 @@
 /**
- * Progress of a run as the getProgress query reports it. Each activity owns a share of 100%;
- * the two rolling-window activities fill their share item by item, so the percentage follows
- * the real work and never goes back. Deterministic: it only uses the times it is given.
+ * Progress of a run as the getProgress query reports it. Each activity owns a share of 100%; the
+ * Toggl fetch fills its share page by page and the two rolling windows item by item, so the
+ * percentage follows the real work and never goes back. The ETA counts time spent working, not
+ * time spent waiting for Toggl's quota, and adds the waits still ahead. Deterministic: it only uses
+ * the times it is given.
  */
-import { LAST_STEP_INDEX, STEPS, type Progress, type StageName, type Step, type StepName, type TypeProgress } from './contract.js';
+import { LAST_STEP_INDEX, STEPS, type Progress, type StageName, type Step, type StepName, type TogglFetchProgress, type TypeProgress } from './contract.js';
+
+/** What the quota waits so far say about the ones ahead. */
+interface QuotaHistory {
+  /** Total ms spent waiting, finished waits only. */
+  waitedMs: number;
+  waits: number;
+  /** Pages fetched between the end of one wait and the start of the next (a window's capacity). */
+  pagesPerWindow: number | null;
+  pagesAtLastWaitEnd: number;
+  currentWaitStartedAt: number | null;
+}
 
 export class ProgressTracker {
   private readonly steps: readonly Step[];
@@ -18,6 +31,8 @@ export class ProgressTracker {
   private itemsStartedAt: number | null = null;
   private itemsDone = 0;
   private finishedAt: number | null = null;
+  private toggl: TogglFetchProgress | null = null;
+  private readonly quota: QuotaHistory = { waitedMs: 0, waits: 0, pagesPerWindow: null, pagesAtLastWaitEnd: 0, currentWaitStartedAt: null };
 
   constructor(
     private readonly runId: string,
@@ -28,11 +43,26 @@ export class ProgressTracker {
     this.totalWeight = this.steps.reduce((n, s) => n + s.weight, 0);
   }
 
-  start(name: StepName): void {
+  start(name: StepName, _now: number): void {
     this.current = this.steps.find((s) => s.name === name) ?? null;
   }
 
-  finish(name: StepName): void {
+  /** The fetch child's news: pages so far, and whether it waits for the quota. */
+  togglFetch(update: TogglFetchProgress, now: number): void {
+    const q = this.quota;
+    if (update.quota_wait_until !== null && q.currentWaitStartedAt === null) {
+      q.currentWaitStartedAt = now;
+      if (q.waits > 0 || update.pages > 0) q.pagesPerWindow = update.pages - q.pagesAtLastWaitEnd;
+    } else if (update.quota_wait_until === null && q.currentWaitStartedAt !== null) {
+      q.waitedMs += now - q.currentWaitStartedAt;
+      q.waits += 1;
+      q.currentWaitStartedAt = null;
+      q.pagesAtLastWaitEnd = update.pages;
+    }
+    this.toggl = update;
+  }
+
+  finish(name: StepName, _now: number): void {
     const step = this.steps.find((s) => s.name === name);
     if (step) this.completedWeight += step.weight;
     if (this.current?.name === name) this.current = null;
@@ -47,7 +77,7 @@ export class ProgressTracker {
     this.itemsStartedAt ??= now;
   }
 
-  itemsFinished(kind: 'entities' | 'persons', count: number, key?: string): void {
+  itemsFinished(kind: 'entities' | 'persons', count: number, _now: number, key?: string): void {
     if (kind === 'persons') this.persons.done += count;
     const type = this.types.find((t) => t.key === key);
     if (type) type.done += count;
@@ -76,6 +106,8 @@ export class ProgressTracker {
       if (total > 0) done += (step.weight * finished) / total;
     } else if (step?.name === 'generate_person_reports' && this.persons.total > 0) {
       done += (step.weight * this.persons.done) / this.persons.total;
+    } else if (step?.name === 'fetch_toggl_data' && this.toggl?.estimated_pages) {
+      done += (step.weight * Math.min(0.99, this.toggl.pages / this.toggl.estimated_pages));
     }
     return this.totalWeight === 0 ? 1 : Math.min(1, done / this.totalWeight);
   }
@@ -87,8 +119,7 @@ export class ProgressTracker {
     const percentage = Math.floor(fraction * 1000) / 10;
     const itemSeconds = this.itemsStartedAt === null ? 0 : (at - this.itemsStartedAt) / 1000;
     const rate = this.itemsDone > 0 && itemSeconds > 0 ? this.itemsDone / itemSeconds : null;
-    // An estimate needs some measured work behind it; until then, say nothing rather than guess.
-    const eta = this.status !== 'running' ? 0 : fraction >= 0.02 && elapsed >= 1 ? Math.round((elapsed * (1 - fraction)) / fraction) : null;
+    const eta = this.status !== 'running' ? 0 : this.eta(at, elapsed, fraction);
     return {
       run_id: this.runId,
       status: this.status,
@@ -102,10 +133,33 @@ export class ProgressTracker {
         types: this.types.map((t) => ({ ...t })),
         current_type: this.currentType,
         persons: { ...this.persons },
+        toggl: this.toggl ? { ...this.toggl } : null,
+        as_of: at,
         elapsed_seconds: Math.round(elapsed),
         rate_per_second: rate === null ? null : Math.round(rate * 100) / 100,
         error: this.error,
       },
     };
+  }
+
+  /**
+   * Seconds left: the working time so far extrapolated over the work left, plus the quota wait in
+   * progress and the waits the pages still to fetch will need. Null until there is measured work.
+   */
+  private eta(now: number, elapsedSeconds: number, fraction: number): number | null {
+    const q = this.quota;
+    const waitingNow = q.currentWaitStartedAt !== null ? now - q.currentWaitStartedAt : 0;
+    const working = elapsedSeconds - (q.waitedMs + waitingNow) / 1000;
+    if (fraction < 0.02 || working < 1) return null;
+    let seconds = (working * (1 - fraction)) / fraction;
+    const waitUntil = this.toggl?.quota_wait_until ?? null;
+    if (waitUntil !== null) seconds += Math.max(0, (waitUntil - now) / 1000);
+    const left = this.toggl && this.toggl.estimated_pages ? this.toggl.estimated_pages - this.toggl.pages : 0;
+    if (left > 0 && q.pagesPerWindow && q.waits > 0) {
+      const capacityNow = waitUntil !== null ? 0 : Math.max(0, this.toggl?.quota_remaining ?? 0);
+      const windows = Math.ceil(Math.max(0, left - capacityNow) / q.pagesPerWindow);
+      seconds += (windows * q.waitedMs) / q.waits / 1000;
+    }
+    return Math.round(seconds);
   }
 }

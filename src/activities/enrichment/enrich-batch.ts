@@ -4,16 +4,19 @@
  * result as a file. Only counts travel back through Temporal.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FiberyClient } from '../../fibery/client.js';
+import { z } from 'zod';
+import { readRunConfig } from '../../config/run-config.js';
+import { FiberyClient, type SchemaStore } from '../../fibery/client.js';
 import { ValidationError } from '../../errors.js';
-import type { RunRef } from '../../workflows/contract.js';
 import { RUN_FILES, writeJsonAtomic } from '../../storage/json-storage.js';
-import type { EnrichedEntity } from '../../storage/schemas.js';
-import { entityKey, typeKey } from '../../workflows/contract.js';
+import { EnrichedEntitySchema, type EnrichedEntity } from '../../storage/schemas.js';
 import { slugify } from '../../storage/slug.js';
-import { entitiesOfGroup, readAggregated } from '../fibery-activities.js';
-import { runPath, type ActivityDeps } from '../context.js';
+import { entityKey, typeKey, type RunRef } from '../../workflows/contract.js';
+import { idsOfBatch } from '../fibery-activities.js';
+import { runDirectory, runPath, type ActivityDeps } from '../context.js';
 import { heartbeating } from '../heartbeat.js';
 
 export interface EnrichBatchInput extends RunRef {
@@ -34,33 +37,60 @@ export interface EnrichBatchResult {
   file: string;
 }
 
-export interface StagedBatch {
-  activity: string;
-  group: string;
-  entities: EnrichedEntity[];
-  warnings: string[];
-  requests: number;
+export const STAGED_ENRICHMENT_DIR = path.join(RUN_FILES.fiberyStaging, 'enriched');
+
+export const StagedBatchSchema = z.object({
+  activity: z.string(),
+  group: z.string(),
+  entities: z.array(EnrichedEntitySchema),
+  warnings: z.array(z.string()),
+  requests: z.number(),
+});
+export type StagedBatch = z.infer<typeof StagedBatchSchema>;
+
+/** The staged batches of a run, one at a time, in a stable order. */
+export async function* stagedBatches(ref: RunRef): AsyncGenerator<StagedBatch> {
+  const dir = runPath(ref, STAGED_ENRICHMENT_DIR);
+  if (!existsSync(dir)) return;
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
+    yield StagedBatchSchema.parse(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
+  }
 }
 
-export const STAGED_ENRICHMENT_DIR = path.join(RUN_FILES.staging, 'enriched');
+/** Introspection answers kept in the run, so a space is introspected once per run, whichever worker asks. */
+function runSchemaStore(ref: RunRef): SchemaStore {
+  const file = (spacePath: string) => runPath(ref, path.join(RUN_FILES.fiberyStaging, 'schema', `${slugify(spacePath)}.json`));
+  return {
+    load: async (spacePath) => (existsSync(file(spacePath)) ? (JSON.parse(await readFile(file(spacePath), 'utf8')) as unknown) : null),
+    save: (spacePath, body) => writeJsonAtomic(file(spacePath), body),
+  };
+}
 
 /**
- * One client per Fibery account and token in this worker, so a space is introspected once per
- * run rather than once per batch; renewed now and then, so a long-lived worker sees schema changes.
+ * One client per run, Fibery account and token in this worker: a space is introspected once per
+ * run, and the pacing budget (per token, in src/http/pacer.ts) is shared whatever the client.
  */
 const clients = new Map<string, { client: FiberyClient; createdAt: number }>();
-const CLIENT_TTL_MS = 10 * 60_000;
+const CLIENT_TTL_MS = 30 * 60_000;
 
-export function fiberyClientFrom(env: NodeJS.ProcessEnv, now = Date.now()): FiberyClient {
+export function fiberyClientFor(ref: RunRef, env: NodeJS.ProcessEnv, budget: { requests_per_second: number; workspace_requests_per_second: number }, now = Date.now()): FiberyClient {
   const token = env.FIBERY_API_TOKEN?.trim();
   if (!token) throw new ValidationError('FIBERY_API_TOKEN is not set: set it in the environment or .env of the worker, or try volt-agent with --sandbox');
   const workspace = env.FIBERY_WORKSPACE?.trim() || undefined;
   const baseUrl = env.FIBERY_API_URL?.trim() || undefined;
   if (!workspace && !baseUrl) throw new ValidationError('FIBERY_WORKSPACE is not set (or FIBERY_API_URL): set it in the environment or .env of the worker');
-  const key = `${baseUrl ?? workspace}\0${createHash('sha256').update(token).digest('hex')}`;
+  for (const [key, cached] of clients) if (now - cached.createdAt >= CLIENT_TTL_MS) clients.delete(key);
+  const key = `${runDirectory(ref)}\0${baseUrl ?? workspace}\0${createHash('sha256').update(token).digest('hex')}`;
   const cached = clients.get(key);
-  if (cached && now - cached.createdAt < CLIENT_TTL_MS) return cached.client;
-  const client = new FiberyClient({ token, workspace, baseUrl });
+  if (cached) return cached.client;
+  const client = new FiberyClient({
+    token,
+    workspace,
+    baseUrl,
+    requestsPerSecond: budget.requests_per_second,
+    workspaceRequestsPerSecond: budget.workspace_requests_per_second,
+    schemaStore: runSchemaStore(ref),
+  });
   clients.set(key, { client, createdAt: now });
   return client;
 }
@@ -71,29 +101,29 @@ export function fiberyClientFrom(env: NodeJS.ProcessEnv, now = Date.now()): Fibe
  */
 export function makeEnrichActivity(activity: string, defaultFields: readonly string[], deps: ActivityDeps) {
   return (input: EnrichBatchInput): Promise<EnrichBatchResult> => heartbeating(async (signal) => {
-    const aggregated = await readAggregated(input);
-    const group = entitiesOfGroup(aggregated, input.database, input.type).slice(input.offset, input.offset + input.limit);
+    const ids = await idsOfBatch(input, input.database, input.type, input.offset, input.limit);
     const fields = [...new Set([...defaultFields, ...input.fields])];
-    const client = fiberyClientFrom(deps.env);
+    const { app } = await readRunConfig(runDirectory(input));
+    const client = fiberyClientFor(input, deps.env, app.fibery);
     const result = await client.fetchEntities({
       database: input.database,
       type: input.type,
-      publicIds: group.map((e) => e.entity_id),
+      publicIds: ids,
       fields,
       batchSize: input.limit,
       signal,
     });
     const byId = new Map(result.entities.map((e) => [e.public_id, e]));
     const missing = new Map(result.not_found.map((n) => [n.public_id, n.reason]));
-    const entities: EnrichedEntity[] = group.map((e) => {
-      const found = byId.get(e.entity_id);
+    const entities: EnrichedEntity[] = ids.map((id) => {
+      const found = byId.get(id);
       return {
-        key: entityKey(e.entity_database, e.entity_type, e.entity_id),
-        entity_id: e.entity_id,
+        key: entityKey(input.database, input.type, id),
+        entity_id: id,
         entity_database: input.database,
         entity_type: input.type,
         status: found ? 'enriched' : 'not_found',
-        reason: found ? null : (missing.get(e.entity_id) ?? `Fibery returned no ${input.database}/${input.type} with public id ${e.entity_id}`),
+        reason: found ? null : (missing.get(id) ?? `Fibery returned no ${input.database}/${input.type} with public id ${id}`),
         enriched_by: activity,
         fibery: found ?? null,
       };

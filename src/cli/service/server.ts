@@ -16,12 +16,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { defaultDeps } from '../../activities/context.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { TASK_QUEUE } from '../../workflows/contract.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
-import { createPipelineWorker, workerSettingsFromEnv } from '../../worker.js';
+import { createPipelineWorker, workerSettingsFromEnv, type PipelineWorker } from '../../worker.js';
 import {
   acquireServiceLock,
   newFingerprint,
@@ -85,7 +85,7 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
   let native: NativeConnection | null = null;
   let connection: Connection | null = null;
   let control: http.Server | null = null;
-  const workers = new Map<string, { worker: Worker; run: Promise<void> }>();
+  const workers = new Map<string, { worker: PipelineWorker; run: Promise<void> }>();
   const sandboxes = new Map<string, Promise<RunningSandbox>>();
   let lastActivity = Date.now();
   let runningWorkflows: number | null = null;

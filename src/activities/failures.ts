@@ -1,0 +1,41 @@
+/**
+ * How an activity's errors reach the workflow. Everything an activity throws is an application
+ * error, and fails at once: API errors were already retried inside the clients within their budget,
+ * validation errors cannot be fixed by asking again, and a bug repeats. Only what happens to an
+ * activity from outside (a worker that died or shut down, a timeout) is left to the retry policy
+ * (src/workflows/activity-options.ts). The failure's type is the error's class name, so the CLI
+ * can tell bad input from a failed API.
+ */
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+
+function isCancelled(error: unknown): boolean {
+  if (error instanceof CancelledFailure) return true;
+  try {
+    return Context.current().cancellationSignal.aborted;
+  } catch {
+    return false;
+  }
+}
+
+export function asActivityFailure(error: unknown): unknown {
+  if (error instanceof ApplicationFailure || isCancelled(error)) return error;
+  if (!(error instanceof Error)) return ApplicationFailure.nonRetryable(String(error), 'ActivityError');
+  const type = ['ValidationError', 'ApiError', 'QuotaExhaustedError'].includes(error.name) ? error.name : 'ActivityError';
+  return ApplicationFailure.create({ message: error.message, type, nonRetryable: true, cause: error });
+}
+
+/** Wraps every activity of `activities` so its errors fail it at once (see above). */
+export function failFast<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw asActivityFailure(error);
+      }
+    };
+  }
+  return wrapped as T;
+}

@@ -1,0 +1,35 @@
+/**
+ * How each kind of activity is run and retried. Activities turn every error they raise into a
+ * non-retryable failure (src/activities/failures.ts): an API error has already been retried inside
+ * the client within its budget, and a validation error cannot be fixed by asking again. What the
+ * retry policy is left to retry is what happens *to* an activity rather than in it: a worker that
+ * died (a lost heartbeat), a timeout, a worker that shut down. Activities are idempotent (staged
+ * writes, checkpoints), so running one again is safe.
+ */
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
+
+export const APPLICATION_ERRORS = ['ValidationError', 'ApiError', 'QuotaExhaustedError', 'ActivityError'];
+
+export const INFRASTRUCTURE_RETRY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '10s',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: APPLICATION_ERRORS,
+};
+
+/** Activities heartbeat every few seconds (src/activities/heartbeat.ts): a dead worker is noticed this fast. */
+export const HEARTBEAT_TIMEOUT = '15 seconds';
+
+export function regular(startToCloseTimeout: ActivityOptions['startToCloseTimeout'], taskQueue?: string): ActivityOptions {
+  return { startToCloseTimeout, heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: INFRASTRUCTURE_RETRY, ...(taskQueue ? { taskQueue } : {}) };
+}
+
+export function local(startToCloseTimeout: LocalActivityOptions['startToCloseTimeout']): LocalActivityOptions {
+  return { startToCloseTimeout, retry: INFRASTRUCTURE_RETRY };
+}
+
+/** The task queues whose server-side activity rate bounds an API's load across every worker. */
+export function apiQueues(taskQueue: string): { toggl: string; fibery: string } {
+  return { toggl: `${taskQueue}-toggl`, fibery: `${taskQueue}-fibery` };
+}

@@ -1,0 +1,64 @@
+/**
+ * TogglFetch: the pages of one run's Toggl fetch, one activity each, as a child of the pipeline so
+ * the pipeline's history stays small however long the period. Each page activity runs on the
+ * Toggl task queue, whose server-side rate keeps every worker together within Toggl's budget; when
+ * the quota is used up the workflow waits on a durable timer (no worker is held, a cancel ends it),
+ * and after a few hundred pages it continues as new with the state it carries.
+ */
+import { continueAsNew, getExternalWorkflowHandle, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { TogglFetchState } from '../toggl/fetch-plan.js';
+import { apiQueues, regular } from './activity-options.js';
+import { togglFetchSignal, type RunRef, type TogglFetchProgress } from './contract.js';
+
+export interface TogglFetchInput extends RunRef {
+  state: TogglFetchState;
+  /** The pipeline to tell how far the fetch is. */
+  parent_workflow_id: string;
+}
+
+const PAGES_PER_RUN = 400;
+const REPORT_EVERY_PAGES = 10;
+
+export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchState> {
+  const queues = apiQueues(workflowInfo().taskQueue);
+  const pages = proxyActivities<Activities>(regular('15 minutes', queues.toggl));
+  const parent = getExternalWorkflowHandle(input.parent_workflow_id);
+  const tell = (state: TogglFetchState, waitUntil: number | null) => parent.signal(togglFetchSignal, progressOf(state, waitUntil));
+
+  let state = input.state;
+  let reported = state.pages;
+  for (let fetchedHere = 0; !state.done; ) {
+    if (state.wait_ms !== null && state.wait_ms > 0) {
+      await tell(state, Date.now() + state.wait_ms);
+      await sleep(state.wait_ms + 500);
+      state = { ...state, wait_ms: null };
+      await tell(state, null);
+    }
+    if (fetchedHere >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await tell(state, null);
+      return continueAsNew<typeof TogglFetch>({ ...input, state });
+    }
+    const before = state.pages;
+    state = await pages.fetch_toggl_page({ output_dir: input.output_dir, run_id: input.run_id, state });
+    fetchedHere += state.pages - before;
+    if (state.pages - reported >= REPORT_EVERY_PAGES) {
+      reported = state.pages;
+      await tell(state, null);
+    }
+  }
+  await tell(state, null);
+  return state;
+}
+
+function progressOf(state: TogglFetchState, waitUntil: number | null): TogglFetchProgress {
+  return {
+    pages: state.pages,
+    estimated_pages: state.estimated_pages,
+    entries: state.entries,
+    requests: state.requests,
+    quota_remaining: state.quota_remaining,
+    quota_wait_until: waitUntil,
+    done: state.done,
+  };
+}

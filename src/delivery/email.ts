@@ -82,7 +82,7 @@ async function sendWithRetry(settings: MailSettings, message: EmailMessage, poli
       if (!transient || attempt > policy.maxRetries) {
         const reason = error instanceof Error ? error.message : String(error);
         const tries = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
-        throw new Error(`SMTP server ${settings.url.hostname}:${settings.url.port || 'default port'} did not take the message: ${reason} (${transient ? `after ${tries}` : 'not retried'})`);
+        throw new Error(`sending the digest through the SMTP server ${settings.url.hostname}:${settings.url.port || '(default port)'} failed: ${reason} (${transient ? `after ${tries}` : 'not retried'})`);
       }
       await sleep(backoffDelayMs(attempt, policy.baseDelayMs, 60_000), signal);
     }

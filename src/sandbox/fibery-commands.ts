@@ -193,20 +193,23 @@ export function createFiberyCommands(options: { types: readonly FiberyWritableTy
     throw new CommandError('entity.error/invalid-args', '"q/select" must be an array or an object');
   }
 
-  function matches(type: FiberyWritableType, e: CreatedEntity, where: unknown, params: Record<string, unknown>): boolean {
-    if (where === undefined) return true;
+  /** Checks a `q/where` expression once and returns its test, so a bad query fails even on no rows. */
+  function compileWhere(type: FiberyWritableType, where: unknown, params: Record<string, unknown>): (e: CreatedEntity) => boolean {
+    if (where === undefined) return () => true;
     if (!Array.isArray(where) || typeof where[0] !== 'string') throw new CommandError('entity.error/invalid-args', '"q/where" must be an expression like ["=", ["fibery/id"], "$id"]');
     const [op, ...operands] = where;
-    if (op === 'q/and') return operands.every((w) => matches(type, e, w, params));
-    if (op === 'q/or') return operands.some((w) => matches(type, e, w, params));
+    if (op === 'q/and' || op === 'q/or') {
+      const parts = operands.map((w) => compileWhere(type, w, params));
+      return op === 'q/and' ? (e) => parts.every((p) => p(e)) : (e) => parts.some((p) => p(e));
+    }
     if (op !== '=' && op !== '!=') throw new CommandError('entity.error/invalid-args', `Operator "${op}" is not simulated (use =, !=, q/and, q/or)`);
     const [fieldPath, param] = operands;
     if (!Array.isArray(fieldPath) || typeof param !== 'string' || !param.startsWith('$')) {
       throw new CommandError('entity.error/invalid-args', `"${op}" takes a field path and a "$param"`);
     }
     if (!(param in params)) throw new CommandError('entity.error/invalid-args', `Parameter "${param}" is not given in "params"`);
-    const equal = valueAt(type, e, fieldPath) === params[param];
-    return op === '=' ? equal : !equal;
+    fieldOf(type, fieldPath[0]);
+    return (e) => (valueAt(type, e, fieldPath) === params[param]) === (op === '=');
   }
 
   function query(args: Record<string, unknown>): unknown {
@@ -221,7 +224,8 @@ export function createFiberyCommands(options: { types: readonly FiberyWritableTy
     const params = args.params === undefined ? {} : args.params;
     if (!isRecord(params)) throw new CommandError('entity.error/invalid-args', '"params" must be an object');
     const offset = typeof q['q/offset'] === 'number' ? q['q/offset'] : 0;
-    const rows = entities.filter((e) => e.type === type.name && matches(type, e, q['q/where'], params));
+    const test = compileWhere(type, q['q/where'], params);
+    const rows = entities.filter((e) => e.type === type.name && test(e));
     return rows.slice(offset, limit === 'q/no-limit' ? undefined : offset + limit).map((e) => select(type, e, q['q/select']));
   }
 

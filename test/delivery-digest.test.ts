@@ -4,6 +4,7 @@ import { AppConfigSchema } from '../src/config/app-config.js';
 import { compareWithPrevious, diff, readAmounts } from '../src/delivery/changes.js';
 import { loadDigest, riskItems } from '../src/delivery/digest.js';
 import { deliverSlack, parseChannels } from '../src/delivery/index.js';
+import { recordDelivery } from '../src/delivery/record.js';
 import { redactorFor } from '../src/delivery/secrets.js';
 import { PREVIOUS_PERIOD, removeRunFixtures, writeRunFixture } from './delivery-fixture.js';
 
@@ -43,7 +44,7 @@ test('the digest reads the previous period and the hygiene score when the data h
   assert.equal(byLabel.get('person:Person 1 Ærø')!.previous_seconds, 0, 'no time last period');
   assert.equal(byLabel.get('person:Former Colleague')!.seconds, 0, 'someone who left still shows');
   assert.equal(byLabel.has('person:Person 2 Ærø'), false, 'unchanged people are not changes');
-  assert.ok(byLabel.get('type:Scrum/Task'));
+  assert.ok(byLabel.get('type:Scrum / Task'));
   assert.equal(byLabel.get('project:Moneyball')!.previous_seconds, 1 * HOUR);
   const sizes = c.changes.map((ch) => Math.abs(ch.delta_seconds));
   assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a), 'largest change first');
@@ -114,4 +115,19 @@ test('the delivery config section: defaults, and bad values are one line', () =>
   const bad = AppConfigSchema.safeParse({ delivery: { fibery: { type: 'NoSlash' } } });
   assert.equal(bad.success, false);
   assert.match(bad.error!.issues[0]!.message, /Space\/Type/);
+});
+
+test('any error a library throws reaches the record without the secrets it echoes', async () => {
+  const env = {
+    VOLT_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B2/leakyToken987',
+    VOLT_SMTP_URL: 'smtps://bot:s3cr%3At@mail.example.test:465',
+    FIBERY_API_TOKEN: 'tok-abcdef-123',
+  };
+  const record = await recordDelivery('email', redactorFor(env), undefined, async () => {
+    throw new Error(`connect to smtps://bot:s3cr%3At@mail.example.test:465 failed\n(password s3cr:t, token tok-abcdef-123, hook ${env.VOLT_SLACK_WEBHOOK_URL})`);
+  });
+  assert.equal(record.status, 'failed');
+  assert.equal(record.error, 'connect to *** failed (password ***, token ***, hook ***)');
+  const sent = await recordDelivery('slack', redactorFor(env), undefined, async () => ({ url: env.VOLT_SLACK_WEBHOOK_URL, n: 1 }));
+  assert.deepEqual(sent.detail, { url: '***', n: 1 });
 });

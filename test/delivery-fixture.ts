@@ -140,25 +140,33 @@ export async function writeRunFixture(options: FixtureOptions = {}): Promise<Run
     }),
   };
   if (options.previous) {
-    // Person 0 worked 10 h more last week, person 1 did not work at all, person 2 the same, from
-    // person 3 on half an hour more per person number; a "Former" person has left.
+    // The shape of the aggregator's `breakdown` / `previous` (BreakdownSchema). Person 0 worked 10 h
+    // more last week, person 1 not at all, person 2 the same, from person 3 on half an hour more per
+    // person number; a "Former" colleague has left.
     const previousOf = (i: number) => (i === 0 ? 10 * HOUR : i === 2 ? 0 : i * HOUR * 0.5);
-    const byPerson = Object.fromEntries(
+    const person = (name: string, seconds: number) => ({ name, total_seconds: seconds, matched_seconds: seconds, unmatched_seconds: 0, entries: 1, by_type: {}, by_project: {}, by_day: {} });
+    const now = Object.fromEntries(Object.entries(users).map(([email, u]) => [email, person(u.name, u.total_seconds)]));
+    const before = Object.fromEntries(
       Object.entries(users)
-        .map(([email, u], i) => [email, { name: u.name, total_seconds: u.total_seconds + previousOf(i) }] as const)
+        .map(([email, u], i) => [email, person(u.name, u.total_seconds + previousOf(i))] as const)
         .filter((_, i) => i !== 1),
     );
-    byPerson['former@example.test'] = { name: 'Former Colleague', total_seconds: 12 * HOUR };
-    aggregated.previous = {
-      period: PREVIOUS_PERIOD,
-      totals: { total_seconds: Object.values(byPerson).reduce((s, p) => s + p.total_seconds, 0) },
-      by_person: byPerson,
-      by_type: { 'Scrum/Task': 100 * HOUR },
-      by_project: [{ key: 'Moneyball', seconds: 1 * HOUR }],
+    before['former@example.test'] = person('Former Colleague', 12 * HOUR);
+    const breakdown = (period: typeof PERIOD, people: typeof now, byType: Record<string, number>, byProject: Record<string, number>) => {
+      const total = Object.values(people).reduce((s, p) => s + p.total_seconds, 0);
+      return { period, total_seconds: total, matched_seconds: total, unmatched_seconds: 0, entries: 1, by_type: byType, by_project: byProject, by_day: {}, people };
     };
+    const sumBy = (key: (e: (typeof entities)[number]) => string) => {
+      const out: Record<string, number> = {};
+      for (const e of entities) out[key(e)] = (out[key(e)] ?? 0) + e.total_seconds;
+      return out;
+    };
+    aggregated.comparison = 'previous';
+    aggregated.breakdown = breakdown(PERIOD, now, sumBy((e) => `${e.entity_database} / ${e.entity_type}`), sumBy((e) => e.project ?? '(no project tag)'));
+    aggregated.previous = breakdown(PREVIOUS_PERIOD, before, { 'Scrum / Task': 100 * HOUR }, { Moneyball: 1 * HOUR });
   }
   const enrichedJson: Record<string, unknown> = { ...data };
-  if (options.hygiene !== undefined) enrichedJson.hygiene = { score: options.hygiene, formula: 'test' };
+  if (options.hygiene !== undefined) enrichedJson.hygiene = { formula: 'test formula', team: { name: 'Team', score: options.hygiene }, people: {} };
   const metadata: RunMetadata = RunMetadataSchema.parse({
     run_id: runId,
     workflow_id: `toggl-fibery-${runId}`,

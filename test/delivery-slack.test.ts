@@ -134,7 +134,7 @@ test('changes against the previous period name the largest first', async () => {
     const sizes = changes.map((l) => Number(/: [+−]([\d.]+) h/.exec(l)![1]));
     assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a), 'largest change first');
     assert.match(changes[0]!, /^• Project \*Moneyball\*: \+51\.0 h \(1\.0 h → 52\.0 h\)$/);
-    assert.ok(changes.some((l) => /^• Type \*Scrum\/Task\*: −48\.0 h \(100\.0 h → 52\.0 h\)$/.test(l)), changes.join('\n'));
+    assert.ok(changes.some((l) => /^• Type \*Scrum \/ Task\*: −48\.0 h \(100\.0 h → 52\.0 h\)$/.test(l)), changes.join('\n'));
     assert.ok(changes.some((l) => /^• Person \*Person 0 Ærø\*: −10\.0 h \(66\.0 h → 56\.0 h\)$/.test(l)), changes.join('\n'));
     assert.ok(changes.some((l) => /^• Person \*Former Colleague\*: −12\.0 h \(12\.0 h → 0\.0 h\)$/.test(l)));
     assert.ok(changes.some((l) => /^• Person \*Person 1 Ærø\*: \+30\.0 h \(0\.0 h → 30\.0 h\)$/.test(l)));

@@ -1,10 +1,12 @@
 /**
- * This period against the previous one, per person, type and project, read from the optional
- * `previous` section of `toggl_aggregated.json`. The section is being added while this module is
- * written, so it is read tolerantly: each dimension may be a record (`{key: seconds}` or
- * `{key: {seconds | total_seconds | hours, name?}}`) or an array of such objects with a
- * `key`/`label`/`name`/`email`. The period's side comes from a breakdown of the same shape next to
- * it when there is one, else from the period's own totals, so both sides are keyed alike.
+ * This period against the previous one, per person, type and project, from the `breakdown` and
+ * `previous` sections the aggregator writes into `toggl_aggregated.json` (`{period, total_seconds,
+ * by_type: {label: seconds}, by_project: {…}, people: {email: {name, total_seconds, …}}}`; `previous`
+ * null or absent when comparison is off). Read tolerantly, so a run written before those sections
+ * existed, or a small change of their shape, costs the digest its comparison and nothing else: a
+ * dimension may be a record (`{key: seconds}` or `{key: {seconds | total_seconds | hours, name?}}`)
+ * or an array of such objects keyed by `key`/`email`/`label`/`name`. Without a `breakdown`, the
+ * period's side comes from its own totals, keyed alike.
  */
 
 export const DIMENSIONS = ['person', 'type', 'project'] as const;

@@ -198,7 +198,8 @@ export async function loadDigest(runDir: string): Promise<Digest> {
       completed_entities: completed,
       overdue_entities: overdue,
     },
-    comparison: compareWithPrevious(aggregated, breakdownOf(data)),
+    // The aggregate file holds the comparison; the enriched data may carry a copy of it.
+    comparison: compareWithPrevious('previous' in aggregated ? aggregated : data, breakdownOf(data)),
     risks,
     hygiene_score: hygieneScoreOf(data, aggregated),
     reports: { dir, markdown, html: existsSync(html) ? html : null },

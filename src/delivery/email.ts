@@ -54,6 +54,9 @@ async function sendOnce(settings: MailSettings, message: EmailMessage, policy: R
     connectionTimeout: policy.timeoutMs,
     greetingTimeout: policy.timeoutMs,
     socketTimeout: policy.timeoutMs,
+    // Its log lines would carry the SMTP conversation, AUTH included.
+    logger: false,
+    debug: false,
   });
   try {
     const info = await transport.sendMail({

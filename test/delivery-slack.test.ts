@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { after, test } from 'node:test';
 import { AppConfigSchema } from '../src/config/app-config.js';
 import { deliverSlack } from '../src/delivery/index.js';
-import { SLACK_LIMITS } from '../src/delivery/slack-message.js';
+import { dataText, fitLines, SLACK_LIMITS } from '../src/delivery/slack-message.js';
 import { listen, readBody, sendText, type Listening } from '../src/sandbox/http.js';
 import { removeRunFixtures, writeRunFixture } from './delivery-fixture.js';
 
@@ -219,4 +219,17 @@ test('a cancelled delivery throws instead of recording a failure', async () => {
   } finally {
     await hook.server.close();
   }
+});
+
+test('lists are cut to their character budget with the count of what was left out', () => {
+  const lines = Array.from({ length: 50 }, (_, i) => `• line ${String(i).padStart(2, '0')} ${'x'.repeat(80)}`);
+  const more = (n: number) => `…and ${n} more`;
+  const cut = fitLines(lines, 1000, 100, more);
+  assert.ok(cut.length <= 1000, `${cut.length} characters`);
+  const shown = cut.split('\n');
+  assert.equal(shown.at(-1), `…and ${50 - (shown.length - 1)} more`);
+  assert.deepEqual(shown.slice(0, -1), lines.slice(0, shown.length - 1));
+  assert.equal(fitLines(lines.slice(0, 3), 1000, 100, more), lines.slice(0, 3).join('\n'), 'what fits is not cut');
+  assert.equal(fitLines(lines, 100_000, 4, more).split('\n').at(-1), '…and 46 more', 'at most maxLines lines');
+  assert.equal(dataText(`a\n<b> & ${'y'.repeat(200)}`, 10), 'a &lt;b&gt; &amp; y…');
 });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { DeliveryConfig } from '../config/app-config.js';
+import { ValidationError } from '../errors.js';
 import type { Redactor } from './secrets.js';
 
 export const DELIVERY_CHANNELS = ['slack', 'email', 'fibery'] as const;
@@ -39,11 +40,11 @@ export class NothingToDeliver extends Error {
   override name = 'NothingToDeliver';
 }
 
-/** `"slack, email"` → `['slack', 'email']`; an unknown name is one line naming the accepted ones. */
+/** `"slack, email"` → `['slack', 'email']`; an unknown name is a ValidationError naming the accepted ones. */
 export function parseChannels(text: string): DeliveryChannel[] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const unknown = names.filter((n) => !(DELIVERY_CHANNELS as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new Error(`unknown delivery channel "${unknown[0]}": use ${DELIVERY_CHANNELS.join(', ')}`);
+  if (unknown.length > 0) throw new ValidationError(`unknown delivery channel "${unknown[0]}": use ${DELIVERY_CHANNELS.join(', ')}`);
   return [...new Set(names)] as DeliveryChannel[];
 }
 

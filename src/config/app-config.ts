@@ -31,6 +31,34 @@ const LLM_DEFAULTS = {
   max_corrections: 1,
 };
 
+const DELIVERY_DEFAULTS = {
+  max_retries: 3,
+  retry_delay_seconds: 1,
+  timeout_seconds: 30,
+  fibery: { type: null, field: null, name_field: 'Name' },
+};
+
+/** Sending a finished run's digest. Webhook URLs, SMTP credentials and tokens come from the environment only. */
+const DeliveryConfigSchema = z.strictObject({
+  /** Retries of a transient failure (HTTP 429/5xx, a lost connection, an SMTP 4xx) per channel. */
+  max_retries: z.number().int().min(0).max(10).default(3),
+  /** The first wait before a retry; it doubles with each one. */
+  retry_delay_seconds: z.number().positive().max(60).default(1),
+  /** One attempt of one request (HTTP, or an SMTP connection and its commands). */
+  timeout_seconds: z.number().positive().max(600).default(30),
+  fibery: z
+    .strictObject({
+      /** `Space/Type` of the entity the team report becomes, e.g. `Reports/Weekly Report`. */
+      type: z.string().regex(/^[^/]+\/[^/]+$/, 'expected "Space/Type"').nullish(),
+      /** Its rich-text field that receives the report's markdown, e.g. `Description`. */
+      field: z.string().min(1).nullish(),
+      /** Its name field (`Name`; some types use `name`). */
+      name_field: z.string().min(1).default('Name'),
+    })
+    .default(DELIVERY_DEFAULTS.fibery),
+});
+export type DeliveryConfig = z.infer<typeof DeliveryConfigSchema>;
+
 export const AppConfigSchema = z.strictObject({
   llm: z
     .strictObject({
@@ -71,6 +99,7 @@ export const AppConfigSchema = z.strictObject({
       workspace_requests_per_second: z.number().positive().max(100).default(7),
     })
     .default({ requests_per_second: 3, workspace_requests_per_second: 7 }),
+  delivery: DeliveryConfigSchema.default(DELIVERY_DEFAULTS),
   /** Per-run only: overrides of enrichment_config.yaml, same shape. */
   enrichment: z.unknown().optional(),
 });

@@ -29,6 +29,7 @@ import {
 } from 'graphql';
 import { BodyTooLarge, header, listen, onDone, readBody, sendJson, sleep, stableUuid } from './http.js';
 import type { Dataset, DatasetEntity, DatasetEntityType, DatasetField, DatasetFieldValue, DatasetRelationRef, DatasetSpace } from './dataset.js';
+import { createFiberyCommands, REPORT_TYPE, writableTypesOf, type FiberyCommandsSimulator, type FiberyWritableType } from './fibery-commands.js';
 
 // ---------------------------------------------------------------------------------------------
 // Naming (exported: the rules the simulator uses, so tests and tools can predict names)
@@ -129,6 +130,8 @@ export interface FiberyServerOptions {
   rateLimitPerSecond?: number;
   /** HTTP status for GraphQL parse/validation errors: 200 (default) or 400 (UNCONFIRMED which Fibery uses). */
   validationErrorStatus?: 200 | 400;
+  /** Types the commands API can create, besides the dataset's (default: the sample report type). */
+  writableTypes?: FiberyWritableType[];
 }
 
 export interface FiberyStats {
@@ -155,6 +158,8 @@ export interface FiberyServer {
   setLatency(ms: number): void;
   /** Space path segment → the schema served there (for tests and tooling). */
   schemas: ReadonlyMap<string, GraphQLSchema>;
+  /** The commands and documents APIs: what they received and created. */
+  commands: FiberyCommandsSimulator;
   close(): Promise<void>;
 }
 
@@ -394,6 +399,7 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
     endpoints.set(pathName, { space, ...buildSpaceSchema(space, refId) });
   }
 
+  const commands = createFiberyCommands({ types: [...writableTypesOf(dataset), ...(options.writableTypes ?? [REPORT_TYPE])] });
   let stats = emptyStats();
   let inFlight = 0;
   const inFlightByType = new Map<string, number>();
@@ -441,6 +447,10 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
     const auth = header(req, 'authorization') ?? '';
     const m = /^(Token|Bearer)\s+(.+)$/i.exec(auth.trim());
     if (!m || m[2] !== token) return reply(401, { message: 'Unauthorized: invalid or missing token' });
+    if (commands.handles(url.pathname)) {
+      const answer = commands.handle(req.method ?? 'GET', url, bodyText);
+      return reply(answer.status, answer.body);
+    }
 
     if (url.pathname === '/api/graphql' && req.method === 'GET') {
       await latency();
@@ -502,6 +512,7 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
     url: listening.url,
     port: listening.port,
     schemas: new Map([...endpoints].map(([k, v]) => [k, v.schema])),
+    commands,
     stats: () => ({
       ...stats,
       in_flight: inFlight,

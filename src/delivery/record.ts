@@ -1,0 +1,80 @@
+/**
+ * What one delivery attempt left behind: a record, never an exception. The run's reports are
+ * already written when a channel runs, so a channel that fails says so in its record and the run
+ * goes on; only a cancellation by the caller is thrown.
+ */
+import { z } from 'zod';
+import type { DeliveryConfig } from '../config/app-config.js';
+import { ValidationError } from '../errors.js';
+import type { Redactor } from './secrets.js';
+
+export const DELIVERY_CHANNELS = ['slack', 'email', 'fibery'] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+
+export const DeliveryRecordSchema = z.object({
+  channel: z.enum(DELIVERY_CHANNELS),
+  status: z.enum(['sent', 'failed', 'skipped']),
+  at: z.string(),
+  error: z.string().nullable(),
+  /** What the channel can tell without secrets: recipients, the entity created, message sizes. */
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type DeliveryRecord = z.infer<typeof DeliveryRecordSchema>;
+export type DeliveryDetail = NonNullable<DeliveryRecord['detail']>;
+
+/** What every channel is given: the finished run's directory and the `delivery` settings. */
+export interface DeliveryInput {
+  runDir: string;
+  config: DeliveryConfig;
+}
+
+export type Deliverer = (input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal) => Promise<DeliveryRecord>;
+
+/** A setting the channel cannot work without; its message is the one line the record carries. */
+export class MissingSetting extends Error {
+  override name = 'MissingSetting';
+}
+
+/** Nothing to send, and that is no failure (e.g. the run failed before it wrote a report). */
+export class NothingToDeliver extends Error {
+  override name = 'NothingToDeliver';
+}
+
+/** `"slack, email"` → `['slack', 'email']`; an unknown name is a ValidationError naming the accepted ones. */
+export function parseChannels(text: string): DeliveryChannel[] {
+  const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !(DELIVERY_CHANNELS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new ValidationError(`unknown delivery channel "${unknown[0]}": use ${DELIVERY_CHANNELS.join(', ')}`);
+  return [...new Set(names)] as DeliveryChannel[];
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, ' ').trim() || (error instanceof Error ? error.name : 'unknown error');
+}
+
+/**
+ * Runs one channel's work and turns its outcome into a record, with every secret the redactor
+ * knows removed from the error and the detail. A cancellation by the caller is rethrown.
+ */
+export async function recordDelivery(
+  channel: DeliveryChannel,
+  redactor: Redactor,
+  signal: AbortSignal | undefined,
+  work: () => Promise<DeliveryDetail>,
+): Promise<DeliveryRecord> {
+  const record = (status: DeliveryRecord['status'], error: string | null, detail?: DeliveryDetail): DeliveryRecord => ({
+    channel,
+    status,
+    at: new Date().toISOString(),
+    error: error === null ? null : redactor.redact(error),
+    ...(detail ? { detail: redactor.redactDetail(detail) } : {}),
+  });
+  try {
+    return record('sent', null, await work());
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason ?? error;
+    if (error instanceof NothingToDeliver) return record('skipped', oneLine(error));
+    return record('failed', oneLine(error));
+  }
+}

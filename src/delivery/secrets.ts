@@ -1,0 +1,79 @@
+/**
+ * The delivery secrets of a process's environment, and their removal from any text. A webhook
+ * URL is itself the credential, and libraries echo URLs and SMTP replies in their errors, so
+ * everything a channel reports passes through `redact` first.
+ */
+
+export const SECRET_ENV = ['VOLT_SLACK_WEBHOOK_URL', 'VOLT_SMTP_URL', 'FIBERY_API_TOKEN'] as const;
+
+/** Parts shorter than this are not treated as secrets on their own (they would redact ordinary words). */
+const MIN_SECRET_LENGTH = 6;
+
+export interface Redactor {
+  redact(text: string): string;
+  redactDetail<T extends Record<string, string | number | boolean | null>>(detail: T): T;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The URL and the pieces of it a message might show on their own: its path, query and credentials. */
+function urlParts(value: string): string[] {
+  const parts = [value];
+  try {
+    const url = new URL(value);
+    parts.push(url.href, `${url.pathname}${url.search}`, url.pathname, url.search);
+    // The last segment is the token (`/services/T…/B…/token`); the others are ordinary words.
+    const last = url.pathname.split('/').filter(Boolean).pop();
+    if (last) parts.push(last);
+    if (url.password) parts.push(url.password, safeDecode(url.password), `${url.username}:${url.password}`);
+  } catch {
+    // not a URL: the whole value is the secret
+  }
+  return parts;
+}
+
+/** Secrets found in `env`; `extra` adds values from elsewhere (e.g. a test's own token). */
+export function secretsOf(env: NodeJS.ProcessEnv, extra: readonly string[] = []): string[] {
+  const found = new Set<string>();
+  const add = (value: string) => {
+    const v = value.trim();
+    if (v.length >= MIN_SECRET_LENGTH) found.add(v);
+  };
+  const webhook = env.VOLT_SLACK_WEBHOOK_URL?.trim();
+  if (webhook) for (const part of urlParts(webhook)) add(part);
+  const smtp = env.VOLT_SMTP_URL?.trim();
+  if (smtp) {
+    add(smtp);
+    try {
+      const url = new URL(smtp);
+      if (url.password) for (const p of [url.password, safeDecode(url.password), `${url.username}:${url.password}`]) add(p);
+    } catch {
+      // an unparsable SMTP URL is redacted whole
+    }
+  }
+  const token = env.FIBERY_API_TOKEN?.trim();
+  if (token) add(token);
+  for (const value of extra) add(value);
+  // Longest first, so a URL is replaced whole before its path would be.
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+export function redactorFor(env: NodeJS.ProcessEnv, extra: readonly string[] = []): Redactor {
+  const secrets = secretsOf(env, extra);
+  const redact = (text: string) => {
+    let out = text;
+    for (const s of secrets) out = out.split(s).join('***');
+    return out;
+  };
+  return {
+    redact,
+    redactDetail: (detail) =>
+      Object.fromEntries(Object.entries(detail).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])) as typeof detail,
+  };
+}

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from './activities/index.js';
+import { createActivities, type Activities } from './activities/index.js';
 import type { ActivityDeps } from './activities/context.js';
 import { TASK_QUEUE } from './workflows/contract.js';
 import { apiQueues } from './workflows/activity-options.js';
@@ -103,12 +103,14 @@ export async function createPipelineWorker(opts: {
   settings?: Partial<WorkerSettings>;
   taskQueue?: string;
   rates?: Partial<ApiRates>;
+  /** Other implementations of the activities (tests run the workflow against stubs). */
+  activities?: Activities;
 }): Promise<PipelineWorker> {
   const settings = { ...DEFAULT_WORKER_SETTINGS, ...opts.settings };
   const rates = { ...DEFAULT_API_RATES, ...opts.rates };
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const queues = apiQueues(taskQueue);
-  const activities = createActivities(opts.deps);
+  const activities = opts.activities ?? createActivities(opts.deps);
   const common = {
     connection: opts.connection,
     namespace: opts.namespace,

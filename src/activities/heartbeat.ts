@@ -5,7 +5,11 @@
  */
 import { Context } from '@temporalio/activity';
 
-const HEARTBEAT_EVERY_MS = 5_000;
+/** A third of the heartbeat timeout: two heartbeats may be lost before the server gives up on the worker. */
+function heartbeatEveryMs(context: Context): number {
+  const timeout = context.info.heartbeatTimeoutMs;
+  return timeout ? Math.max(500, Math.floor(timeout / 3)) : 5_000;
+}
 
 function currentContext(): Context | null {
   try {
@@ -19,8 +23,10 @@ function currentContext(): Context | null {
 export async function heartbeating<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   const context = currentContext();
   if (!context) return work(undefined);
+  // Local activities have no heartbeat (the workflow task keeps them alive); they still get the cancellation.
+  if (context.info.isLocal) return work(context.cancellationSignal);
   context.heartbeat();
-  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  const timer = setInterval(() => context.heartbeat(), heartbeatEveryMs(context));
   try {
     return await work(context.cancellationSignal);
   } finally {

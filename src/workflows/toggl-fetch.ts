@@ -15,6 +15,8 @@ export interface TogglFetchInput extends RunRef {
   state: TogglFetchState;
   /** The pipeline to tell how far the fetch is. */
   parent_workflow_id: string;
+  /** Pages per execution before continuing as new (default 400: about 2,400 history events). */
+  pages_per_run?: number;
 }
 
 const PAGES_PER_RUN = 400;
@@ -24,7 +26,9 @@ export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchStat
   const queues = apiQueues(workflowInfo().taskQueue);
   const pages = proxyActivities<Activities>(regular('15 minutes', queues.toggl));
   const parent = getExternalWorkflowHandle(input.parent_workflow_id);
-  const tell = (state: TogglFetchState, waitUntil: number | null) => parent.signal(togglFetchSignal, progressOf(state, waitUntil));
+  // Progress is news, not a duty: a pipeline that is gone (it closes its child anyway) is no reason to fail.
+  const tell = (state: TogglFetchState, waitUntil: number | null) => parent.signal(togglFetchSignal, progressOf(state, waitUntil)).catch(() => undefined);
+  const pagesPerRun = input.pages_per_run ?? PAGES_PER_RUN;
 
   let state = input.state;
   let reported = state.pages;
@@ -35,7 +39,7 @@ export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchStat
       state = { ...state, wait_ms: null };
       await tell(state, null);
     }
-    if (fetchedHere >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    if (fetchedHere >= pagesPerRun || workflowInfo().continueAsNewSuggested) {
       await tell(state, null);
       return continueAsNew<typeof TogglFetch>({ ...input, state });
     }

@@ -1,0 +1,134 @@
+/**
+ * TogglFiberyPipeline against stub activities, as samples-typescript tests workflows: the real
+ * workflow code on a real Temporal server, every activity a few lines that record their calls. Each
+ * stub can be replaced per test.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultDeps } from '../../src/activities/context.js';
+import type { Activities } from '../../src/activities/index.js';
+import { afterPage, initialFetchState, type TogglFetchState } from '../../src/toggl/fetch-plan.js';
+import { WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type PipelineResult } from '../../src/workflows/contract.js';
+import type { TogglFiberyPipeline } from '../../src/workflows/pipeline.js';
+import { createPipelineWorker } from '../../src/worker.js';
+import type { TestTemporal } from './temporal.js';
+
+export interface StubCall {
+  name: string;
+  input: Record<string, unknown>;
+  started: number;
+  ended: number | null;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A fetch of `pages` pages: the next cursor until the last one. */
+export function stubPage(state: TogglFetchState, pages: number): TogglFetchState {
+  const last = state.pages + 1 >= pages;
+  return afterPage(state, {
+    dates: [state.range.start],
+    next: last ? null : { first_row_number: (state.pages + 1) * 200 + 1 },
+    next_timestamp: null,
+    page_size: 200,
+    range_end: null,
+    quota_remaining: null,
+    quota_reset_ms: null,
+    requests: 1,
+  });
+}
+
+export function stubActivities(calls: StubCall[], overrides: Partial<Activities> = {}): Activities {
+  const plan = {
+    groups: [
+      { key: 'Scrum/Task', database: 'Scrum', type: 'Task', activity: 'enrich_scrum_task' as const, max_concurrent: 2, batch_size: 2, fields: [], count: 5 },
+      { key: 'Scrum/Bug', database: 'Scrum', type: 'Bug', activity: 'enrich_scrum_bug' as const, max_concurrent: 1, batch_size: 3, fields: [], count: 3 },
+    ],
+    not_enrichable: 0,
+    persons: ['ann@example.com', 'bob@example.com', 'cid@example.com'],
+    person_max_concurrent: 2,
+  };
+  const enrich = async (input: { limit: number }) => {
+    await sleep(30);
+    return { enriched: input.limit, not_found: 0, warnings: 0, requests: 1, file: 'staged.json' };
+  };
+  const defaults: Activities = {
+    record_run_start: async () => undefined,
+    record_stage_completed: async () => undefined,
+    record_run_end: async () => undefined,
+    cleanup_toggl_stage: async () => [],
+    cleanup_fibery_stage: async () => [],
+    fetch_toggl_data: async (input) => initialFetchState({ start: input.start_date, end: input.end_date }, 366, null),
+    fetch_toggl_page: async (input) => stubPage(input.state, 3),
+    aggregate_toggl_data: async () => ({ users: 3, entities: 8, total_seconds: 3600, file: 'toggl_aggregated.json' }),
+    generate_toggl_report: async () => ({ file: 'toggl_summary.md', llm: false }),
+    extract_fibery_entities: async () => plan,
+    enrich_scrum_task: enrich,
+    enrich_scrum_bug: enrich,
+    enrich_product_feature: enrich,
+    default_enrich_entity: enrich,
+    index_enriched_entities: async () => ({ persons: 3 }),
+    generate_person_report: async (input) => {
+      await sleep(20);
+      return { slug: input.email.split('@')[0]!, llm: false };
+    },
+    save_enriched_data: async () => ({ file: 'enriched_data.json', reports: 3, enriched: 8, not_found: 0 }),
+    generate_team_report: async () => ({ file: 'team_summary.md', llm: false }),
+  };
+  const merged = { ...defaults, ...overrides } as unknown as Record<string, (input: Record<string, unknown>) => Promise<unknown>>;
+  const recorded: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(merged)) {
+    recorded[name] = async (input: Record<string, unknown>) => {
+      const call: StubCall = { name, input, started: Date.now(), ended: null };
+      calls.push(call);
+      try {
+        return await fn(input);
+      } finally {
+        call.ended = Date.now();
+      }
+    };
+  }
+  return recorded as unknown as Activities;
+}
+
+let counter = 0;
+
+export interface StubRun {
+  result: PipelineResult | null;
+  error: unknown;
+  calls: StubCall[];
+  workflowId: string;
+}
+
+export async function runWithStubs(
+  temporal: TestTemporal,
+  input: Partial<PipelineInput>,
+  opts: { overrides?: Partial<Activities>; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>, calls: StubCall[]) => Promise<void>; workflowId?: string } = {},
+): Promise<StubRun> {
+  const calls: StubCall[] = [];
+  const taskQueue = `stub-pipeline-${process.pid}-${++counter}`;
+  const worker = await createPipelineWorker({
+    connection: temporal.nativeConnection,
+    namespace: temporal.server.namespace,
+    deps: defaultDeps({}),
+    taskQueue,
+    activities: stubActivities(calls, opts.overrides),
+    rates: { togglActivitiesPerSecond: 1000, fiberyActivitiesPerSecond: 1000 },
+  });
+  const runId = input.run_id ?? `run_stub_${counter}`;
+  const workflowId = opts.workflowId ?? workflowIdFor(`${runId}-${process.pid}-${counter}`);
+  const full: PipelineInput = { start_date: '2026-11-09', end_date: '2026-11-15', output_dir: '/nonexistent/stub', run_id: runId, ...input };
+  return worker.runUntil(async () => {
+    const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [full],
+      workflowExecutionTimeout: '2 minutes',
+    });
+    const watching = opts.whileRunning?.(handle, calls);
+    const outcome = await handle.result().then(
+      (result) => ({ result, error: null }),
+      (error: unknown) => ({ result: null, error }),
+    );
+    await watching;
+    return { ...outcome, calls, workflowId };
+  });
+}

@@ -10,11 +10,9 @@ import { ValidationError } from '../errors.js';
 import { SAMPLE_DATASET_PATH } from '../sandbox/dataset-info.js';
 import { runIdFor, TASK_QUEUE, WORKFLOW_TYPE, workflowIdFor, type PipelineInput } from '../workflows/contract.js';
 import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
-import { connectTemporal, requirePoller, uiWorkflowUrl, type TemporalTarget } from './connect.js';
-import { followRun, reportOutcome } from './follow.js';
+import type { TemporalTarget } from './connect.js';
 import type { Output } from './output.js';
 import { preflightRun, type RunRequest } from './preflight.js';
-import { requestSandbox } from './service/client.js';
 import { DEFAULT_SANDBOX_LATENCY_MS } from './shared-options.js';
 
 /** The workflow's limits, as the spec sets them. */
@@ -49,6 +47,7 @@ export async function sandboxOptions(
 /** The sandbox's task queue (its simulators run in the background service), or the pipeline's. */
 async function taskQueueFor(request: RunRequest, target: TemporalTarget, out: Output): Promise<string> {
   if (!request.datasetPath) return TASK_QUEUE;
+  const { requestSandbox } = await import('./service/client.js');
   const sandbox = await requestSandbox(target.service!, request.datasetPath, request.sandboxLatencyMs);
   out.info(
     `Sandbox: Toggl and Fibery simulators for "${sandbox.dataset_name}" at ${sandbox.toggl_url} and ${sandbox.fibery_url}` +
@@ -59,6 +58,8 @@ async function taskQueueFor(request: RunRequest, target: TemporalTarget, out: Ou
 
 export async function launchRun(request: RunRequest, env: Env, out: Output): Promise<number> {
   await preflightRun(request, env);
+  // The Temporal client and the service code load only for input that passed.
+  const [{ connectTemporal, requirePoller, uiWorkflowUrl }, { followRun, reportOutcome }] = await Promise.all([import('./connect.js'), import('./follow.js')]);
   const target = await connectTemporal(env, { log: out.info, checkSettings: true });
   try {
     const taskQueue = await taskQueueFor(request, target, out);

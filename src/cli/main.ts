@@ -25,7 +25,7 @@ function program(ctx: CommandContext, done: (code: number) => void): Command {
           { command: 'volt-agent show-run --run-id run_2025-10-10-15-30-45' },
           { command: 'TEMPORAL_ADDRESS=localhost:7233 volt-agent worker', note: 'your own Temporal (docker compose up -d first)' },
         ],
-        'Exit codes: 0 ok, 1 the run failed or was cancelled (or a bug), 2 bad input, 3 the environment (Temporal, worker) is missing something.',
+        'Exit codes: 0 ok, 1 the run failed or was cancelled, 2 bad input, 3 the environment (Temporal, worker) is missing something (a bug in volt-agent also exits 1).',
       ),
     );
   for (const command of Object.values(commands)) command.attach(cli, ctx, done);

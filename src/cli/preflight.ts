@@ -12,7 +12,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configDir, loadAppConfig, type AppConfig } from '../config/app-config.js';
 import { loadEnrichmentConfig } from '../config/enrichment-config.js';
-import { fiberySettings, serviceSettings, togglSettings, type Env } from '../config/env.js';
+import { fiberySettings, llmSettings, serviceSettings, togglSettings, type Env } from '../config/env.js';
 import { ValidationError } from '../errors.js';
 import { validatePrompts } from '../reports/prompts.js';
 import { externalServer } from './connect.js';
@@ -59,6 +59,12 @@ export async function checkConfig(env: Env): Promise<AppConfig> {
   return app;
 }
 
+/** Whether anything asks for an LLM; only then is the LLM client (two SDKs) loaded to check it. */
+function llmConfigured(env: Env, app: AppConfig): boolean {
+  const llm = llmSettings(env);
+  return Boolean(llm.provider || llm.model || llm.openai.apiKey || llm.openai.baseUrl || llm.anthropic.apiKey || llm.anthropic.baseUrl || app.llm.provider);
+}
+
 /** Runs each check, keeps going after a ValidationError, and throws them all as one. */
 async function collect(checks: (() => Promise<unknown> | unknown)[]): Promise<void> {
   const problems: string[] = [];
@@ -84,7 +90,7 @@ export async function preflightRun(request: RunRequest, env: Env): Promise<void>
     () => (embedded && !request.sandbox ? fiberySettings(env) : null),
     async () => (app = await checkConfig(env)),
     async () => {
-      if (!embedded || !app) return null;
+      if (!embedded || !app || !llmConfigured(env, app)) return null;
       const { resolveLlmSettings } = await import('../llm/client.js');
       return void resolveLlmSettings(env.raw, app.llm);
     },

@@ -6,6 +6,7 @@
  * for the worker and every command, Temporal Cloud included.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Client, Connection } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
@@ -100,6 +101,36 @@ export function probeTcp(address: string, timeoutMs = 3000): Promise<void> {
   });
 }
 
+/**
+ * With TLS, a handshake of our own first: gRPC retries a refused certificate until its deadline
+ * and then reports only "no answer", where this names the certificate problem at once.
+ */
+function probeTls(settings: TemporalConnectionSettings & { address: string }, timeoutMs = 5000): Promise<void> {
+  const match = /^(.*):(\d+)$/.exec(settings.address);
+  if (!match || !settings.tls) return Promise.resolve();
+  const host = match[1]!.replace(/^\[|\]$/g, '');
+  const config = settings.tls === true ? {} : settings.tls;
+  const servername = config.serverNameOverride ?? (net.isIP(host) ? undefined : host);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port: Number(match[2]),
+      ...(servername ? { servername } : {}),
+      ...(config.serverRootCACertificate ? { ca: Buffer.from(config.serverRootCACertificate) } : {}),
+      ...(config.clientCertPair ? { cert: Buffer.from(config.clientCertPair.crt), key: Buffer.from(config.clientCertPair.key) } : {}),
+      ALPNProtocols: ['h2'],
+    });
+    const done = (error?: Error) => {
+      socket.destroy();
+      if (error) reject(error);
+      else resolve();
+    };
+    socket.setTimeout(timeoutMs, () => done(new Error('no answer to the TLS handshake')));
+    socket.once('secureConnect', () => done());
+    socket.once('error', (error) => done(error));
+  });
+}
+
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A client connection (commands); an EnvironmentError in one line when the server cannot be used. */
@@ -107,6 +138,7 @@ export async function connectClient(settings: TemporalConnectionSettings & { add
   const { Connection } = await import('@temporalio/client');
   try {
     await probeTcp(settings.address);
+    await probeTls(settings);
     return await Connection.connect({ ...connectOptions(settings), connectTimeout: CONNECT_TIMEOUT_MS });
   } catch (error) {
     throw unreachable(settings, error, hint);
@@ -119,6 +151,7 @@ export async function connectNative(settings: TemporalConnectionSettings & { add
   let timer: NodeJS.Timeout | undefined;
   try {
     await probeTcp(settings.address);
+    await probeTls(settings);
     return await Promise.race([
       NativeConnection.connect(connectOptions(settings)),
       new Promise<never>((_, reject) => {

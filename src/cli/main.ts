@@ -39,7 +39,8 @@ async function loadEnvironment(): Promise<Env> {
   return parseEnv(process.env);
 }
 
-async function failure(error: unknown, out: Output): Promise<number> {
+/** The one mapping from what went wrong to a line on stderr and an exit code. */
+export async function failure(error: unknown, out: Output): Promise<number> {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT; // commander printed it
   if (error instanceof ValidationError || error instanceof EnvironmentError || lostTemporal(error)) {
     for (const line of (error as Error).message.split('\n')) out.info(`volt-agent: ${line}`);

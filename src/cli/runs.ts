@@ -68,7 +68,9 @@ export async function listRuns(outputDir: string): Promise<RunEntry[]> {
   try {
     entries = await readdir(outputDir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ENOTDIR') throw new ValidationError(`--output-dir ${outputDir} is a file, not a directory of runs`);
     throw error;
   }
   const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));

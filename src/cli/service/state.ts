@@ -75,13 +75,18 @@ async function newestSourceMtime(dir: string): Promise<number> {
   return newest;
 }
 
+/** The version and the newest file of the code directory: a rebuild or an edit changes it. */
+export async function codeFingerprint(dir: string): Promise<string> {
+  return `${packageVersion()}@${dir}@${Math.round(await newestSourceMtime(dir))}`;
+}
+
 /** The settings material: those variables, the config directory and the code the worker runs. */
 export async function fingerprintMaterial(env: Env): Promise<string> {
   const vars = Object.entries(env.raw)
     .filter(([key, value]) => FINGERPRINT_VARS.test(key) && !NOT_FINGERPRINTED.has(key) && value !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `${key}=${value}`);
-  const code = `${packageVersion()}@${CODE_DIR}@${Math.round(await newestSourceMtime(CODE_DIR))}`;
+  const code = await codeFingerprint(CODE_DIR);
   return [...vars, `config_dir=${configDir(env.raw)}`, `code=${code}`].join('\n');
 }
 

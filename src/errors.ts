@@ -35,3 +35,12 @@ export class QuotaExhaustedError extends ApiError {
     super(api, status, message);
   }
 }
+
+/**
+ * A named part of the environment is missing or unusable: the Temporal CLI, a Temporal server that
+ * does not answer or whose TLS certificate is not trusted, no worker polling the task queue. The
+ * input was fine; the fix is in the machine's setup. The CLI exits with code 3.
+ */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}

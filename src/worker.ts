@@ -5,9 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type Activities } from './activities/index.js';
 import type { ActivityDeps } from './activities/context.js';
+import { workerSettings, type Env, type WorkerEnvSettings } from './config/env.js';
 import { TASK_QUEUE } from './workflows/contract.js';
 import { apiQueues } from './workflows/activity-options.js';
 
@@ -30,28 +31,23 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   shutdownGraceTime: '30s',
 };
 
-/** The environment variables that override DEFAULT_WORKER_SETTINGS (flags of `volt-agent worker` override them). */
-export const WORKER_ENV = {
-  maxConcurrentActivityTaskExecutions: 'VOLT_WORKER_MAX_CONCURRENT_ACTIVITIES',
-  maxConcurrentLocalActivityExecutions: 'VOLT_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
-  maxConcurrentWorkflowTaskExecutions: 'VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
-  shutdownGraceTime: 'VOLT_WORKER_SHUTDOWN_GRACE_SECONDS',
-} as const;
-
-/** Settings from WORKER_ENV, ignoring values that are not whole numbers in range. */
-export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): WorkerSettings {
-  const int = (name: string, min: number): number | undefined => {
-    const value = Number(env[name]);
-    return env[name] !== undefined && env[name] !== '' && Number.isInteger(value) && value >= min ? value : undefined;
-  };
-  const grace = int(WORKER_ENV.shutdownGraceTime, 0);
+/** VOLT_WORKER_* (see src/config/env.ts) over the defaults; flags of `volt-agent worker` go over both. */
+export function workerSettingsFrom(env: Env, flags: WorkerEnvSettings = {}): WorkerSettings {
+  const given = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) as WorkerEnvSettings;
+  const set = { ...workerSettings(env), ...given };
   return {
-    maxConcurrentActivityTaskExecutions: int(WORKER_ENV.maxConcurrentActivityTaskExecutions, 1) ?? DEFAULT_WORKER_SETTINGS.maxConcurrentActivityTaskExecutions,
-    maxConcurrentLocalActivityExecutions: int(WORKER_ENV.maxConcurrentLocalActivityExecutions, 1) ?? DEFAULT_WORKER_SETTINGS.maxConcurrentLocalActivityExecutions,
-    maxConcurrentWorkflowTaskExecutions: int(WORKER_ENV.maxConcurrentWorkflowTaskExecutions, 1) ?? DEFAULT_WORKER_SETTINGS.maxConcurrentWorkflowTaskExecutions,
-    shutdownGraceTime: grace === undefined ? DEFAULT_WORKER_SETTINGS.shutdownGraceTime : `${grace}s`,
+    maxConcurrentActivityTaskExecutions: set.maxConcurrentActivityTaskExecutions ?? DEFAULT_WORKER_SETTINGS.maxConcurrentActivityTaskExecutions,
+    maxConcurrentLocalActivityExecutions: set.maxConcurrentLocalActivityExecutions ?? DEFAULT_WORKER_SETTINGS.maxConcurrentLocalActivityExecutions,
+    maxConcurrentWorkflowTaskExecutions: set.maxConcurrentWorkflowTaskExecutions ?? DEFAULT_WORKER_SETTINGS.maxConcurrentWorkflowTaskExecutions,
+    shutdownGraceTime: set.shutdownGraceSeconds === undefined ? DEFAULT_WORKER_SETTINGS.shutdownGraceTime : `${set.shutdownGraceSeconds}s`,
   };
 }
+
+/**
+ * The workflow code, pre-bundled by `npm run build` next to the compiled worker
+ * (dist/workflow-bundle.js). Run from the sources (tsx), there is none: bundle them once per process.
+ */
+export const PREBUILT_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
 function workflowsPath(): string {
   // Run from source (tsx) the workflows are .ts; from a build they are .js.
@@ -59,11 +55,13 @@ function workflowsPath(): string {
   return existsSync(js) ? js : fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let bundle: Promise<WorkflowBundleOption> | undefined;
 
 /** Bundling takes seconds: do it once per process and share it between workers. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= existsSync(PREBUILT_BUNDLE)
+    ? Promise.resolve({ codePath: PREBUILT_BUNDLE })
+    : bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
   return bundle;
 }
 

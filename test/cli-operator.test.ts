@@ -453,7 +453,7 @@ describe('embedded mode: the background service', () => {
   });
 
   test('the service stops itself when idle; a second one for the same state directory steps aside', async () => {
-    const env = { VOLT_STATE_DIR: path.join(work, 'idle-state'), VOLT_SERVICE_IDLE_SECONDS: '5' };
+    const env = { VOLT_STATE_DIR: path.join(work, 'idle-state'), VOLT_SERVICE_IDLE_SECONDS: '8' };
     const first = spawnVolt(['service', 'start'], env);
     await first.waitFor(/ready: Temporal 127\.0\.0\.1:\d+/, 60_000);
     const second = await volt(['service', 'start'], env);
@@ -463,7 +463,7 @@ describe('embedded mode: the background service', () => {
     assert.equal(status.running, true);
     assert.equal(status.pid, first.child.pid);
     assert.equal(await first.exited, 0, first.output());
-    assert.match(first.output(), /stopping: idle: no running workflow for 5 s/);
+    assert.match(first.output(), /stopping: idle: no running workflow for 8 s/);
     assert.equal(await readServiceInfo(env.VOLT_STATE_DIR), null, 'service.json is removed');
     assert.ok(!existsSync(path.join(env.VOLT_STATE_DIR, 'service.lock')), 'the lock is released');
   });

@@ -1,9 +1,12 @@
 /**
- * Where a command finds Temporal. Without TEMPORAL_ADDRESS: the embedded mode's background service
- * (started on demand, see ./service/). With it: that server, whose workers run as `volt-agent worker`.
+ * Where a command finds Temporal. With a server configured (TEMPORAL_ADDRESS or a profile of the
+ * Temporal config file, see src/temporal/connection.ts): that server, whose workers run as
+ * `volt-agent worker`. Without: the embedded mode's background service (started on demand, ./service/).
  */
-import net from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import type { Env } from '../config/env.js';
+import { EnvironmentError } from '../errors.js';
+import { connectClient, newClient, temporalConnectionSettings, type TemporalConnectionSettings } from '../temporal/connection.js';
 import { ensureService } from './service/client.js';
 import type { ServiceInfo } from './service/state.js';
 
@@ -21,78 +24,41 @@ export interface TemporalTarget {
 
 export const DEFAULT_UI_URL = 'http://localhost:8080';
 
-export function externalAddress(env: NodeJS.ProcessEnv): string | null {
-  return env.TEMPORAL_ADDRESS?.trim() || null;
+/** The configured server, or null for the embedded mode. */
+export function externalServer(env: Env): (TemporalConnectionSettings & { address: string }) | null {
+  const settings = temporalConnectionSettings(env);
+  return settings.address ? { ...settings, address: settings.address } : null;
 }
 
 export function uiWorkflowUrl(base: string, namespace: string, workflowId: string): string {
   return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-/** A short reason for a failed connection, without the transport library's wrapping. */
-export function connectionProblem(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  if (/ECONNREFUSED|Connection refused/i.test(text)) return 'connection refused';
-  if (/ENOTFOUND|EAI_AGAIN|dns error|failed to lookup/i.test(text)) return 'unknown host';
-  if (/ETIMEDOUT|deadline|timed out|no answer/i.test(text)) return 'no answer';
-  const first = text.split('\n')[0]!;
-  return first.length > 120 ? `${first.slice(0, 117)}…` : first;
-}
-
-/** Fails fast when nothing listens at host:port (gRPC would retry until its deadline). */
-export function probeTcp(address: string, timeoutMs = 3000): Promise<void> {
-  const match = /^(.*):(\d+)$/.exec(address.replace(/^[a-z]+:\/\//i, ''));
-  if (!match) return Promise.resolve();
-  const host = match[1]!.replace(/^\[|\]$/g, '');
-  const port = Number(match[2]);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const done = (error?: Error) => {
-      socket.destroy();
-      if (error) reject(error);
-      else resolve();
-    };
-    socket.setTimeout(timeoutMs, () => done(new Error('no answer')));
-    socket.once('connect', () => done());
-    socket.once('error', (error) => done(error));
-  });
-}
-
-export async function connectClient(address: string, hint: string): Promise<Connection> {
-  try {
-    await probeTcp(address);
-    return await Connection.connect({ address, connectTimeout: '10s' });
-  } catch (error) {
-    throw new Error(`cannot reach the Temporal server at ${address} (${connectionProblem(error)}): ${hint}`, { cause: error });
-  }
-}
-
-export async function connectTemporal(
-  env: NodeJS.ProcessEnv,
-  opts: { log: (line: string) => void; checkSettings: boolean },
-): Promise<TemporalTarget> {
-  const external = externalAddress(env);
+export async function connectTemporal(env: Env, opts: { log: (line: string) => void; checkSettings: boolean }): Promise<TemporalTarget> {
+  const external = externalServer(env);
   if (external) {
-    const namespace = env.TEMPORAL_NAMESPACE?.trim() || 'default';
-    const connection = await connectClient(external, 'start it (docker compose up -d) or unset TEMPORAL_ADDRESS to use the embedded server');
+    const connection = await connectClient(external, `is the server running? (docker compose up -d), or unset TEMPORAL_ADDRESS to use the embedded server (settings from ${external.source})`);
     return {
       mode: 'external',
-      address: external,
-      namespace,
-      client: new Client({ connection, namespace }),
+      address: external.address,
+      namespace: external.namespace,
+      client: await newClient(connection, external.namespace),
       connection,
-      uiBaseUrl: env.TEMPORAL_UI_URL?.trim() || DEFAULT_UI_URL,
+      uiBaseUrl: env.TEMPORAL_UI_URL ?? DEFAULT_UI_URL,
       service: null,
       close: () => connection.close(),
     };
   }
   const service = await ensureService({ env, log: opts.log, checkSettings: opts.checkSettings });
-  const connection = await connectClient(service.address, `the background service (pid ${service.pid}) may have just stopped; try again`);
+  const connection = await connectClient(
+    { address: service.address, namespace: service.namespace, source: 'the background service' },
+    `the background service (pid ${service.pid}) may have just stopped; try again`,
+  );
   return {
     mode: 'embedded',
     address: service.address,
     namespace: service.namespace,
-    client: new Client({ connection, namespace: service.namespace }),
+    client: await newClient(connection, service.namespace),
     connection,
     uiBaseUrl: service.ui_url ?? DEFAULT_UI_URL,
     service,
@@ -130,4 +96,14 @@ export async function waitForPoller(target: Pick<TemporalTarget, 'connection' | 
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** Without a worker the workflow would wait forever: say so before starting anything. */
+export async function requirePoller(target: TemporalTarget, taskQueue: string): Promise<void> {
+  if (await waitForPoller(target, taskQueue, target.mode === 'embedded' ? 20_000 : 3_000)) return;
+  throw new EnvironmentError(
+    target.mode === 'embedded'
+      ? `the background service's worker is not polling ${taskQueue}; see ${target.service?.log_file}`
+      : `no worker is polling task queue ${taskQueue} on ${target.address} (namespace ${target.namespace}): start one with \`volt-agent worker\` (same TEMPORAL_* settings) and run again (nothing was started)`,
+  );
 }

@@ -2,22 +2,23 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { cliSettings, type Env } from '../config/env.js';
 
-function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, command)));
+function onPath(command: string, raw: NodeJS.ProcessEnv): boolean {
+  return (raw.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, command)));
 }
 
 /** The command that opens a URL here, or null (no display, no opener, or VOLT_NO_BROWSER set). */
-export function browserOpener(env: NodeJS.ProcessEnv = process.env): { command: string; args: string[] } | null {
-  if (env.VOLT_NO_BROWSER) return null;
+export function browserOpener(env: Env): { command: string; args: string[] } | null {
+  if (cliSettings(env).noBrowser) return null;
   if (process.platform === 'darwin') return { command: 'open', args: [] };
   if (process.platform === 'win32') return { command: 'cmd', args: ['/c', 'start', '""'] };
-  if (!env.DISPLAY && !env.WAYLAND_DISPLAY) return null;
-  return onPath('xdg-open', env) ? { command: 'xdg-open', args: [] } : null;
+  if (!env.raw.DISPLAY && !env.raw.WAYLAND_DISPLAY) return null;
+  return onPath('xdg-open', env.raw) ? { command: 'xdg-open', args: [] } : null;
 }
 
 /** Tries to open `url`; true when a browser was asked to. */
-export function openUrl(url: string, env: NodeJS.ProcessEnv = process.env): boolean {
+export function openUrl(url: string, env: Env): boolean {
   const opener = browserOpener(env);
   if (!opener) return false;
   try {

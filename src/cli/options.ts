@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { readJsonFile, RUN_FILES, validateRunId } from '../storage/json-storage.js';
-import { RunMetadataSchema } from '../storage/schemas.js';
+import { RunMetadataSchema, STAGES, TogglAggregatedSchema } from '../storage/schemas.js';
 import type { StageName } from '../workflows/contract.js';
 
 /** A real calendar date: 2025-02-30 and 2025-13-01 are refused. */
@@ -26,7 +26,8 @@ export interface RawRunOptions {
   endDate?: string;
   users?: string;
   outputDir: string;
-  startFrom: string;
+  /** Default: the first stage, the whole pipeline. */
+  startFrom?: string;
   runId?: string;
 }
 
@@ -40,14 +41,15 @@ export interface RunOptions {
 }
 
 export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDate: string; endDate: string }): Promise<RunOptions> {
-  if (raw.startFrom !== 'toggl' && raw.startFrom !== 'fibery') {
-    throw new ValidationError(`--start-from must be "toggl" or "fibery", not "${raw.startFrom}"`);
+  const startFrom = raw.startFrom ?? STAGES[0];
+  if (!(STAGES as readonly string[]).includes(startFrom)) {
+    throw new ValidationError(`--start-from must be one of ${STAGES.join(', ')}, not "${startFrom}"`);
   }
   const outputDir = path.resolve(raw.outputDir);
   const runId = raw.runId === undefined ? null : validateRunId(raw.runId);
   const users = raw.users === undefined ? null : parseUsers(raw.users);
 
-  if (raw.startFrom === 'fibery') {
+  if (startFrom === 'fibery') {
     if (!runId) throw new ValidationError('--start-from fibery needs --run-id of an earlier run (see volt-agent list-runs)');
     const dir = path.join(outputDir, runId);
     if (!existsSync(dir)) throw new ValidationError(`no run "${runId}" in ${outputDir}: check --run-id and --output-dir`);
@@ -55,6 +57,8 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
       throw new ValidationError(`run "${runId}" has no ${RUN_FILES.aggregated}: its Toggl stage never finished; start a new run instead`);
     }
     const metadata = await readJsonFile(path.join(dir, RUN_FILES.metadata), RunMetadataSchema);
+    // The Fibery stage starts from the aggregates: a damaged file fails here, before the earlier run is touched.
+    await readJsonFile(path.join(dir, RUN_FILES.aggregated), TogglAggregatedSchema);
     if (metadata.status === 'in_progress') {
       throw new ValidationError(`run "${runId}" is still in progress: wait for it or cancel it first`);
     }

@@ -1,15 +1,105 @@
 /**
- * Checks a run's configuration before anything starts: config.yaml, enrichment_config.yaml and
- * the prompt files. Kept free of heavy imports so a broken file is reported within a second.
+ * Everything `run` and `demo` can know is wrong before anything exists (issue 8 item 4): no state
+ * directory, no background service, no run directory and no Temporal CLI install happen before
+ * these checks pass. Each problem is one line of one ValidationError (exit 2).
+ *
+ * In the embedded mode the workers run with this process's environment, so the tokens, the LLM
+ * settings and the URLs they will use are checked here; with a server of your own they belong to
+ * the worker's environment, which `volt-agent worker` checks when it starts.
  */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { configDir, loadAppConfig } from '../config/app-config.js';
+import { configDir, loadAppConfig, type AppConfig } from '../config/app-config.js';
 import { loadEnrichmentConfig } from '../config/enrichment-config.js';
+import { fiberySettings, llmSettings, serviceSettings, togglSettings, type Env } from '../config/env.js';
+import { ValidationError } from '../errors.js';
 import { validatePrompts } from '../reports/prompts.js';
+import { externalServer } from './connect.js';
+import type { RunOptions } from './options.js';
 
-export async function checkConfig(env: NodeJS.ProcessEnv): Promise<void> {
-  const dir = configDir(env);
+export interface RunRequest extends RunOptions {
+  sandbox: boolean;
+  /** With `sandbox`: the dataset the simulators serve. */
+  datasetPath: string | null;
+  /** With `sandbox`: the Fibery simulator's delay per request. */
+  sandboxLatencyMs: number;
+  json: boolean;
+}
+
+/** The problem with using `dir` as a directory volt-agent writes into (creating it later), or null. */
+export async function writableDirectoryProblem(dir: string, what: string): Promise<string | null> {
+  const target = path.resolve(dir);
+  for (let current = target; ; current = path.dirname(current)) {
+    const found = await stat(current).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+      throw error;
+    });
+    if (found) {
+      if (!found.isDirectory()) {
+        return current === target ? `${what} ${target} is a file, not a directory: choose a directory` : `${what} ${target} cannot be created: ${current} is a file`;
+      }
+      try {
+        await access(current, constants.W_OK | constants.X_OK);
+      } catch {
+        return current === target ? `${what} ${target} is not writable: choose another or fix its permissions` : `${what} ${target} cannot be created: ${current} is not writable`;
+      }
+      return null;
+    }
+    if (path.dirname(current) === current) return `${what} ${target} cannot be created: no part of its path exists`;
+  }
+}
+
+/** config.yaml, enrichment_config.yaml and the prompts; returns the app config for the LLM check. */
+export async function checkConfig(env: Env): Promise<AppConfig> {
+  const dir = configDir(env.raw);
   const app = await loadAppConfig(dir, null);
   await loadEnrichmentConfig(path.join(dir, 'enrichment_config.yaml'), app.enrichment);
   await validatePrompts(dir);
+  return app;
+}
+
+/** Whether anything asks for an LLM; only then is the LLM client (two SDKs) loaded to check it. */
+function llmConfigured(env: Env, app: AppConfig): boolean {
+  const llm = llmSettings(env);
+  return Boolean(llm.provider || llm.model || llm.openai.apiKey || llm.openai.baseUrl || llm.anthropic.apiKey || llm.anthropic.baseUrl || app.llm.provider);
+}
+
+/** Runs each check, keeps going after a ValidationError, and throws them all as one. */
+async function collect(checks: (() => Promise<unknown> | unknown)[]): Promise<void> {
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      const problem = await check();
+      if (typeof problem === 'string') problems.push(problem);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(...error.message.split('\n'));
+    }
+  }
+  if (problems.length) throw new ValidationError([...new Set(problems)].join('\n'));
+}
+
+export async function preflightRun(request: RunRequest, env: Env): Promise<void> {
+  const external = externalServer(env);
+  const embedded = external === null;
+  let app: AppConfig | null = null;
+  await collect([
+    () => (request.sandbox && !embedded ? `--sandbox runs its simulators next to the embedded Temporal server: unset TEMPORAL_ADDRESS (settings from ${external!.source}) to use it` : null),
+    () => (embedded && !request.sandbox ? togglSettings(env) : null),
+    () => (embedded && !request.sandbox ? fiberySettings(env) : null),
+    async () => (app = await checkConfig(env)),
+    async () => {
+      if (!embedded || !app || !llmConfigured(env, app)) return null;
+      const { resolveLlmSettings } = await import('../llm/client.js');
+      return void resolveLlmSettings(env.raw, app.llm);
+    },
+    () => writableDirectoryProblem(request.outputDir, '--output-dir'),
+    () => (embedded ? writableDirectoryProblem(serviceSettings(env).stateDir, 'VOLT_STATE_DIR') : null),
+    async () => {
+      if (!request.datasetPath) return null;
+      const { loadDataset } = await import('../sandbox/dataset.js');
+      return void (await loadDataset(request.datasetPath));
+    },
+  ]);
 }

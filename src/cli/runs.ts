@@ -68,7 +68,9 @@ export async function listRuns(outputDir: string): Promise<RunEntry[]> {
   try {
     entries = await readdir(outputDir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ENOTDIR') throw new ValidationError(`--output-dir ${outputDir} is a file, not a directory of runs`);
     throw error;
   }
   const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
@@ -82,6 +84,13 @@ export async function findRun(outputDir: string, runId: string): Promise<RunEntr
   const dir = path.join(outputDir, runId);
   if (!existsSync(dir)) throw new ValidationError(`no run "${runId}" in ${outputDir} (see volt-agent list-runs --output-dir ${outputDir})`);
   return readRun(dir);
+}
+
+/** The run `runId` of `outputDir` when its run_metadata.json is readable; a ValidationError (exit 2) otherwise. */
+export async function readableRun(outputDir: string, runId: string): Promise<ReadableRun> {
+  const run = await findRun(outputDir, runId);
+  if (!run.readable) throw new ValidationError(`run "${runId}" in ${outputDir} is unreadable: ${run.error}`);
+  return run;
 }
 
 /** Seconds from start to finish, or to `now` while the run is in progress. */
@@ -155,4 +164,28 @@ export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** A run as `list-runs --json` prints it: its run_metadata.json as written, plus where and how long. */
+export function listJson(entry: RunEntry, now: number): Record<string, unknown> {
+  if (!entry.readable) return { run_id: entry.run_id, status: 'unreadable', run_dir: entry.run_dir, error: entry.error };
+  return { ...entry.raw, run_dir: entry.run_dir, duration_seconds: durationSeconds(entry.metadata, now) };
+}
+
+/** The `list-runs` table. */
+export function runsTable(entries: RunEntry[], now: number): string {
+  const rows = entries.map((r) =>
+    r.readable
+      ? [
+          r.run_id,
+          r.metadata.status,
+          `${r.metadata.parameters.start_date} – ${r.metadata.parameters.end_date}`,
+          usersLabel(r.metadata),
+          formatTimestamp(r.metadata.created_at),
+          formatDuration(durationSeconds(r.metadata, now)),
+          stagesLabel(r.metadata),
+        ]
+      : [r.run_id, 'unreadable', '-', '-', '-', '-', r.error],
+  );
+  return table(['RUN ID', 'STATUS', 'PERIOD', 'USERS', 'STARTED', 'DURATION', 'STAGES'], rows);
 }

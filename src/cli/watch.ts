@@ -4,6 +4,7 @@
  */
 import { CancelledFailure, TerminatedFailure, TimeoutFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { Env } from '../config/env.js';
 import type { PipelineResult, Progress, StageName } from '../workflows/contract.js';
 import { openUrl } from './open-url.js';
 import { PlainProgressPrinter, renderProgressBox, withWallClock } from './progress-view.js';
@@ -35,7 +36,7 @@ export interface WatchOptions {
   pollMs?: number;
   /** Called every few seconds; a returned note is shown (live) or printed once (plain). */
   check?: () => Promise<string | null>;
-  env?: NodeJS.ProcessEnv;
+  env: Env;
   /** When the workflow started (epoch ms), for elapsed time and ETA by the wall clock. */
   startedAt?: number | null;
 }

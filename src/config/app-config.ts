@@ -21,6 +21,10 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const positiveInt = z.number().int().positive();
 
+/** The LLM providers volt-agent can talk to: `llm.provider` and VOLT_LLM_PROVIDER accept these. */
+export const LLM_PROVIDERS = ['openai', 'anthropic'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
 const LLM_DEFAULTS = {
   temperature: 0.2,
   max_tokens: 1500,
@@ -62,7 +66,7 @@ export type DeliveryConfig = z.infer<typeof DeliveryConfigSchema>;
 export const AppConfigSchema = z.strictObject({
   llm: z
     .strictObject({
-      provider: z.string().nullish(),
+      provider: z.enum(LLM_PROVIDERS, { error: (issue) => `unknown provider ${JSON.stringify(issue.input)}: use one of ${LLM_PROVIDERS.join(', ')}` }).nullish(),
       model: z.string().nullish(),
       /** null: send none (models that take only their default temperature). */
       temperature: z.number().min(0).max(2).nullable().default(0.2),

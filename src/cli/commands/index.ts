@@ -1,0 +1,12 @@
+/**
+ * Every command of volt-agent, one module each. A new command is its module plus one line here;
+ * `volt-agent --help` lists them in alphabetical order.
+ */
+export { cancelRun } from './cancel-run.js';
+export { demo } from './demo.js';
+export { listRuns } from './list-runs.js';
+export { run } from './run.js';
+export { service } from './service.js';
+export { showRun } from './show-run.js';
+export { temporalUi } from './temporal-ui.js';
+export { worker } from './worker.js';

@@ -1,0 +1,44 @@
+/** `volt-agent run`: the pipeline for a period, or its Fibery stage again, with live progress. */
+import { defineCommand } from '../define-command.js';
+import { jsonOption, outputDirOption, runIdOption, sandboxLatencyOption } from '../shared-options.js';
+
+export const run = defineCommand({
+  name: 'run',
+  description: 'Run the pipeline for a period: fetch Toggl entries, enrich their Fibery entities, write the reports; shows live progress.',
+  options: (command) =>
+    command
+      .option('--start-date <date>', 'first day of the period, YYYY-MM-DD (required unless --start-from fibery)')
+      .option('--end-date <date>', 'last day of the period, YYYY-MM-DD, inclusive')
+      .option('--users <emails>', 'comma-separated Toggl user emails (default: everyone with time)')
+      .addOption(outputDirOption('where run directories go'))
+      .option('--start-from <stage>', 'toggl (default): the whole pipeline; fibery: redo enrichment and reports of --run-id')
+      .addOption(runIdOption('run id (required with --start-from fibery; default run_YYYY-MM-DD-HH-MM-SS)'))
+      .option('--sandbox', 'use the built-in Toggl and Fibery simulators instead of the real APIs (no tokens needed)', false)
+      .option('--dataset <file>', 'with --sandbox: the dataset the simulators serve (default: the sample workspace)')
+      .addOption(sandboxLatencyOption('with --sandbox: how long the Fibery simulator takes per request, like the real API'))
+      .addOption(jsonOption('print the result as one JSON object on stdout (progress as plain lines on stderr)')),
+  examples: [
+    { command: 'volt-agent run --start-date 2025-10-07 --end-date 2025-10-13' },
+    { command: 'volt-agent run --start-date 2025-10-07 --end-date 2025-10-13 --users john@example.com,jane@example.com' },
+    { command: 'volt-agent run --start-from fibery --run-id run_2025-10-10-15-30-45', note: 'redo enrichment and reports only' },
+    { command: 'volt-agent run --sandbox --start-date 2026-11-09 --end-date 2026-11-22', note: 'against the simulators' },
+    { command: 'volt-agent run --sandbox --sandbox-latency 0 --start-date 2026-11-09 --end-date 2026-11-15' },
+    { command: 'TEMPORAL_ADDRESS=localhost:7233 volt-agent run --start-date 2025-10-07 --end-date 2025-10-13', note: 'on your own Temporal' },
+  ],
+  notes: `On a terminal the progress is a live box: 'q' stops watching (the run goes on), 'd' opens the run in
+the Temporal UI. Piped, in CI or with NO_COLOR it is plain lines.
+
+Tokens come from the environment or .env: TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID, FIBERY_API_TOKEN,
+FIBERY_WORKSPACE, and optionally OPENAI_API_KEY or ANTHROPIC_API_KEY. Without a Temporal server
+configured (TEMPORAL_ADDRESS or a profile of Temporal's config file) a background service (embedded
+Temporal server and worker, state in VOLT_STATE_DIR, default ./tmp/temporal) runs the workflow and
+stops itself when idle; with one, start \`volt-agent worker\` next to it.
+Everything is checked before anything starts: a bad value is one line and exit code 2.`,
+  async handler(opts, ctx) {
+    const env = await ctx.env();
+    const [{ resolveRunOptions }, { launchRun, sandboxOptions }] = await Promise.all([import('../options.js'), import('../launch.js')]);
+    const options = await resolveRunOptions(opts);
+    const sandbox = await sandboxOptions(opts, env);
+    return launchRun({ ...options, ...sandbox, json: opts.json }, env, ctx.out);
+  },
+});

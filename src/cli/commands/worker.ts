@@ -1,0 +1,103 @@
+/** `volt-agent worker`: the separate worker process of the production topology (spec 7.2, 8.3). */
+import type { Env, WorkerEnvSettings } from '../../config/env.js';
+import { EnvironmentError, ValidationError } from '../../errors.js';
+import { defineCommand } from '../define-command.js';
+import { EXIT, type Output } from '../output.js';
+import { wholeNumber } from '../shared-options.js';
+
+export const worker = defineCommand({
+  name: 'worker',
+  description: 'Run the Temporal worker of the pipeline against your Temporal server (TEMPORAL_ADDRESS or a profile) until SIGINT/SIGTERM.',
+  options: (command) =>
+    command
+      .option('--max-concurrent-activities <n>', 'activity tasks at once (default 10)', wholeNumber('--max-concurrent-activities', 1))
+      .option('--max-concurrent-local-activities <n>', 'local activities at once (default 10)', wholeNumber('--max-concurrent-local-activities', 1))
+      .option('--max-concurrent-workflow-tasks <n>', 'workflow tasks at once (default 2; 1 turns the workflow cache off)', wholeNumber('--max-concurrent-workflow-tasks', 1))
+      .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight activities may take to finish (default 30)', wholeNumber('--shutdown-grace', 0)),
+  examples: [
+    { command: 'TEMPORAL_ADDRESS=localhost:7233 volt-agent worker' },
+    { command: 'TEMPORAL_ADDRESS=temporal.internal:7233 TEMPORAL_NAMESPACE=reports volt-agent worker --max-concurrent-activities 4' },
+    { command: 'TEMPORAL_PROFILE=cloud volt-agent worker', note: 'a profile of ~/.config/temporalio/temporal.toml (Temporal Cloud: address, namespace, API key or mTLS)' },
+  ],
+  notes: `Defaults can also come from VOLT_WORKER_MAX_CONCURRENT_ACTIVITIES, VOLT_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS and VOLT_WORKER_SHUTDOWN_GRACE_SECONDS.
+The worker reads the tokens (TOGGL_*, FIBERY_*, OPENAI_*/ANTHROPIC_*) from its own environment or .env.
+Connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* or TEMPORAL_PROFILE
+(see README "Your own Temporal"); without any, localhost:7233.`,
+  async handler(opts, ctx) {
+    const env = await ctx.env();
+    return runWorker(
+      {
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
+        maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivities,
+        maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks,
+        shutdownGraceSeconds: opts.shutdownGrace,
+      },
+      env,
+      ctx.out,
+    );
+  },
+});
+
+/** A worker without tokens starts (it may serve other runs later), but says what its runs will miss. */
+async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
+  const { fiberySettings, togglSettings } = await import('../../config/env.js');
+  for (const check of [togglSettings, fiberySettings]) {
+    try {
+      check(env);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const line of error.message.split('\n')) out.info(`Warning: ${line.split(':')[0]}: runs on this worker will fail until it is set`);
+    }
+  }
+}
+
+async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promise<number> {
+  const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../../activities/context.js'),
+    import('../../worker.js'),
+    import('../../temporal/connection.js'),
+    import('../../workflows/contract.js'),
+  ]);
+  const settings = workerSettingsFrom(env, flags);
+  const connection = temporalConnectionSettings(env);
+  const server = { ...connection, address: connection.address ?? 'localhost:7233' };
+  const hint = connection.address
+    ? `is the server running? (docker compose up -d, or temporal server start-dev; settings from ${connection.source})`
+    : 'start it (docker compose up -d) or set TEMPORAL_ADDRESS';
+  await warnAboutCredentials(env, out);
+
+  // The Runtime shuts the worker down on SIGINT/SIGTERM: it stops polling, lets in-flight
+  // activities finish within the shutdown grace time, and hands the rest back to the server.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'] });
+  const native = await connectNative(server, hint);
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    out.info(`${signal}: stopping the worker; in-flight activities get up to ${settings.shutdownGraceTime} to finish…`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const where = `${server.address}, namespace ${server.namespace}`;
+  try {
+    const pipelineWorker = await createPipelineWorker({ connection: native, namespace: server.namespace, deps: defaultDeps(env.raw), settings }).catch((error: unknown) => {
+      throw new EnvironmentError(`cannot start the worker on ${where}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    });
+    out.info(
+      `Worker polling task queue ${TASK_QUEUE} on ${server.address} (namespace ${server.namespace}): ` +
+        `${settings.maxConcurrentActivityTaskExecutions} activities, ${settings.maxConcurrentLocalActivityExecutions} local activities, ` +
+        `${settings.maxConcurrentWorkflowTaskExecutions} workflow tasks at once; Ctrl-C or SIGTERM stops it`,
+    );
+    await pipelineWorker.run().catch((error: unknown) => {
+      throw new EnvironmentError(`the worker stopped: ${(error as Error).message.split('\n')[0]} (${where})`, { cause: error });
+    });
+    out.info('Worker stopped');
+    return EXIT.OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await native.close().catch(() => undefined);
+  }
+}

@@ -11,7 +11,9 @@ import { entityKey } from '../workflows/contract.js';
 import { ValidationError } from '../errors.js';
 import { writePersonReport } from '../reports/person-report.js';
 import { writeTeamReport } from '../reports/team-report.js';
-import { reportWriterFor } from '../reports/writer.js';
+import { loadReportSettings, reportWriterFor } from '../reports/writer.js';
+import { enrichedReportExtras } from '../reports/common.js';
+import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { readAggregated } from './fibery-activities.js';
 import { STAGED_ENRICHMENT_DIR, type StagedBatch } from './enrichment/enrich-batch.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
@@ -31,7 +33,7 @@ function slugsOf(users: Record<string, { name: string }>): Map<string, string> {
   return uniqueSlugs(Object.entries(users).map(([key, u]) => ({ key, name: u.name })));
 }
 
-const StagedPersonSchema = z.object({ email: z.string(), slug: z.string(), usage: LlmUsageSchema.nullable() });
+const StagedPersonSchema = z.object({ email: z.string(), slug: z.string(), usage: LlmUsageSchema.nullable(), warning: z.string().nullable().default(null) });
 
 export function createReportingActivities(deps: ActivityDeps) {
   return {
@@ -42,12 +44,13 @@ export function createReportingActivities(deps: ActivityDeps) {
       const entities = new Map<string, EnrichedEntity>();
       for (const batch of await readStagedBatches(input)) for (const e of batch.entities) entities.set(e.key, e);
       const slug = slugsOf(aggregated.users).get(input.email)!;
-      const writer = await reportWriterFor(deps, input.config, signal);
+      const writer = reportWriterFor(await loadReportSettings(deps.configDir, input.config), deps.env, signal);
       const people = Object.entries(aggregated.users).filter(([email]) => email !== input.email).map(([, u]) => u.name);
-      const { markdown, usage } = await writePersonReport({ email: input.email, user, entities, period: aggregated.period, people }, writer);
-      await writeFileAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.md`)), markdown);
-      await writeJsonAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.json`)), { email: input.email, slug, usage });
-      return { slug, llm: usage !== null };
+      const report = await writePersonReport({ email: input.email, user, entities, period: aggregated.period, people, aggregated }, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
+      await writeFileAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.html`)), report.html);
+      await writeFileAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.md`)), report.markdown);
+      await writeJsonAtomic(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.json`)), { email: input.email, slug, usage: report.usage, warning: report.warning });
+      return { slug, llm: report.usage !== null };
     }),
 
     async save_enriched_data(input: RunRef): Promise<{ file: string; reports: number; enriched: number; not_found: number }> {
@@ -67,15 +70,19 @@ export function createReportingActivities(deps: ActivityDeps) {
       const individualDir = runPath(input, RUN_FILES.individualDir);
       await mkdir(individualDir, { recursive: true });
       const usage: LlmUsage[] = [];
+      const reportWarnings: string[] = [];
       const reportFiles = new Map<string, string>();
       for (const [email, slug] of slugs) {
         const staged = runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.md`));
         if (!existsSync(staged)) continue;
         const target = path.join(individualDir, `${slug}.md`);
+        const stagedHtml = htmlPathOf(staged);
+        if (existsSync(stagedHtml)) await rename(stagedHtml, htmlPathOf(target));
         await rename(staged, target);
         reportFiles.set(email, path.join(RUN_FILES.individualDir, `${slug}.md`));
         const meta = StagedPersonSchema.parse(JSON.parse(await readFile(runPath(input, path.join(STAGED_PERSON_DIR, `${slug}.json`)), 'utf8')));
         if (meta.usage) usage.push(meta.usage);
+        if (meta.warning) reportWarnings.push(meta.warning);
       }
 
       const warnings = [...new Set(batches.flatMap((b) => b.warnings))];
@@ -97,6 +104,7 @@ export function createReportingActivities(deps: ActivityDeps) {
           warnings,
           by_type: byType,
         },
+        ...enrichedReportExtras(aggregated, enrichedByKey),
       };
       const file = runPath(input, RUN_FILES.enriched);
       await writeJsonAtomic(file, data);
@@ -109,6 +117,7 @@ export function createReportingActivities(deps: ActivityDeps) {
           person_reports: reportFiles.size,
         });
         m.warnings = [...new Set([...m.warnings, ...warnings])];
+        for (const warning of reportWarnings) addReportWarning(m, warning);
         recordLlmUsage(m, usage);
       }, deps.now());
       await removeIfExists(runPath(input, RUN_FILES.staging));
@@ -117,12 +126,18 @@ export function createReportingActivities(deps: ActivityDeps) {
 
     async generate_team_report(input: RunRef & { config: Record<string, unknown> | null }): Promise<{ file: string; llm: boolean }> {
       const data = await readJsonFile(runPath(input, RUN_FILES.enriched), EnrichedDataSchema);
-      const writer = await reportWriterFor(deps, input.config);
-      const { markdown, usage } = await writeTeamReport(data, writer);
+      const writer = reportWriterFor(await loadReportSettings(deps.configDir, input.config), deps.env);
+      const report = await writeTeamReport(data, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
       const file = runPath(input, RUN_FILES.teamSummary);
-      await writeFileAtomic(file, markdown);
-      if (usage) await updateMetadata(input, (m) => recordLlmUsage(m, [usage]), deps.now());
-      return { file, llm: usage !== null };
+      await writeFileAtomic(file, report.markdown);
+      await writeFileAtomic(htmlPathOf(file), report.html);
+      if (report.usage || report.warning) {
+        await updateMetadata(input, (m) => {
+          if (report.usage) recordLlmUsage(m, [report.usage]);
+          addReportWarning(m, report.warning);
+        }, deps.now());
+      }
+      return { file, llm: report.usage !== null };
     },
   };
 }

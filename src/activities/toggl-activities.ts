@@ -7,7 +7,8 @@ import { aggregateToggl } from '../toggl/aggregate.js';
 import { TogglClient, type TogglTimeEntry, type TogglUser } from '../toggl/client.js';
 import { loadAppConfig } from '../config/app-config.js';
 import { writeTogglSummary } from '../reports/toggl-summary.js';
-import { reportWriterFor } from '../reports/writer.js';
+import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
+import { loadReportSettings, reportWriterFor } from '../reports/writer.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
 import { runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
@@ -148,12 +149,18 @@ export function createTogglActivities(deps: ActivityDeps) {
 
     async generate_toggl_report(input: RunRef & { config: Record<string, unknown> | null }): Promise<{ file: string; llm: boolean }> {
       const aggregated = await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
-      const writer = await reportWriterFor(deps, input.config);
-      const { markdown, usage } = await writeTogglSummary(aggregated, writer);
+      const writer = reportWriterFor(await loadReportSettings(deps.configDir, input.config), deps.env);
+      const report = await writeTogglSummary(aggregated, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
       const file = runPath(input, RUN_FILES.togglSummary);
-      await writeFileAtomic(file, markdown);
-      if (usage) await updateMetadata(input, (m) => recordLlmUsage(m, [usage]), deps.now());
-      return { file, llm: usage !== null };
+      await writeFileAtomic(file, report.markdown);
+      await writeFileAtomic(htmlPathOf(file), report.html);
+      if (report.usage || report.warning) {
+        await updateMetadata(input, (m) => {
+          if (report.usage) recordLlmUsage(m, [report.usage]);
+          addReportWarning(m, report.warning);
+        }, deps.now());
+      }
+      return { file, llm: report.usage !== null };
     },
   };
 }

@@ -1,0 +1,96 @@
+/**
+ * Charts as inline SVG, drawn on the server by Apache ECharts' SSR renderer (no script on the
+ * page, no animation, fixed sizes). Colours are the Okabe–Ito palette, which stays distinct for
+ * colour-blind readers and in greyscale print; each SVG carries a <title> and a <desc>.
+ */
+import * as echarts from 'echarts';
+import type { ChartSpec } from './model.js';
+import { htmlEscape, shorten } from './text.js';
+
+export const CHART_WIDTH = 880;
+const LABEL_CHARS = 26;
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#7F7F7F', '#F0E442', '#000000'];
+const POSITIVE = '#0072B2';
+const NEGATIVE = '#D55E00';
+
+const axisLabel = (value: string) => shorten(value, LABEL_CHARS);
+const unitLabel = (unit: ChartSpec['unit']) => (unit === '%' ? '{value}%' : '{value} h');
+
+function horizontalHeight(categories: number, legend: boolean): number {
+  return Math.max(140, 50 + (legend ? 30 : 0) + categories * 26);
+}
+
+/** The ECharts option of a spec, with the chart's height. */
+function optionFor(spec: ChartSpec): { option: echarts.EChartsCoreOption; height: number } {
+  const legend = spec.series.length > 1;
+  const common = {
+    animation: false,
+    color: PALETTE,
+    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', fontSize: 12 },
+    legend: legend ? { show: true, top: 0, type: 'plain' as const, itemWidth: 14, itemHeight: 10 } : { show: false },
+    grid: { left: 8, right: 40, top: legend ? 40 : 12, bottom: 8, containLabel: true },
+  };
+  if (spec.kind === 'line') {
+    const option = {
+      ...common,
+      xAxis: { type: 'category', data: spec.categories, axisLabel: { hideOverlap: true } },
+      yAxis: { type: 'value', axisLabel: { formatter: unitLabel(spec.unit) } },
+      series: spec.series.map((s) => ({ name: s.name, type: 'bar', stack: 'total', data: s.values, barMaxWidth: 28 })),
+    };
+    return { option, height: 300 };
+  }
+  const height = horizontalHeight(spec.categories.length, legend);
+  const categoryAxis = { type: 'category', inverse: true, data: spec.categories.map(axisLabel), axisTick: { show: false } };
+  if (spec.kind === 'diverging') {
+    const values = spec.series[0]?.values ?? [];
+    const option = {
+      ...common,
+      xAxis: { type: 'value', axisLabel: { formatter: unitLabel(spec.unit) } },
+      yAxis: { ...categoryAxis, axisLine: { onZero: true } },
+      series: [
+        {
+          name: spec.series[0]?.name ?? '',
+          type: 'bar',
+          barMaxWidth: 18,
+          data: values.map((v) => ({ value: v, itemStyle: { color: v >= 0 ? POSITIVE : NEGATIVE } })),
+          label: { show: true, position: 'right', formatter: (p: { value: number }) => `${p.value > 0 ? '+' : ''}${p.value}${spec.unit === '%' ? ' pp' : ' h'}` },
+        },
+      ],
+    };
+    return { option, height };
+  }
+  const stacked = spec.kind === 'stacked' || spec.kind === 'share';
+  const option = {
+    ...common,
+    xAxis: { type: 'value', max: spec.kind === 'share' ? 100 : undefined, axisLabel: { formatter: unitLabel(spec.unit) } },
+    yAxis: categoryAxis,
+    series: spec.series.map((s) => ({
+      name: s.name,
+      type: 'bar',
+      barMaxWidth: 18,
+      ...(stacked ? { stack: 'total' } : {}),
+      data: s.values,
+      ...(!stacked ? { label: { show: true, position: 'right', formatter: `{c}${spec.unit === '%' ? '%' : ' h'}` } } : {}),
+    })),
+  };
+  return { option, height };
+}
+
+/** The chart as a standalone SVG element with a title and a description. */
+export function chartSvg(spec: ChartSpec): string {
+  const { option, height } = optionFor(spec);
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART_WIDTH, height });
+  try {
+    chart.setOption(option);
+    // Hover rules only: no use without script, and their class names repeat from chart to chart.
+    const svg = chart.renderToSVGString().replace(/<style\b[\s\S]*?<\/style>/g, '');
+    const titleId = `${spec.id}-title`;
+    const descId = `${spec.id}-desc`;
+    return svg.replace(
+      /^<svg\b([^>]*)>/,
+      `<svg$1 role="img" aria-labelledby="${titleId} ${descId}"><title id="${titleId}">${htmlEscape(spec.title)}</title><desc id="${descId}">${htmlEscape(spec.description)}</desc>`,
+    );
+  } finally {
+    chart.dispose();
+  }
+}

@@ -27,7 +27,7 @@ function optionFor(spec: ChartSpec): { option: echarts.EChartsCoreOption; height
     animation: false,
     color: PALETTE,
     textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', fontSize: 12 },
-    legend: legend ? { show: true, top: 0, type: 'plain' as const, itemWidth: 14, itemHeight: 10 } : { show: false },
+    legend: legend ? { show: true, top: 0, type: 'plain' as const, itemWidth: 14, itemHeight: 10, itemGap: 24, formatter: (name: string) => shorten(name, LABEL_CHARS) } : { show: false },
     grid: { left: 8, right: 40, top: legend ? 40 : 12, bottom: 8, containLabel: true },
   };
   if (spec.kind === 'line') {

@@ -19,7 +19,7 @@ export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-in
 const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1180px; padding: 24px 32px 48px; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a; background: #fff; }
+body { margin: 0 auto; max-width: 1180px; padding: 24px 32px 48px; overflow-wrap: anywhere; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a; background: #fff; }
 h1 { font-size: 1.7rem; margin: 0 0 4px; overflow-wrap: anywhere; }
 h2 { font-size: 1.3rem; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 2px solid #0072B2; overflow-wrap: anywhere; }
 h3 { font-size: 1.05rem; margin: 20px 0 6px; overflow-wrap: anywhere; }
@@ -31,8 +31,10 @@ blockquote { margin: 4px 0 4px 16px; padding-left: 10px; border-left: 3px solid 
 .table-wrap { max-width: 100%; overflow-x: auto; margin: 8px 0 12px; }
 table { border-collapse: collapse; font-size: 0.88rem; max-width: 100%; }
 th, td { border: 1px solid #d0d4da; padding: 3px 8px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
-th { background: #eef2f6; }
-td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+th { background: #eef2f6; overflow-wrap: normal; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+td:first-child { min-width: 9em; }
 tr.total td { font-weight: 700; background: #f6f8fa; }
 figure { margin: 12px 0 4px; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 4px; }

@@ -63,6 +63,6 @@ export function sanitiseNarrative(markdown: string): string {
   return markdown
     .replace(/&(?=[#\w]+;)/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/!?\[([^\]\n]*)\]\([^)\n]*\)/g, '$1')
+    .replace(/!?\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)/g, '$1')
     .replace(/^\s*\[[^\]\n]*\]:.*$/gm, '');
 }

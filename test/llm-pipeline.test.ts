@@ -252,10 +252,10 @@ describe('with the LLM simulator', () => {
     });
   });
 
-  test('five 5xx in a row: the run fails naming the provider and the status, and no report is half-written', async () => {
+  test('five 5xx in a row: with llm.required the run fails naming the provider and the status, and no report is half-written', async () => {
     await withLlm([{ status: 500 }, { status: 502 }, { status: 503 }, { status: 500 }, { status: 500 }], async (env, llm) => {
       const runId = 'run_sim-5xx';
-      const { error } = await run(runId, env, { users: ['priya.raman@acme.example'], config: { llm: { max_retries: 4 } } });
+      const { error } = await run(runId, env, { users: ['priya.raman@acme.example'], config: { llm: { max_retries: 4, required: true } } });
       assert.ok(error instanceof WorkflowFailedError);
       assert.match(String(error.cause?.message), /toggl stage failed in generate_toggl_report: OpenAI 500: .*\(after 5 requests\)/);
       assert.equal(llm.requests().length, 5);
@@ -266,19 +266,44 @@ describe('with the LLM simulator', () => {
     });
   });
 
-  test('a bad key or an unknown model fails the run with the provider\'s message before any report is written', async () => {
+  test('an LLM that still fails after its retries: the report falls back to the data-only narrative, says so at its top, and the run records a warning', async () => {
+    await withLlm([{ status: 500 }, { status: 502 }, { status: 503 }], async (env) => {
+      const runId = 'run_sim-5xx-fallback';
+      const { error } = await run(runId, env, { users: ['priya.raman@acme.example'], config: { llm: { max_retries: 2 } } });
+      assert.equal(error, null, String(error));
+      const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
+      assert.equal(metadata.status, 'completed');
+      assert.ok(metadata.warnings.some((w) => /^toggl_summary: the LLM failed, the report was written with the data-only narrative \(OpenAI 50\d: .*after 3 requests/.test(w)), metadata.warnings.join('\n'));
+      const toggl = await readFile(path.join(outputDir, runId, 'reports/toggl_summary.md'), 'utf8');
+      assert.match(toggl.split('\n')[4]!, /^> \*\*The LLM failed, so this report's narrative is the data-only text: OpenAI 50\d/);
+      assert.match(await readFile(path.join(outputDir, runId, 'reports/toggl_summary.html'), 'utf8'), /class="banner"/);
+      // The later reports got answers and were narrated by the LLM.
+      assert.match(await readFile(path.join(outputDir, runId, 'reports/team_summary.md'), 'utf8'), /Narrative written by LLM openai sim-model/);
+    });
+  });
+
+  test('a bad key or an unknown model fails the run with the provider\'s message before any report is written (llm.required)', async () => {
     await withLlm([], async (env, llm) => {
+      const required = { users: ['priya.raman@acme.example'], config: { llm: { required: true } } };
       const runId = 'run_sim-badkey';
-      const { error } = await run(runId, { ...env, OPENAI_API_KEY: 'sk-wrong-key-0000000000' }, { users: ['priya.raman@acme.example'] });
+      const { error } = await run(runId, { ...env, OPENAI_API_KEY: 'sk-wrong-key-0000000000' }, required);
       assert.ok(error instanceof WorkflowFailedError);
       assert.match(String(error.cause?.message), /generate_toggl_report: OpenAI 401: Incorrect API key provided\. \[invalid_api_key\]$/);
       assert.ok(!String(error.cause?.message).includes('sk-wrong-key-0000000000'));
       assert.ok(!existsSync(path.join(outputDir, runId, 'reports')), 'no report at all');
       assert.equal(llm.requests().length, 1, 'a 401 is not retried');
 
-      const { error: modelError } = await run('run_sim-badmodel', { ...env, VOLT_LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: env.OPENAI_API_KEY!, VOLT_LLM_MODEL: 'claude-nope' }, { users: ['priya.raman@acme.example'] });
+      const { error: modelError } = await run('run_sim-badmodel', { ...env, VOLT_LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: env.OPENAI_API_KEY!, VOLT_LLM_MODEL: 'claude-nope' }, required);
       assert.match(String((modelError as WorkflowFailedError).cause?.message), /generate_toggl_report: Anthropic 404: model: claude-nope \[not_found_error\]$/);
       assert.ok(!existsSync(path.join(outputDir, 'run_sim-badmodel', 'reports')));
+
+      // Without llm.required the same bad key costs the narrative, not the reports.
+      const { error: softError } = await run('run_sim-badkey-soft', { ...env, OPENAI_API_KEY: 'sk-wrong-key-0000000000' }, { users: ['priya.raman@acme.example'] });
+      assert.equal(softError, null, String(softError));
+      const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, 'run_sim-badkey-soft', 'run_metadata.json')));
+      assert.ok(metadata.warnings.some((w) => w.includes('OpenAI 401')), metadata.warnings.join('\n'));
+      assert.ok(!metadata.warnings.join('\n').includes('sk-wrong-key-0000000000'));
+      assert.ok(existsSync(path.join(outputDir, 'run_sim-badkey-soft', 'reports/team_summary.html')));
     }, ['sim-model']);
   });
 

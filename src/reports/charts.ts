@@ -16,19 +16,36 @@ const NEGATIVE = '#D55E00';
 const axisLabel = (value: string) => shorten(value, LABEL_CHARS);
 const unitLabel = (unit: ChartSpec['unit']) => (unit === '%' ? '{value}%' : '{value} h');
 
-function horizontalHeight(categories: number, legend: boolean): number {
-  return Math.max(140, 50 + (legend ? 30 : 0) + categories * 26);
+/** Rows the legend wraps into (ECharts measures text only roughly on the server: err wide). */
+function legendRows(names: readonly string[]): number {
+  if (names.length < 2) return 0;
+  let rows = 1;
+  let x = 0;
+  for (const name of names) {
+    const width = 14 + 8 + [...shorten(name, LABEL_CHARS)].length * 7.5 + 24;
+    if (x + width > CHART_WIDTH - 20 && x > 0) {
+      rows++;
+      x = 0;
+    }
+    x += width;
+  }
+  return rows;
+}
+
+function horizontalHeight(categories: number, legendHeight: number): number {
+  return Math.max(140, 40 + legendHeight + categories * 26);
 }
 
 /** The ECharts option of a spec, with the chart's height. */
 function optionFor(spec: ChartSpec): { option: echarts.EChartsCoreOption; height: number } {
   const legend = spec.series.length > 1;
+  const legendHeight = legendRows(spec.series.map((s) => s.name)) * 24;
   const common = {
     animation: false,
     color: PALETTE,
     textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', fontSize: 12 },
     legend: legend ? { show: true, top: 0, type: 'plain' as const, itemWidth: 14, itemHeight: 10, itemGap: 24, formatter: (name: string) => shorten(name, LABEL_CHARS) } : { show: false },
-    grid: { left: 8, right: 40, top: legend ? 40 : 12, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 40, top: 12 + legendHeight, bottom: 8, containLabel: true },
   };
   if (spec.kind === 'line') {
     const option = {
@@ -37,9 +54,9 @@ function optionFor(spec: ChartSpec): { option: echarts.EChartsCoreOption; height
       yAxis: { type: 'value', axisLabel: { formatter: unitLabel(spec.unit) } },
       series: spec.series.map((s) => ({ name: s.name, type: 'bar', stack: 'total', data: s.values, barMaxWidth: 28 })),
     };
-    return { option, height: 300 };
+    return { option, height: 300 + legendHeight };
   }
-  const height = horizontalHeight(spec.categories.length, legend);
+  const height = horizontalHeight(spec.categories.length, legendHeight);
   const categoryAxis = { type: 'category', inverse: true, data: spec.categories.map(axisLabel), axisTick: { show: false } };
   if (spec.kind === 'diverging') {
     const values = spec.series[0]?.values ?? [];

@@ -103,7 +103,7 @@ async function assertTablesAgree(dir: string, aggregated: TogglAggregated): Prom
     assert.equal(row?.[4], h(e.total_seconds), `toggl summary #${e.entity_id}`);
     assert.equal(row?.[6], String(e.entry_count));
   }
-  const individual = await readdir(path.join(dir, 'reports/individual'));
+  const individual = (await readdir(path.join(dir, 'reports/individual'))).filter((f) => f.endsWith('.md'));
   for (const u of Object.values(aggregated.users)) {
     assert.deepEqual(rows(toggl, u.name)[0], [u.name, h(u.total_seconds), h(u.matched_seconds), h(u.unmatched_seconds), pct(u.matched_seconds, u.total_seconds), String(u.entry_count), String(u.days_active)]);
     const member = rows(team, u.name)[0]!;
@@ -171,7 +171,10 @@ describe('against servers that are not the project\'s own', () => {
         for (const file of ['reports/toggl_summary.md', 'reports/team_summary.md']) {
           assert.match(await readFile(path.join(dir, file), 'utf8'), new RegExp(`Narrative written by LLM ${format} hand-model`));
         }
-        assert.equal((await readdir(path.join(dir, 'reports/individual'))).length, people.length, 'a report for every person with time');
+        const individual = await readdir(path.join(dir, 'reports/individual'));
+        assert.equal(individual.filter((f) => f.endsWith('.md')).length, people.length, 'a report for every person with time');
+        assert.equal(individual.filter((f) => f.endsWith('.html')).length, people.length, 'and its HTML page');
+        assert.match(await readFile(path.join(dir, 'reports/team_summary.html'), 'utf8'), /Narrative written by LLM/);
         await assertTablesAgree(dir, aggregated);
         const metadata = RunMetadataSchema.parse(await readJson(path.join(dir, 'run_metadata.json')));
         assert.equal(metadata.llm.calls.length, people.length + 2);
@@ -202,7 +205,7 @@ async function withLlm(script: LlmScriptItem[], body: (env: NodeJS.ProcessEnv, l
 }
 
 const personFile = async (dir: string) => {
-  const [file] = await readdir(path.join(dir, 'reports/individual'));
+  const [file] = (await readdir(path.join(dir, 'reports/individual'))).filter((f) => f.endsWith('.md'));
   return readFile(path.join(dir, 'reports/individual', file!), 'utf8');
 };
 
@@ -231,7 +234,7 @@ describe('with the LLM simulator', () => {
       assert.deepEqual([byReport.toggl_summary?.corrections, byReport.toggl_summary?.corrected, byReport.toggl_summary?.unverified], [1, 1, 0]);
       assert.deepEqual([byReport.person?.corrections, byReport.person?.unverified, byReport.person?.requests], [1, 1, 2]);
       assert.deepEqual([byReport.team_summary?.corrections, byReport.team_summary?.unverified], [0, 0]);
-      assert.deepEqual(await readdir(path.join(dir, 'reports/individual')), ['zoe_muller.md'], 'exactly the listed person');
+      assert.deepEqual(await readdir(path.join(dir, 'reports/individual')), ['zoe_muller.html', 'zoe_muller.md'], 'exactly the listed person');
     });
   });
 

@@ -139,11 +139,6 @@ export function capList<T>(items: readonly T[], limit: number): { items: T[]; om
   return { items: items.slice(0, limit), omitted: Math.max(0, items.length - limit) };
 }
 
-/** Sum of a numeric property. */
-export function sumOf<T>(items: readonly T[], pick: (item: T) => number): number {
-  return items.reduce((total, item) => total + pick(item), 0);
-}
-
 /** Groups items by a label and sums their seconds (and counts), largest first, then by label. */
 export function groupSeconds<T>(
   items: readonly T[],

@@ -4,7 +4,6 @@
  * period against the last and tracking hygiene. One model, one section list; the writer adds the prose.
  */
 import type { EnrichedData } from '../storage/schemas.js';
-import { teamHygiene } from '../toggl/hygiene.js';
 import {
   distributionList,
   entityIdCell,
@@ -80,9 +79,8 @@ export function buildTeamModel(data: EnrichedData, options: ReportOptions = {}):
     });
   const completed = rows.filter((r) => r.status.kind === 'completed');
   const activities = teamActivities(users);
-  const hygienePeople = data.hygiene
-    ? people.filter(([email]) => data.hygiene!.people[email]).map(([email]) => ({ email, hygiene: data.hygiene!.people[email]! }))
-    : [];
+  const hygiene = data.hygiene;
+  const hygienePeople = hygiene ? people.flatMap(([email]) => (hygiene.people[email] ? [{ email, hygiene: hygiene.people[email] }] : [])) : [];
   return {
     data,
     total: data.totals.total_seconds,
@@ -102,7 +100,7 @@ export function buildTeamModel(data: EnrichedData, options: ReportOptions = {}):
     who: (emails) => namesOf(emails, users),
     workspace: options.fiberyWorkspace ?? null,
     comparison: comparisonInput(data),
-    hygiene: data.hygiene ? { team: data.hygiene.team ?? teamHygiene(hygienePeople.map((p) => p.hygiene)), people: hygienePeople, togglOnly: false } : null,
+    hygiene: hygiene ? { team: hygiene.team, people: hygienePeople, togglOnly: false } : null,
   };
 }
 

@@ -71,12 +71,6 @@ export function narrativeSource(writer: ReportWriter, result: NarrativeResult): 
   return result.source ?? (writer.usesLlm ? `Narrative written by ${writer.label}` : NO_LLM_SOURCE);
 }
 
-/** The footer block of a report (null when there is nothing to say: no LLM was used). */
-export function narrativeFooter(result: NarrativeResult): string | null {
-  if (!result.footer?.length) return null;
-  return ['---', 'About the narrative:', result.footer.map((line) => `- ${line}`).join('\n')].join('\n\n');
-}
-
 export function deterministicWriter(): ReportWriter {
   return {
     label: 'deterministic writer (no LLM configured)',

@@ -88,6 +88,9 @@ test('hygiene (Toggl side): empty descriptions, untagged references, overlaps, r
   assert.deepEqual(b.no_tags, { entries: 1, seconds: 3600 });
   assert.deepEqual(b.running, { entries: 1, seconds: 5400 });
   assert.deepEqual(b.entity_days['Scrum/Task#1'], { '2026-11-20': 5400 });
+  // Scores from the Toggl side alone are in the JSON too, and the Toggl summary shows the same.
+  assert.equal(agg.hygiene!.toggl_scores!.people[B], completePersonHygiene(b, () => undefined).score);
+  assert.match(agg.hygiene!.toggl_scores!.formula, /^score = 50 × /);
 
   // After enrichment: #1 completed on the 18th (Bob's time on the 20th is late), #2 not found.
   const complete = completePersonHygiene(b, (key) => (key === 'Scrum/Task#1' ? { found: true, completed_on: '2026-11-18' } : undefined));
@@ -154,7 +157,9 @@ test('reports: deltas per person, type and project equal the aggregates; no prev
 });
 
 test('reports: the hygiene numbers equal the aggregates, with the score and its formula under it', async () => {
-  const { enriched } = reportData(6);
+  const { enriched, aggregated } = reportData(6);
+  const summary = await writeTogglSummary(aggregated, deterministicWriter());
+  assert.match(summary.markdown, new RegExp(`\\*\\*Tracking hygiene score: ${aggregated.hygiene!.toggl_scores!.team} / 100\\*\\* \\(from the Toggl data alone`));
   const team = await writeTeamReport(enriched, deterministicWriter());
   const md = team.markdown.slice(team.markdown.indexOf('## Tracking hygiene'));
   assert.match(md, new RegExp(`\\*\\*Tracking hygiene score: ${enriched.hygiene!.team.score} / 100\\*\\*\\n\\nscore = 50 × `));

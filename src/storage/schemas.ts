@@ -180,7 +180,11 @@ export const PersonHygieneSchema = z.object({
 });
 export type PersonHygiene = z.infer<typeof PersonHygieneSchema>;
 
-export const TogglHygieneSchema = z.object({ people: z.record(z.string(), PersonHygieneSchema) });
+export const TogglHygieneSchema = z.object({
+  people: z.record(z.string(), PersonHygieneSchema),
+  /** Scores from the Toggl data alone (before enrichment knows what was not found or completed). */
+  toggl_scores: z.object({ formula: z.string(), team: z.number().nullable(), people: z.record(z.string(), z.number().nullable()) }).optional(),
+});
 export type TogglHygiene = z.infer<typeof TogglHygieneSchema>;
 
 /** One person's (or the team's) complete hygiene, after enrichment, with its score 0–100. */

@@ -124,7 +124,15 @@ export class HygieneAccumulator {
       const { hygiene, intervals } = this.people.get(email)!;
       people[email] = { ...hygiene, overlapping: intervals.overlaps() };
     }
-    return { people };
+    const partial = Object.fromEntries(Object.entries(people).map(([email, h]) => [email, completePersonHygiene(h, () => undefined)]));
+    return {
+      people,
+      toggl_scores: {
+        formula: HYGIENE_FORMULA,
+        team: teamHygiene(Object.values(partial)).score,
+        people: Object.fromEntries(Object.entries(partial).map(([email, h]) => [email, h.score])),
+      },
+    };
   }
 }
 

@@ -57,11 +57,14 @@ function optionFor(spec: ChartSpec): { option: echarts.EChartsCoreOption; height
     return { option, height: 300 + legendHeight };
   }
   const height = horizontalHeight(spec.categories.length, legendHeight);
+  // The server cannot measure text exactly: leave the category labels room by their length.
+  const labelWidth = 16 + 7 * Math.max(4, ...spec.categories.map((c) => [...axisLabel(c)].length));
+  const horizontal = { ...common, grid: { ...common.grid, left: labelWidth, right: 60, containLabel: false, bottom: 28 } };
   const categoryAxis = { type: 'category', inverse: true, data: spec.categories.map(axisLabel), axisTick: { show: false } };
   if (spec.kind === 'diverging') {
     const values = spec.series[0]?.values ?? [];
     const option = {
-      ...common,
+      ...horizontal,
       xAxis: { type: 'value', axisLabel: { formatter: unitLabel(spec.unit) } },
       yAxis: { ...categoryAxis, axisLine: { onZero: true } },
       series: [
@@ -78,7 +81,7 @@ function optionFor(spec: ChartSpec): { option: echarts.EChartsCoreOption; height
   }
   const stacked = spec.kind === 'stacked' || spec.kind === 'share';
   const option = {
-    ...common,
+    ...horizontal,
     xAxis: { type: 'value', max: spec.kind === 'share' ? 100 : undefined, axisLabel: { formatter: unitLabel(spec.unit) } },
     yAxis: categoryAxis,
     series: spec.series.map((s) => ({

@@ -5,7 +5,7 @@
  */
 import type { LlmUsage } from '../storage/schemas.js';
 import type { Block, ReportDefinition } from './model.js';
-import { toHtml, type HtmlOptions } from './render-html.js';
+import type { HtmlOptions } from './render-html.js';
 import { toMarkdown, type RenderedDocument } from './render-markdown.js';
 import { narrativeSource, type ReportWriter } from './writer.js';
 
@@ -52,6 +52,8 @@ export async function renderReport<M>(def: ReportDefinition<M>, model: M, writer
     }),
     footer: narrative.footer ?? [],
   };
+  // Loaded on first use: ECharts takes seconds to import, and workers and CLI commands start without it.
+  const { toHtml } = await import('./render-html.js');
   const warning = narrative.failure ? `${def.id(model)}: the LLM failed, the report was written with the data-only narrative (${narrative.failure})` : null;
   return { markdown: toMarkdown(doc), html: toHtml(doc, options), usage: narrative.usage, warning };
 }

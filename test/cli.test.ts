@@ -87,7 +87,7 @@ describe('demo, then a Fibery-stage re-run, through the command line', () => {
     assert.equal(metadata.status, 'completed');
     assert.deepEqual(metadata.stages_completed, ['toggl', 'fibery']);
     const aggregated = JSON.parse(await readFile(path.join(dir, 'toggl_aggregated.json'), 'utf8'));
-    assert.equal((await readdir(path.join(dir, 'reports/individual'))).length, Object.keys(aggregated.users).length);
+    assert.equal((await readdir(path.join(dir, 'reports/individual'))).filter((f) => f.endsWith('.md')).length, Object.keys(aggregated.users).length);
     assert.equal(summary.individual_reports.length, Object.keys(aggregated.users).length);
     const team = await readFile(path.join(dir, 'reports/team_summary.md'), 'utf8');
     assert.match(team, /without an LLM/);

@@ -344,3 +344,42 @@ test('an unknown model fails at once with the provider\'s message; a model refus
     await srv.close();
   }
 });
+
+test('a truncated or non-JSON answer is retried within the retry budget; when it persists the error names the provider and what came back', async () => {
+  const chat = JSON.stringify(chatCompletion('Recovered'));
+  const message = JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-test', content: [{ type: 'text', text: 'Recovered' }], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 2 } });
+  const cases = [
+    { provider: 'openai' as const, ok: chat, bad: [chat.slice(0, 40), '<html>Bad gateway</html>'], name: 'OpenAI' },
+    { provider: 'anthropic' as const, ok: message, bad: [message.slice(0, 30), 'not json at all'], name: 'Anthropic' },
+  ];
+  for (const c of cases) {
+    // Two malformed answers, then a good one: retried, and the attempts are counted.
+    const flaky = await serve((_req, res, hit) => {
+      const body = hit <= 2 ? c.bad[hit - 1]! : c.ok;
+      res.writeHead(200, { 'Content-Type': hit === 2 ? 'text/html' : 'application/json' }).end(body);
+    });
+    try {
+      const client = new LlmClient({ provider: c.provider, model: 'm', baseUrl: flaky.url, maxRetries: 3 }, c.provider === 'openai' ? OPENAI_KEY : ANTHROPIC_KEY);
+      const result = await client.complete({ system: 's', user: 'u' });
+      assert.equal(result.text, 'Recovered', c.name);
+      assert.equal(result.attempts, 3, c.name);
+      assert.equal(flaky.seen.length, 3);
+    } finally {
+      await flaky.close();
+    }
+    // Always truncated: maxRetries + 1 requests, then one line naming the provider and the body's start.
+    const broken = await serve((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(c.bad[0]));
+    try {
+      const client = new LlmClient({ provider: c.provider, model: 'm', baseUrl: broken.url, maxRetries: 2 }, c.provider === 'openai' ? OPENAI_KEY : ANTHROPIC_KEY);
+      await assert.rejects(client.complete({ system: 's', user: 'u' }), (err: unknown) => {
+        assert.ok(err instanceof ApiError, String(err));
+        assert.match(err.message, new RegExp(`^${c.name} returned a malformed answer .*after 3 requests`));
+        assert.ok(err.message.includes(`it began ${JSON.stringify(c.bad[0]!).slice(0, 20)}`), err.message);
+        return true;
+      });
+      assert.equal(broken.seen.length, 3, c.name);
+    } finally {
+      await broken.close();
+    }
+  }
+});

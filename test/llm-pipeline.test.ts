@@ -103,7 +103,7 @@ async function assertTablesAgree(dir: string, aggregated: TogglAggregated): Prom
     assert.equal(row?.[4], h(e.total_seconds), `toggl summary #${e.entity_id}`);
     assert.equal(row?.[6], String(e.entry_count));
   }
-  const individual = await readdir(path.join(dir, 'reports/individual'));
+  const individual = (await readdir(path.join(dir, 'reports/individual'))).filter((f) => f.endsWith('.md'));
   for (const u of Object.values(aggregated.users)) {
     assert.deepEqual(rows(toggl, u.name)[0], [u.name, h(u.total_seconds), h(u.matched_seconds), h(u.unmatched_seconds), pct(u.matched_seconds, u.total_seconds), String(u.entry_count), String(u.days_active)]);
     const member = rows(team, u.name)[0]!;
@@ -171,7 +171,10 @@ describe('against servers that are not the project\'s own', () => {
         for (const file of ['reports/toggl_summary.md', 'reports/team_summary.md']) {
           assert.match(await readFile(path.join(dir, file), 'utf8'), new RegExp(`Narrative written by LLM ${format} hand-model`));
         }
-        assert.equal((await readdir(path.join(dir, 'reports/individual'))).length, people.length, 'a report for every person with time');
+        const individual = await readdir(path.join(dir, 'reports/individual'));
+        assert.equal(individual.filter((f) => f.endsWith('.md')).length, people.length, 'a report for every person with time');
+        assert.equal(individual.filter((f) => f.endsWith('.html')).length, people.length, 'and its HTML page');
+        assert.match(await readFile(path.join(dir, 'reports/team_summary.html'), 'utf8'), /Narrative written by LLM/);
         await assertTablesAgree(dir, aggregated);
         const metadata = RunMetadataSchema.parse(await readJson(path.join(dir, 'run_metadata.json')));
         assert.equal(metadata.llm.calls.length, people.length + 2);
@@ -202,7 +205,7 @@ async function withLlm(script: LlmScriptItem[], body: (env: NodeJS.ProcessEnv, l
 }
 
 const personFile = async (dir: string) => {
-  const [file] = await readdir(path.join(dir, 'reports/individual'));
+  const [file] = (await readdir(path.join(dir, 'reports/individual'))).filter((f) => f.endsWith('.md'));
   return readFile(path.join(dir, 'reports/individual', file!), 'utf8');
 };
 
@@ -231,7 +234,7 @@ describe('with the LLM simulator', () => {
       assert.deepEqual([byReport.toggl_summary?.corrections, byReport.toggl_summary?.corrected, byReport.toggl_summary?.unverified], [1, 1, 0]);
       assert.deepEqual([byReport.person?.corrections, byReport.person?.unverified, byReport.person?.requests], [1, 1, 2]);
       assert.deepEqual([byReport.team_summary?.corrections, byReport.team_summary?.unverified], [0, 0]);
-      assert.deepEqual(await readdir(path.join(dir, 'reports/individual')), ['zoe_muller.md'], 'exactly the listed person');
+      assert.deepEqual(await readdir(path.join(dir, 'reports/individual')), ['zoe_muller.html', 'zoe_muller.md'], 'exactly the listed person');
     });
   });
 
@@ -252,10 +255,10 @@ describe('with the LLM simulator', () => {
     });
   });
 
-  test('five 5xx in a row: the run fails naming the provider and the status, and no report is half-written', async () => {
+  test('five 5xx in a row: with llm.required the run fails naming the provider and the status, and no report is half-written', async () => {
     await withLlm([{ status: 500 }, { status: 502 }, { status: 503 }, { status: 500 }, { status: 500 }], async (env, llm) => {
       const runId = 'run_sim-5xx';
-      const { error } = await run(runId, env, { users: ['priya.raman@acme.example'], config: { llm: { max_retries: 4 } } });
+      const { error } = await run(runId, env, { users: ['priya.raman@acme.example'], config: { llm: { max_retries: 4, required: true } } });
       assert.ok(error instanceof WorkflowFailedError);
       assert.match(String(error.cause?.message), /toggl stage failed in generate_toggl_report: OpenAI 500: .*\(after 5 requests\)/);
       assert.equal(llm.requests().length, 5);
@@ -266,19 +269,44 @@ describe('with the LLM simulator', () => {
     });
   });
 
-  test('a bad key or an unknown model fails the run with the provider\'s message before any report is written', async () => {
+  test('an LLM that still fails after its retries: the report falls back to the data-only narrative, says so at its top, and the run records a warning', async () => {
+    await withLlm([{ status: 500 }, { status: 502 }, { status: 503 }], async (env) => {
+      const runId = 'run_sim-5xx-fallback';
+      const { error } = await run(runId, env, { users: ['priya.raman@acme.example'], config: { llm: { max_retries: 2 } } });
+      assert.equal(error, null, String(error));
+      const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
+      assert.equal(metadata.status, 'completed');
+      assert.ok(metadata.warnings.some((w) => /^toggl_summary: the LLM failed, the report was written with the data-only narrative \(OpenAI 50\d: .*after 3 requests/.test(w)), metadata.warnings.join('\n'));
+      const toggl = await readFile(path.join(outputDir, runId, 'reports/toggl_summary.md'), 'utf8');
+      assert.match(toggl.split('\n')[4]!, /^> \*\*The LLM failed, so this report's narrative is the data-only text: OpenAI 50\d/);
+      assert.match(await readFile(path.join(outputDir, runId, 'reports/toggl_summary.html'), 'utf8'), /class="banner"/);
+      // The later reports got answers and were narrated by the LLM.
+      assert.match(await readFile(path.join(outputDir, runId, 'reports/team_summary.md'), 'utf8'), /Narrative written by LLM openai sim-model/);
+    });
+  });
+
+  test('a bad key or an unknown model fails the run with the provider\'s message before any report is written (llm.required)', async () => {
     await withLlm([], async (env, llm) => {
+      const required = { users: ['priya.raman@acme.example'], config: { llm: { required: true } } };
       const runId = 'run_sim-badkey';
-      const { error } = await run(runId, { ...env, OPENAI_API_KEY: 'sk-wrong-key-0000000000' }, { users: ['priya.raman@acme.example'] });
+      const { error } = await run(runId, { ...env, OPENAI_API_KEY: 'sk-wrong-key-0000000000' }, required);
       assert.ok(error instanceof WorkflowFailedError);
       assert.match(String(error.cause?.message), /generate_toggl_report: OpenAI 401: Incorrect API key provided\. \[invalid_api_key\]$/);
       assert.ok(!String(error.cause?.message).includes('sk-wrong-key-0000000000'));
       assert.ok(!existsSync(path.join(outputDir, runId, 'reports')), 'no report at all');
       assert.equal(llm.requests().length, 1, 'a 401 is not retried');
 
-      const { error: modelError } = await run('run_sim-badmodel', { ...env, VOLT_LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: env.OPENAI_API_KEY!, VOLT_LLM_MODEL: 'claude-nope' }, { users: ['priya.raman@acme.example'] });
+      const { error: modelError } = await run('run_sim-badmodel', { ...env, VOLT_LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: env.OPENAI_API_KEY!, VOLT_LLM_MODEL: 'claude-nope' }, required);
       assert.match(String((modelError as WorkflowFailedError).cause?.message), /generate_toggl_report: Anthropic 404: model: claude-nope \[not_found_error\]$/);
       assert.ok(!existsSync(path.join(outputDir, 'run_sim-badmodel', 'reports')));
+
+      // Without llm.required the same bad key costs the narrative, not the reports.
+      const { error: softError } = await run('run_sim-badkey-soft', { ...env, OPENAI_API_KEY: 'sk-wrong-key-0000000000' }, { users: ['priya.raman@acme.example'] });
+      assert.equal(softError, null, String(softError));
+      const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, 'run_sim-badkey-soft', 'run_metadata.json')));
+      assert.ok(metadata.warnings.some((w) => w.includes('OpenAI 401')), metadata.warnings.join('\n'));
+      assert.ok(!metadata.warnings.join('\n').includes('sk-wrong-key-0000000000'));
+      assert.ok(existsSync(path.join(outputDir, 'run_sim-badkey-soft', 'reports/team_summary.html')));
     }, ['sim-model']);
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ValidationError } from '../src/errors.js';
 import { loadPrompts, PLACEHOLDERS, PROMPT_KINDS, renderPrompt, SHIPPED_PROMPTS_DIR, validatePrompts } from '../src/reports/prompts.js';
-import { reportWriterFor } from '../src/reports/writer.js';
+import { loadReportSettings, reportWriterFor } from '../src/reports/writer.js';
 import { writeTogglSummary } from '../src/reports/toggl-summary.js';
 import { startLlmServer } from '../src/sandbox/llm-server.js';
 import type { TogglAggregated } from '../src/storage/schemas.js';
@@ -31,7 +31,7 @@ test('the shipped prompts are valid and use every required placeholder', async (
     for (const name of PLACEHOLDERS[kind].required) assert.ok(prompts.files[kind].text.includes(`{{${name}}}`), `${kind}: {{${name}}}`);
     assert.ok(!prompts.files[kind].text.includes('<!--'), 'comments are not sent');
   }
-  assert.ok(prompts.entityTypes.has('scrum-bug') && prompts.entityTypes.has('scrum-task') && prompts.entityTypes.has('product-management-feature'));
+  assert.ok('scrum-bug' in prompts.entityTypes && 'scrum-task' in prompts.entityTypes && 'product-management-feature' in prompts.entityTypes);
 });
 
 test('validatePrompts names the file and the unknown or missing placeholder', async () => {
@@ -95,7 +95,7 @@ test('an edited prompt file is what the LLM receives, without touching code', as
       async (dir) => {
         await writeFile(path.join(dir, 'config.yaml'), 'llm:\n  temperature: 0.5\n  max_tokens: 700\n');
         const env = { OPENAI_BASE_URL: llm.openaiBaseUrl, OPENAI_API_KEY: 'sk-local-test-key-1234', VOLT_LLM_MODEL: 'local-model' };
-        const writer = await reportWriterFor({ env, configDir: dir, now: () => new Date() }, null);
+        const writer = reportWriterFor(await loadReportSettings(dir), env);
         const { markdown } = await writeTogglSummary(aggregated, writer);
         const body = llm.requests()[0]!.body as { model: string; temperature: number; max_tokens: number; messages: { role: string; content: string }[] };
         assert.equal(body.model, 'local-model');

@@ -12,7 +12,7 @@ import {
 } from '../src/storage/schemas.js';
 import { escapeCell, excerpt, hours, percent, table } from '../src/reports/format.js';
 import { entityStatus, isCompletedState } from '../src/reports/entity-status.js';
-import { deterministicWriter, llmWriter, parseSections, reportWriterFor, type NarrativeSection } from '../src/reports/writer.js';
+import { deterministicWriter, llmWriter, loadReportSettings, parseSections, reportWriterFor, type NarrativeSection } from '../src/reports/writer.js';
 import { writeTogglSummary } from '../src/reports/toggl-summary.js';
 import { writePersonReport } from '../src/reports/person-report.js';
 import { writeTeamReport } from '../src/reports/team-report.js';
@@ -411,9 +411,22 @@ test('LLM writer: person and team reports use the report keys and Fibery facts',
   assert.match(t.markdown, /Narrative written by LLM openai gpt-test; all tables computed from the data/);
 });
 
-test('LLM writer: a failed call fails the report with the provider\'s message', async () => {
-  const { client } = fakeClient(new Error('OpenAI 401: Incorrect API key provided'));
-  await assert.rejects(writeTogglSummary(aggregated, llmWriter(client, { provider: 'openai', model: 'gpt-test' })), /OpenAI 401/);
+test('LLM writer: a failed call falls back to the data-only narrative, says so at the top and returns a warning; llm.required fails', async () => {
+  const { client } = fakeClient(new Error('OpenAI 503: overloaded (after 4 requests)'));
+  const report = await writeTogglSummary(aggregated, llmWriter(client, { provider: 'openai', model: 'gpt-test' }));
+  const deterministic = await writeTogglSummary(aggregated, deterministicWriter());
+  assert.equal(report.usage, null);
+  assert.match(report.warning ?? '', /^toggl_summary: the LLM failed, .*OpenAI 503: overloaded/);
+  const lines = report.markdown.split('\n');
+  assert.match(lines[2]!, /Narrative written without an LLM \(LLM: openai gpt-test failed after its retries\)/);
+  assert.match(lines[4]!, /^> \*\*The LLM failed, so this report's narrative is the data-only text: OpenAI 503: overloaded/);
+  // Every section keeps the deterministic text.
+  const body = (md: string) => md.slice(md.indexOf('## Executive summary'));
+  assert.equal(body(report.markdown), body(deterministic.markdown));
+  assert.match(report.html, /class="banner"[^>]*>The LLM failed/);
+
+  const required = llmWriter(client, { provider: 'openai', model: 'gpt-test', required: true });
+  await assert.rejects(writeTogglSummary(aggregated, required), /OpenAI 503/);
 });
 
 test('parseSections tolerates heading levels, case, numbering and a missing first heading', () => {
@@ -433,11 +446,10 @@ test('parseSections tolerates heading levels, case, numbering and a missing firs
 test('reportWriterFor: deterministic without an LLM, LLM writer when a key is set', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'volt-reports-'));
   try {
-    const deps = (env: NodeJS.ProcessEnv) => ({ env, configDir: dir, now: () => new Date('2025-09-08T10:00:00Z') });
-    const none = await reportWriterFor(deps({}), null);
+    const none = reportWriterFor(await loadReportSettings(dir), {});
     assert.equal(none.usesLlm, false);
     assert.equal(none.label, 'deterministic writer (no LLM configured)');
-    const withKey = await reportWriterFor(deps({ OPENAI_API_KEY: 'sk-test-not-real' }), { llm: { model: 'gpt-test' } });
+    const withKey = reportWriterFor(await loadReportSettings(dir, { llm: { model: 'gpt-test' } }), { OPENAI_API_KEY: 'sk-test-not-real' });
     assert.equal(withKey.usesLlm, true);
     assert.equal(withKey.label, 'LLM: openai gpt-test');
   } finally {

@@ -15,6 +15,7 @@ import {
   EnrichedEntitySchema,
   LlmUsageSchema,
   TogglAggregatedSchema,
+  type TogglAggregated,
   type EnrichedData,
   type EnrichedEntity,
   type LlmUsage,
@@ -24,17 +25,20 @@ import { ValidationError } from '../errors.js';
 import { writePersonReport } from '../reports/person-report.js';
 import { writeTeamReport } from '../reports/team-report.js';
 import { reportWriterFor } from '../reports/writer.js';
+import { readRunConfig } from '../config/run-config.js';
+import { enrichedReportExtras } from '../reports/common.js';
+import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { readAggregated } from './fibery-activities.js';
 import { stagedBatches } from './enrichment/enrich-batch.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
-import { runPath, type ActivityDeps } from './context.js';
+import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 
 function slugsOf(users: Record<string, { name: string }>): Map<string, string> {
   return uniqueSlugs(Object.entries(users).map(([key, u]) => ({ key, name: u.name })));
 }
 
-const StagedPersonSchema = z.object({ email: z.string(), slug: z.string(), usage: LlmUsageSchema.nullable() });
+const StagedPersonSchema = z.object({ email: z.string(), slug: z.string(), usage: LlmUsageSchema.nullable(), warning: z.string().nullable().default(null) });
 
 /** Everything one person report reads. */
 const PersonInputSchema = z.object({
@@ -46,7 +50,21 @@ const PersonInputSchema = z.object({
   entities: z.array(EnrichedEntitySchema),
   /** Everyone else's names: the checker must not take a colleague for an unknown name. */
   people: z.array(z.string()),
+  /** The comparison and hygiene of the aggregate, cut down to this person (and the team's totals). */
+  aggregated: TogglAggregatedSchema.pick({ comparison: true, breakdown: true, previous: true, hygiene: true }),
 });
+type PersonInput = z.infer<typeof PersonInputSchema>;
+
+/** The parts of the aggregate a person report reads, with every other person's rows left out. */
+function personSlice(aggregated: TogglAggregated, email: string): PersonInput['aggregated'] {
+  const only = <T>(people: Record<string, T> | undefined): Record<string, T> => (people && email in people ? { [email]: people[email]! } : {});
+  return {
+    comparison: aggregated.comparison,
+    breakdown: aggregated.breakdown && { ...aggregated.breakdown, people: only(aggregated.breakdown.people) },
+    previous: aggregated.previous && { ...aggregated.previous, people: only(aggregated.previous.people) },
+    hygiene: aggregated.hygiene && { ...aggregated.hygiene, people: only(aggregated.hygiene.people) },
+  };
+}
 
 const personFile = (ref: RunRef, slug: string, ext: string) => runPath(ref, path.join(RUN_FILES.personStaging, `${slug}${ext}`));
 
@@ -73,7 +91,8 @@ export function createReportingActivities(deps: ActivityDeps) {
           .map((e) => enriched.get(entityKey(e.entity_database, e.entity_type, e.entity_id)))
           .filter((e): e is EnrichedEntity => e !== undefined);
         const people = names.filter((p) => p.email !== email).map((p) => p.name);
-        await writeJsonAtomic(personFile(input, slug, '.input.json'), { email, slug, period: aggregated.period, user, entities, people });
+        const input_: PersonInput = { email, slug, period: aggregated.period, user, entities, people, aggregated: personSlice(aggregated, email) };
+        await writeJsonAtomic(personFile(input, slug, '.input.json'), input_);
       }
       await writeJsonAtomic(runPath(input, path.join(RUN_FILES.personStaging, 'index.json')), Object.fromEntries(slugs));
       return { persons: slugs.size };
@@ -83,11 +102,12 @@ export function createReportingActivities(deps: ActivityDeps) {
       const slug = await personSlug(input, input.email);
       const person = await readJsonFile(personFile(input, slug, '.input.json'), PersonInputSchema);
       const entities = new Map(person.entities.map((e) => [e.key, e]));
-      const writer = await reportWriterFor(deps, null, signal);
-      const { markdown, usage } = await writePersonReport({ email: person.email, user: person.user, entities, period: person.period, people: person.people }, writer);
-      await writeFileAtomic(personFile(input, slug, '.md'), markdown);
-      await writeJsonAtomic(personFile(input, slug, '.json'), { email: input.email, slug, usage });
-      return { slug, llm: usage !== null };
+      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env, signal);
+      const report = await writePersonReport({ ...person, entities }, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
+      await writeFileAtomic(personFile(input, slug, '.html'), report.html);
+      await writeFileAtomic(personFile(input, slug, '.md'), report.markdown);
+      await writeJsonAtomic(personFile(input, slug, '.json'), { email: input.email, slug, usage: report.usage, warning: report.warning });
+      return { slug, llm: report.usage !== null };
     }),
 
     async save_enriched_data(input: RunRef): Promise<{ file: string; reports: number; enriched: number; not_found: number }> {
@@ -111,14 +131,19 @@ export function createReportingActivities(deps: ActivityDeps) {
       const individualDir = runPath(input, RUN_FILES.individualDir);
       await mkdir(individualDir, { recursive: true });
       const usage: LlmUsage[] = [];
+      const reportWarnings: string[] = [];
       const reportFiles = new Map<string, string>();
       for (const [email, slug] of slugs) {
         const staged = personFile(input, slug, '.md');
         if (!existsSync(staged)) continue;
-        await rename(staged, path.join(individualDir, `${slug}.md`));
+        const target = path.join(individualDir, `${slug}.md`);
+        const stagedHtml = htmlPathOf(staged);
+        if (existsSync(stagedHtml)) await rename(stagedHtml, htmlPathOf(target));
+        await rename(staged, target);
         reportFiles.set(email, path.join(RUN_FILES.individualDir, `${slug}.md`));
         const meta = StagedPersonSchema.parse(JSON.parse(await readFile(personFile(input, slug, '.json'), 'utf8')));
         if (meta.usage) usage.push(meta.usage);
+        if (meta.warning) reportWarnings.push(meta.warning);
       }
 
       const warnings = [...warningSet];
@@ -140,6 +165,7 @@ export function createReportingActivities(deps: ActivityDeps) {
           warnings,
           by_type: byType,
         },
+        ...enrichedReportExtras(aggregated, enrichedByKey),
       };
       const file = runPath(input, RUN_FILES.enriched);
       await writeJsonAtomic(file, data);
@@ -152,6 +178,7 @@ export function createReportingActivities(deps: ActivityDeps) {
           person_reports: reportFiles.size,
         });
         m.warnings = [...new Set([...m.warnings, ...warnings])];
+        for (const warning of reportWarnings) addReportWarning(m, warning);
         recordLlmUsage(m, usage);
       }, deps.now());
       await removeIfExists(runPath(input, RUN_FILES.fiberyStaging));
@@ -161,12 +188,18 @@ export function createReportingActivities(deps: ActivityDeps) {
 
     async generate_team_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
       const data = await readJsonFile(runPath(input, RUN_FILES.enriched), EnrichedDataSchema);
-      const writer = await reportWriterFor(deps, null);
-      const { markdown, usage } = await writeTeamReport(data, writer);
+      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env);
+      const report = await writeTeamReport(data, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
       const file = runPath(input, RUN_FILES.teamSummary);
-      await writeFileAtomic(file, markdown);
-      if (usage) await updateMetadata(input, (m) => recordLlmUsage(m, [usage]), deps.now());
-      return { file, llm: usage !== null };
+      await writeFileAtomic(file, report.markdown);
+      await writeFileAtomic(htmlPathOf(file), report.html);
+      if (report.usage || report.warning) {
+        await updateMetadata(input, (m) => {
+          if (report.usage) recordLlmUsage(m, [report.usage]);
+          addReportWarning(m, report.warning);
+        }, deps.now());
+      }
+      return { file, llm: report.usage !== null };
     },
   };
 }

@@ -8,21 +8,21 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
-import type { RunRef } from '../workflows/contract.js';
+import type { CompareMode, RunRef } from '../workflows/contract.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
 import { writeJsonStreamAtomic } from '../storage/json-stream.js';
 import { TogglAggregatedSchema, type RawTimeEntry } from '../storage/schemas.js';
 import { TogglAggregator } from '../toggl/aggregate.js';
+import { previousPeriod } from '../toggl/breakdown.js';
 import { TogglClient, type TogglTimeEntry, type TogglUser } from '../toggl/client.js';
 import { addDays } from '../toggl/dates.js';
 import { afterPage, afterQuotaWait, afterRangeRefused, initialFetchState, inRange, type TogglFetchState } from '../toggl/fetch-plan.js';
 import { writeTogglSummary } from '../reports/toggl-summary.js';
+import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { reportWriterFor } from '../reports/writer.js';
 import { recordLlmUsage, updateMetadata } from './run-metadata.js';
 import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
-
-export type CompareMode = 'previous' | 'none';
 
 export interface FetchTogglInput extends RunRef {
   start_date: string;
@@ -42,12 +42,6 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string, hint: string): 
 }
 
 const TOGGL_HINT = 'set it in the environment or .env of the worker, or try volt-agent with --sandbox';
-
-/** The period of equal length just before [start, end]. */
-export function previousPeriod(start: string, end: string): { start_date: string; end_date: string } {
-  const days = Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
-  return { start_date: addDays(start, -days), end_date: addDays(start, -1) };
-}
 
 /** The instant a period ends, in the offset the entry was recorded in. */
 function periodEnd(endDate: string, start: string): Date {
@@ -116,7 +110,7 @@ export function createTogglActivities(deps: ActivityDeps) {
     fetch_toggl_data: (input: FetchTogglInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
       const { app } = await readRunConfig(runDirectory(input));
       const { client, workspaceId } = togglClient(deps, app.toggl, signal);
-      const previous = input.compare === 'previous' ? previousPeriod(input.start_date, input.end_date) : null;
+      const previous = input.compare === 'previous' ? previousPeriod({ start_date: input.start_date, end_date: input.end_date }) : null;
       const key = planKey({ workspace_id: workspaceId, period: { start_date: input.start_date, end_date: input.end_date }, previous, users_filter: input.users });
       const resumed = await readCheckpoint(input, key);
       if (resumed) return resumed;
@@ -194,7 +188,7 @@ export function createTogglActivities(deps: ActivityDeps) {
       const state = (await readJsonFile(togglFile(input, 'checkpoint.json'), CheckpointSchema)).state;
       const pages = await pageFiles(input);
       const normalise = entryNormaliser(meta);
-      const aggregator = new TogglAggregator({ period: meta.period, fetched_at: meta.fetched_at });
+      const aggregator = new TogglAggregator({ period: meta.period, fetched_at: meta.fetched_at, comparison: meta.previous ? 'previous' : 'none' });
       const source = { api: 'Toggl Reports API v3 detailed search', workspace_id: meta.workspace_id, requests: meta.requests + state.requests };
 
       const write = async (file: string, period: { start_date: string; end_date: string }, add: (e: RawTimeEntry) => void) => {
@@ -210,7 +204,7 @@ export function createTogglActivities(deps: ActivityDeps) {
         });
       };
       await write(RUN_FILES.rawToggl, meta.period, (e) => aggregator.add(e));
-      if (meta.previous) await write(RUN_FILES.rawTogglPrevious, meta.previous, () => undefined);
+      if (meta.previous) await write(RUN_FILES.rawTogglPrevious, meta.previous, (e) => aggregator.addPrevious(e));
       else await removeIfExists(runPath(input, RUN_FILES.rawTogglPrevious));
 
       const aggregated = aggregator.finish(deps.now());
@@ -233,12 +227,18 @@ export function createTogglActivities(deps: ActivityDeps) {
 
     async generate_toggl_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
       const aggregated = await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
-      const writer = await reportWriterFor(deps, null);
-      const { markdown, usage } = await writeTogglSummary(aggregated, writer);
+      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env);
+      const report = await writeTogglSummary(aggregated, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
       const file = runPath(input, RUN_FILES.togglSummary);
-      await writeFileAtomic(file, markdown);
-      if (usage) await updateMetadata(input, (m) => recordLlmUsage(m, [usage]), deps.now());
-      return { file, llm: usage !== null };
+      await writeFileAtomic(file, report.markdown);
+      await writeFileAtomic(htmlPathOf(file), report.html);
+      if (report.usage || report.warning) {
+        await updateMetadata(input, (m) => {
+          if (report.usage) recordLlmUsage(m, [report.usage]);
+          addReportWarning(m, report.warning);
+        }, deps.now());
+      }
+      return { file, llm: report.usage !== null };
     },
   };
 }

@@ -33,6 +33,7 @@ const LLM_DEFAULTS = {
   report_deadline_seconds: 240,
   prompt_token_budget: 12000,
   max_corrections: 1,
+  required: false,
 };
 
 const DELIVERY_DEFAULTS = {
@@ -82,6 +83,8 @@ export const AppConfigSchema = z.strictObject({
       prompt_token_budget: positiveInt.min(1000).default(12000),
       /** Requests naming figures that do not match the data, before they are marked unverified (0: mark at once). */
       max_corrections: z.number().int().min(0).max(3).default(1),
+      /** true: an LLM that still fails after its retries fails the run; false: that report falls back to the data-only narrative, with a warning. */
+      required: z.boolean().default(false),
     })
     .default(LLM_DEFAULTS),
   reports: z.strictObject({ person_max_concurrent: positiveInt.default(3) }).default({ person_max_concurrent: 3 }),

@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { AppConfigSchema, configDir as defaultConfigDir, loadAppConfig, type AppConfig } from './app-config.js';
 import { EnrichmentConfigSchema, loadEnrichmentConfig, type EnrichmentConfig } from './enrichment-config.js';
-import { loadPrompts, type PromptFile, type Prompts } from '../reports/prompts.js';
+import { loadPrompts, type Prompts } from '../reports/prompts.js';
 import { readJsonFile, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
 
 const PromptFileSchema = z.object({ file: z.string(), text: z.string() });
@@ -23,30 +23,17 @@ export const RunConfigSchema = z.object({
   enrichment: EnrichmentConfigSchema,
   prompts: z.object({
     files: z.record(z.string(), PromptFileSchema),
-    entity_types: z.record(z.string(), PromptFileSchema),
+    entityTypes: z.record(z.string(), PromptFileSchema),
   }),
 });
-export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfig = z.infer<typeof RunConfigSchema> & { prompts: Prompts };
 
 /** Reads and validates the configuration directory (and the run's overrides) into one object. */
 export async function resolveRunConfig(dir: string, overrides: Record<string, unknown> | null, now: Date): Promise<RunConfig> {
   const app = await loadAppConfig(dir, overrides);
   const enrichment = await loadEnrichmentConfig(path.join(dir, 'enrichment_config.yaml'), app.enrichment);
-  const prompts = await loadPrompts(dir);
-  return {
-    resolved_at: now.toISOString(),
-    config_dir: dir,
-    app: { ...app, enrichment: undefined },
-    enrichment,
-    prompts: { files: prompts.files, entity_types: Object.fromEntries(prompts.entityTypes) },
-  };
-}
-
-export function promptsOf(config: RunConfig): Prompts {
-  return {
-    files: config.prompts.files as Prompts['files'],
-    entityTypes: new Map<string, PromptFile>(Object.entries(config.prompts.entity_types)),
-  };
+  const prompts: Prompts = await loadPrompts(dir);
+  return { resolved_at: now.toISOString(), config_dir: dir, app: { ...app, enrichment: undefined }, enrichment, prompts };
 }
 
 export function runConfigPath(runDirectory: string): string {
@@ -66,7 +53,7 @@ export async function readRunConfig(runDirectory: string): Promise<RunConfig> {
   const mtimeMs = (await stat(file).catch(() => null))?.mtimeMs ?? -1;
   const cached = cache.get(file);
   if (cached && cached.mtimeMs === mtimeMs) return cached.config;
-  const config = await readJsonFile(file, RunConfigSchema);
+  const config = (await readJsonFile(file, RunConfigSchema)) as RunConfig;
   cache.set(file, { mtimeMs, config });
   return config;
 }

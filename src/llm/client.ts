@@ -10,6 +10,8 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import { ApiError, ValidationError } from '../errors.js';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export type LlmProvider = 'openai' | 'anthropic';
 
 export interface LlmSettings {
@@ -160,10 +162,33 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | null 
 
 interface CallState {
   attempts: number;
+  /** The start of the last successful (2xx) response body, for naming a malformed answer. */
+  lastBody: string | null;
   /** Epoch ms after which no retry may start. */
   deadline: number;
   /** Set when a retry was refused because the server asked for a wait past the deadline. */
   refusedWaitMs: number | null;
+}
+
+/** The headers of a body already decoded and read. */
+function withoutEncoding(source: Headers): Headers {
+  const headers = new Headers(source);
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  return headers;
+}
+
+/** An answer the client cannot use: a body that is not the API's JSON (truncated, HTML, plain text). */
+class MalformedAnswer extends Error {}
+
+/** A malformed answer is transient (a proxy cut it, a server restarted): retried like a 5xx. */
+function isMalformed(err: unknown): boolean {
+  return err instanceof MalformedAnswer || err instanceof SyntaxError || (err instanceof Error && err.name === 'SyntaxError');
+}
+
+/** The wait before retry `n` (0-based) of a malformed answer: 0.5 s doubling, at most 8 s, with jitter. */
+function malformedBackoffMs(n: number): number {
+  return Math.min(8000, 500 * 2 ** n) * (0.75 + Math.random() * 0.25);
 }
 
 /**
@@ -175,11 +200,15 @@ function callFetch(state: CallState) {
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     state.attempts++;
     const res = await fetch(input, init);
+    if (res.ok) {
+      // Kept to name what came back when the SDK cannot parse it (a truncated or non-JSON body).
+      const body = await res.text();
+      state.lastBody = body.slice(0, 200);
+      return new Response(body, { status: res.status, statusText: res.statusText, headers: withoutEncoding(res.headers) });
+    }
     if (res.status !== 429 && res.status < 500) return res;
     const text = await res.text();
-    const headers = new Headers(res.headers);
-    headers.delete('content-encoding');
-    headers.delete('content-length');
+    const headers = withoutEncoding(res.headers);
     const wait = retryAfterMs(headers);
     if (res.status === 429 && /insufficient_quota/.test(text)) headers.set('x-should-retry', 'false');
     else if (wait !== null && Date.now() + wait > state.deadline) {
@@ -253,7 +282,7 @@ export class LlmClient {
     const timeoutMs = this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxRetries = this.settings.maxRetries ?? DEFAULT_MAX_RETRIES;
     const deadlineMs = req.deadlineMs ?? timeoutMs * (maxRetries + 1) + 60_000;
-    const state: CallState = { attempts: 0, deadline: started + deadlineMs, refusedWaitMs: null };
+    const state: CallState = { attempts: 0, lastBody: null, deadline: started + deadlineMs, refusedWaitMs: null };
     const deadline = AbortSignal.timeout(Math.max(1, deadlineMs));
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const sdk = this.sdk(state);
@@ -274,7 +303,7 @@ export class LlmClient {
       else signal.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => {});
-    const run = async (): Promise<Completion> => {
+    const once = async (): Promise<Completion> => {
       try {
         return await attempt();
       } catch (err) {
@@ -283,6 +312,18 @@ export class LlmClient {
         if (!param || this.refused.has(param)) throw err;
         this.refused.add(param);
         return attempt();
+      }
+    };
+    // The SDKs retry statuses, not bodies: a truncated or non-JSON answer gets the same budget here.
+    const run = async (): Promise<Completion> => {
+      for (let retry = 0; ; retry++) {
+        try {
+          return await once();
+        } catch (err) {
+          if (!isMalformed(err)) throw err;
+          if (retry >= maxRetries || signal.aborted) throw this.malformed(err, state);
+          await new Promise((resolve) => setTimeout(resolve, malformedBackoffMs(retry)));
+        }
       }
     };
     const running = run();
@@ -322,7 +363,7 @@ export class LlmClient {
       { signal },
     );
     const parsed = openAiResponseSchema.safeParse(raw);
-    if (!parsed.success) throw new ApiError('OpenAI', 200, `OpenAI returned an unexpected response: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success) throw new MalformedAnswer(parsed.error.issues[0]?.message ?? 'invalid');
     const choice = parsed.data.choices[0];
     const text = choice?.message?.content ?? '';
     if (!text.trim()) {
@@ -349,9 +390,7 @@ export class LlmClient {
       { signal },
     );
     const parsed = anthropicResponseSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new ApiError('Anthropic', 200, `Anthropic returned an unexpected response: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    }
+    if (!parsed.success) throw new MalformedAnswer(parsed.error.issues[0]?.message ?? 'invalid');
     const text = parsed.data.content
       .filter((b) => b.type === 'text' && typeof b.text === 'string')
       .map((b) => b.text)
@@ -366,6 +405,13 @@ export class LlmClient {
       output_tokens: parsed.data.usage?.output_tokens ?? null,
       truncated: parsed.data.stop_reason === 'max_tokens',
     };
+  }
+
+  private malformed(err: unknown, state: CallState): ApiError {
+    const api = this.apiName;
+    const reason = err instanceof Error ? err.message : String(err);
+    const body = state.lastBody === null ? 'no body' : `it began ${JSON.stringify(state.lastBody.slice(0, 120))}`;
+    return new ApiError(api, 200, this.scrub(`${api} returned a malformed answer (${reason}) after ${plural(state.attempts, 'request')}: ${body}`));
   }
 
   /** Remove the key (and anything that looks like one) from a provider message. */

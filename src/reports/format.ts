@@ -3,6 +3,8 @@
  * table goes through here, so hours are always one decimal and percentages always whole numbers
  * computed from seconds.
  */
+import type { Cell } from './model.js';
+import { mdCell, mdInline } from './text.js';
 
 /** Hours, one decimal, as a number: 5400 s → 1.5. */
 export function roundHours(seconds: number): number {
@@ -32,33 +34,36 @@ export function plural(count: number, singular: string, pluralForm = `${singular
   return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
-/** One markdown table cell: no pipes breaking the row, no newlines breaking the table. */
+/** One markdown table cell: escaped (no pipes, links, tags or emphasis from the data), one line, shortened. */
 export function escapeCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return String(value)
-    .replace(/\r\n|\r|\n/g, ' ')
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return mdCell(value);
 }
 
-/** Text used inline in markdown (a list item, a heading): one line, no HTML tags, no leading markers. */
+/** Data text used inline in markdown (a list item, a heading): one line, no markup, no leading markers. */
 export function inline(value: unknown): string {
-  return escapeCell(value).replace(/</g, '&lt;').replace(/^([#>*+-]|\d+\.)\s/, '\\$1 ');
+  return mdInline(value);
 }
 
 export type Align = 'left' | 'right';
 
 /**
  * A markdown table. `align` gives each column's alignment (default left). A table with no rows
- * still renders its header, so an empty result is visibly empty rather than missing.
+ * still renders its header, so an empty result is visibly empty rather than missing. Every row
+ * has exactly the header's number of cells.
  */
-export function table(headers: string[], rows: unknown[][], align: Align[] = []): string {
-  const head = `| ${headers.map(escapeCell).join(' | ')} |`;
+export function table(headers: string[], rows: Cell[][], align: Align[] = []): string {
+  const head = `| ${headers.map((h) => mdCell(h)).join(' | ')} |`;
   const rule = `|${headers.map((_, i) => (align[i] === 'right' ? '---:' : '---')).join('|')}|`;
-  const body = rows.map((row) => `| ${headers.map((_, i) => escapeCell(row[i])).join(' | ')} |`);
+  const body = rows.map((row) => `| ${headers.map((_, i) => markdownCell(row[i])).join(' | ')} |`);
   return [head, rule, ...body].join('\n');
+}
+
+/** A cell of our own making: bold and links are markup, the text inside is escaped. */
+export function markdownCell(cell: Cell): string {
+  if (cell === null || cell === undefined || typeof cell !== 'object') return mdCell(cell);
+  const text = mdCell(cell.text);
+  const linked = cell.href ? `[${text}](${encodeURI(cell.href)})` : text;
+  return cell.strong && text ? `**${linked}**` : linked;
 }
 
 /** `YYYY-MM-DD` from an ISO date or date-time (null when it is not one). */
@@ -124,11 +129,7 @@ export function bullets(items: string[], empty = 'None.'): string {
   return items.length ? items.map((item) => `- ${item}`).join('\n') : empty;
 }
 
-/** `Database / Type` for display; `(no database/type)` when neither is known. */
-export function typeLabel(database: string | null | undefined, type: string | null | undefined): string {
-  if (!database && !type) return '(no database/type)';
-  return `${database ?? '?'} / ${type ?? '?'}`;
-}
+export { typeLabel } from '../toggl/breakdown.js';
 
 // The aggregation's entity key (`Scrum/Task#7658`), so report lookups and enrichment results always agree.
 export { entityKey } from '../workflows/contract.js';
@@ -136,11 +137,6 @@ export { entityKey } from '../workflows/contract.js';
 /** The first `limit` items and how many were left out. */
 export function capList<T>(items: readonly T[], limit: number): { items: T[]; omitted: number } {
   return { items: items.slice(0, limit), omitted: Math.max(0, items.length - limit) };
-}
-
-/** Sum of a numeric property. */
-export function sumOf<T>(items: readonly T[], pick: (item: T) => number): number {
-  return items.reduce((total, item) => total + pick(item), 0);
 }
 
 /** Groups items by a label and sums their seconds (and counts), largest first, then by label. */

@@ -42,8 +42,8 @@ export interface PromptFile {
 
 export interface Prompts {
   files: Record<PromptKind, PromptFile>;
-  /** By normalised type key (`scrum-task`). */
-  entityTypes: Map<string, PromptFile>;
+  /** By normalised type key (`scrum-task`). A plain object, so the prompts can be stored with a run's config. */
+  entityTypes: Record<string, PromptFile>;
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
@@ -109,7 +109,7 @@ async function markdownFiles(dir: string): Promise<string[]> {
 export async function loadPrompts(configDir: string): Promise<Prompts> {
   const dirs = [...new Set([SHIPPED_PROMPTS_DIR, path.join(configDir, PROMPTS_DIRNAME)].map((d) => path.resolve(d)))];
   const files = {} as Record<PromptKind, PromptFile>;
-  const entityTypes = new Map<string, PromptFile>();
+  const entityTypes: Record<string, PromptFile> = {};
   for (const dir of dirs) {
     // Later directories (the config directory's) override earlier ones (the shipped prompts).
     for (const name of await markdownFiles(dir)) {
@@ -125,7 +125,7 @@ export async function loadPrompts(configDir: string): Promise<Prompts> {
     for (const name of await markdownFiles(typeDir)) {
       const key = entityTypeKey(name);
       if (!key) throw new ValidationError(`${path.join(typeDir, name)}: name it after the Fibery type, e.g. scrum-task.md`);
-      entityTypes.set(key, await readPrompt(path.join(typeDir, name), { required: [], optional: ENTITY_TYPE_PLACEHOLDERS }));
+      entityTypes[key] = await readPrompt(path.join(typeDir, name), { required: [], optional: ENTITY_TYPE_PLACEHOLDERS });
     }
   }
   for (const kind of PROMPT_KINDS) {

@@ -1,158 +1,102 @@
 /**
- * Activity 3's report: `reports/toggl_summary.md`, the team's Toggl time by person, by Fibery
- * entity and by other activity. Tables come from the aggregated data; the writer adds the prose.
+ * Activity 3's report: `reports/toggl_summary.md` and `.html`, the team's Toggl time by person,
+ * by Fibery entity and by other activity, this period against the last, and the Toggl side of
+ * tracking hygiene. One model, one section list; the writer adds the prose.
  */
 import type { AggregatedUser, TeamEntity, TogglAggregated } from '../storage/schemas.js';
-import { normaliseActivity } from '../toggl/description.js';
+import { completePersonHygiene, teamHygiene } from '../toggl/hygiene.js';
 import {
-  capList,
-  entityRef,
-  formatDateTime,
-  groupSeconds,
-  hours,
-  inline,
-  joinBlocks,
-  percent,
-  percentValue,
-  periodDays,
-  periodLabel,
-  plural,
-  roundHours,
-  table,
-  typeLabel,
-  bullets,
-} from './format.js';
-import { narrativeFooter, narrativeSource, type NarrativeSection, type ReportWriter } from './writer.js';
-import { teamTotalsFacts, type FactList, type FactPackSpec } from './fact-pack.js';
-import type { KnownData } from './verify.js';
-import type { LlmUsage } from '../storage/schemas.js';
+  byHours,
+  distributionList,
+  entityIdCell,
+  knownFromToggl,
+  namesOf,
+  NO_PROJECT_LABEL,
+  OTHER_ACTIVITIES_LABEL,
+  sortedUsers,
+  strong,
+  summariseByType,
+  teamActivities,
+  TOP_ACTIVITIES,
+  TOP_ENTITIES,
+  type TeamActivity,
+} from './common.js';
+import { teamTotalsFacts, type FactPackSpec } from './fact-pack.js';
+import { bullets, capList, entityRef, formatDateTime, groupSeconds, hours, inline, percent, percentValue, periodDays, periodLabel, plural, roundHours, typeLabel } from './format.js';
+import { heading, md, tableBlock, type ReportDefinition, type ReportOptions, type Section } from './model.js';
+import { renderReport, type RenderedReport } from './render.js';
+import {
+  barsChart,
+  comparisonFactsOf,
+  comparisonInput,
+  comparisonSection,
+  dailySection,
+  hygieneFacts,
+  hygieneSection,
+  shareChart,
+  stackedChart,
+  type ComparisonInput,
+  type HygieneView,
+} from './shared-sections.js';
+import type { ReportWriter } from './writer.js';
 
-export const TOP_ENTITIES = 25;
-export const TOP_ACTIVITIES = 25;
 
-export const OTHER_ACTIVITIES_LABEL = 'Other activities (no entity)';
-export const NO_PROJECT_LABEL = '(no project tag)';
-
-export interface TeamActivity {
-  /** The description shown: the spelling with the most time. */
-  activity: string;
-  total_seconds: number;
-  entry_count: number;
-  /** Emails of the people who logged it, sorted. */
-  people: string[];
+interface TogglModel {
+  data: TogglAggregated;
+  total: number;
+  people: [string, AggregatedUser][];
+  entities: TeamEntity[];
+  activities: TeamActivity[];
+  byType: ReturnType<typeof groupSeconds>;
+  byProject: ReturnType<typeof groupSeconds>;
+  shared: TeamEntity[];
+  who(emails: string[]): string[];
+  workspace: string | null;
+  comparison: ComparisonInput;
+  hygiene: HygieneView | null;
 }
 
-/** Unmatched activities across the team, grouped by normalised description, largest first. */
-export function teamActivities(users: Record<string, AggregatedUser>): TeamActivity[] {
-  const groups = new Map<string, TeamActivity & { spellings: Map<string, number> }>();
-  for (const [email, user] of Object.entries(users)) {
-    for (const a of user.unmatched_activities) {
-      const key = normaliseActivity(a.description);
-      const group = groups.get(key) ?? { activity: a.description, total_seconds: 0, entry_count: 0, people: [] as string[], spellings: new Map<string, number>() };
-      group.total_seconds += a.total_seconds;
-      group.entry_count += a.entry_count;
-      if (!group.people.includes(email)) group.people.push(email);
-      group.spellings.set(a.description, (group.spellings.get(a.description) ?? 0) + a.total_seconds);
-      groups.set(key, group);
-    }
-  }
-  return [...groups.values()]
-    .map(({ spellings, ...g }) => {
-      let best = g.activity;
-      let bestSeconds = -1;
-      for (const [spelling, seconds] of spellings) {
-        if (seconds > bestSeconds || (seconds === bestSeconds && spelling < best)) [best, bestSeconds] = [spelling, seconds];
-      }
-      return { ...g, activity: best, people: [...g.people].sort() };
-    })
-    .sort((a, b) => b.total_seconds - a.total_seconds || a.activity.localeCompare(b.activity));
-}
-
-/** People sorted by total time, largest first, then by name. */
-export function sortedUsers<U extends AggregatedUser>(users: Record<string, U>): [string, U][] {
-  return Object.entries(users).sort(([ea, a], [eb, b]) => b.total_seconds - a.total_seconds || a.name.localeCompare(b.name) || ea.localeCompare(eb));
-}
-
-export function namesOf(emails: string[], users: Record<string, { name: string }>): string[] {
-  return emails.map((email) => users[email]?.name || email);
-}
-
-const byHours = <T extends { total_seconds: number; entity_id: string }>(list: readonly T[]): T[] =>
-  [...list].sort((a, b) => b.total_seconds - a.total_seconds || a.entity_id.localeCompare(b.entity_id, undefined, { numeric: true }));
-
-export function headerLine(parts: (string | null | undefined)[]): string {
-  return parts.filter(Boolean).join(' · ');
-}
-
-const SECTIONS: NarrativeSection[] = [
-  { key: 'executive_summary', title: 'Executive summary' },
-  { key: 'per_user', title: 'Per-user summaries', people: true },
-  { key: 'entities_overview', title: 'Matched entities overview' },
-  { key: 'unmatched', title: 'Unmatched activities' },
-  { key: 'distribution', title: 'Time distribution' },
-];
-
-/** Names and ids the Toggl data knows, for checking what a narrative mentions. */
-export function knownFromToggl(users: Record<string, AggregatedUser>, entities: readonly TeamEntity[]): KnownData {
-  const texts = new Set<string>();
-  for (const e of entities) {
-    texts.add(e.name);
-    texts.add(typeLabel(e.entity_database, e.entity_type));
-    if (e.project) texts.add(e.project);
-  }
-  for (const u of Object.values(users)) for (const a of u.unmatched_activities) texts.add(a.description);
-  return { people: Object.values(users).map((u) => u.name), ids: entities.map((e) => e.entity_id), texts: [...texts] };
-}
-
-/** A distribution (by type, by project) as a fact list. */
-export function distributionList(
-  key: string,
-  field: string,
-  noun: readonly [string, string],
-  groups: ReturnType<typeof groupSeconds>,
-  total: number,
-): FactList<ReturnType<typeof groupSeconds>[number]> {
+export function buildTogglModel(data: TogglAggregated, options: ReportOptions = {}): TogglModel {
+  const entities = byHours(data.entities);
+  const hygienePeople = Object.entries(data.hygiene?.people ?? {}).map(([email, h]) => ({ email, hygiene: completePersonHygiene(h, () => undefined) }));
+  hygienePeople.sort((a, b) => b.hygiene.total_seconds - a.hygiene.total_seconds || a.hygiene.name.localeCompare(b.hygiene.name));
   return {
-    key,
-    noun,
-    items: groups,
-    seconds: (g) => g.seconds,
-    whole: (g) => ({ [field]: g.label, hours: roundHours(g.seconds), pct_of_total: percentValue(g.seconds, total), entities: g.items }),
+    data,
+    total: data.totals.total_seconds,
+    people: sortedUsers(data.users),
+    entities,
+    activities: teamActivities(data.users),
+    byType: groupSeconds(entities, (e) => typeLabel(e.entity_database, e.entity_type), (e) => e.total_seconds, (e) => e.entry_count),
+    byProject: groupSeconds(entities, (e) => e.project ?? NO_PROJECT_LABEL, (e) => e.total_seconds, (e) => e.entry_count),
+    shared: entities.filter((e) => e.users.length >= 2),
+    who: (emails) => namesOf(emails, data.users),
+    workspace: options.fiberyWorkspace ?? null,
+    comparison: comparisonInput(data),
+    hygiene: data.hygiene ? { team: teamHygiene(hygienePeople.map((p) => p.hygiene)), people: hygienePeople, togglOnly: true } : null,
   };
 }
 
-/** Hours and counts by `Database / Type` of entities a fact pack lists only as totals (at most 10 types). */
-export function summariseByType(rest: readonly { entity_database: string | null; entity_type: string | null; total_seconds: number }[]) {
-  return groupSeconds(rest, (e) => typeLabel(e.entity_database, e.entity_type), (e) => e.total_seconds)
-    .slice(0, 10)
-    .map((g) => ({ type: g.label, count: g.items, hours: roundHours(g.seconds) }));
+const R = 'right' as const;
+const L = 'left' as const;
+
+const entityPhrase = (e: TeamEntity) => `${entityRef(e.entity_id)} ${inline(e.name)} (${hours(e.total_seconds)})`;
+
+function executiveText(m: TogglModel): string {
+  const { totals } = m.data;
+  const total = m.total;
+  if (total === 0) return `No time was tracked by the ${plural(totals.users, 'person', 'people')} in scope in this period.`;
+  const out = [
+    `${plural(totals.users, 'person', 'people')} tracked ${hours(total)} in ${plural(totals.entries, 'time entry', 'time entries')}.`,
+    `${hours(totals.matched_seconds)} (${percent(totals.matched_seconds, total)}) was logged against ${plural(totals.entities, 'Fibery entity', 'Fibery entities')} and ${hours(totals.unmatched_seconds)} (${percent(totals.unmatched_seconds, total)}) on other activities.`,
+  ];
+  if (m.entities[0]) out.push(`The entity with the most time was ${entityPhrase(m.entities[0])}.`);
+  if (m.activities[0]) out.push(`The largest other activity was "${inline(m.activities[0].activity)}" (${hours(m.activities[0].total_seconds)}).`);
+  if (totals.running_entries > 0) out.push(`${plural(totals.running_entries, 'entry was', 'entries were')} still running (see Notes).`);
+  return out.join(' ');
 }
 
-export async function writeTogglSummary(aggregated: TogglAggregated, writer: ReportWriter): Promise<{ markdown: string; usage: LlmUsage | null }> {
-  const { totals, users } = aggregated;
-  const total = totals.total_seconds;
-  const people = sortedUsers(users);
-  const entities = byHours(aggregated.entities);
-  const activities = teamActivities(users);
-  const byType = groupSeconds(entities, (e) => typeLabel(e.entity_database, e.entity_type), (e) => e.total_seconds, (e) => e.entry_count);
-  const byProject = groupSeconds(entities, (e) => e.project ?? NO_PROJECT_LABEL, (e) => e.total_seconds, (e) => e.entry_count);
-  const who = (emails: string[]) => namesOf(emails, users);
-
-  // ---- deterministic texts (also what a missing LLM section falls back to) ----
-  const entityPhrase = (e: TeamEntity) => `${entityRef(e.entity_id)} ${e.name} (${hours(e.total_seconds)})`;
-  const executive: string[] = [];
-  if (total === 0) {
-    executive.push(`No time was tracked by the ${plural(totals.users, 'person', 'people')} in scope in this period.`);
-  } else {
-    executive.push(
-      `${plural(totals.users, 'person', 'people')} tracked ${hours(total)} in ${plural(totals.entries, 'time entry', 'time entries')}.`,
-      `${hours(totals.matched_seconds)} (${percent(totals.matched_seconds, total)}) was logged against ${plural(totals.entities, 'Fibery entity', 'Fibery entities')} and ${hours(totals.unmatched_seconds)} (${percent(totals.unmatched_seconds, total)}) on other activities.`,
-    );
-    if (entities[0]) executive.push(`The entity with the most time was ${entityPhrase(entities[0])}.`);
-    if (activities[0]) executive.push(`The largest other activity was "${activities[0].activity}" (${hours(activities[0].total_seconds)}).`);
-    if (totals.running_entries > 0) executive.push(`${plural(totals.running_entries, 'entry was', 'entries were')} still running (see Notes).`);
-  }
-  const perUser = people.map(([, u]) => {
+function perUserText(m: TogglModel): string {
+  const lines = m.people.map(([, u]) => {
     const top = u.matched_entities[0];
     const other = u.unmatched_activities[0];
     const parts = [
@@ -162,47 +106,206 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
     ];
     return `- ${parts.filter(Boolean).join('; ')}.`;
   });
-  const distribution: string[] = [];
-  if (total > 0) {
-    if (byType[0]) distribution.push(`Most entity time went to ${byType[0].label} (${hours(byType[0].seconds)}, ${percent(byType[0].seconds, total)} of all time).`);
-    if (byProject[0]) distribution.push(`The project with the most entity time was ${byProject[0].label} (${hours(byProject[0].seconds)}, ${percent(byProject[0].seconds, total)}).`);
-    distribution.push(`Other activities took ${percent(totals.unmatched_seconds, total)} of the time.`);
-  }
+  return lines.length ? lines.join('\n') : 'No one tracked time in this period.';
+}
 
-  const shared = entities.filter((e) => e.users.length >= 2);
-  const entitiesOverview: string[] = [];
-  if (entities.length) {
-    entitiesOverview.push(`The entities with the most time were ${entities.slice(0, 3).map(entityPhrase).join(', ')}.`);
-    entitiesOverview.push(
-      shared.length
-        ? `${plural(shared.length, 'entity was', 'entities were')} worked on by two or more people.`
-        : 'No entity was worked on by more than one person.',
-    );
-  }
-  const unmatchedText = activities.length
-    ? `Other activities took ${hours(totals.unmatched_seconds)} (${percent(totals.unmatched_seconds, total)} of the time); the largest were ${activities
-        .slice(0, 3)
-        .map((a) => `"${inline(a.activity)}" (${hours(a.total_seconds)}, ${plural(a.people.length, 'person', 'people')})`)
-        .join(', ')}.`
-    : 'No time was logged on other activities.';
+function entitiesText(m: TogglModel): string {
+  if (!m.entities.length) return 'No time was logged against Fibery entities.';
+  return [
+    `The entities with the most time were ${m.entities.slice(0, 3).map(entityPhrase).join(', ')}.`,
+    m.shared.length ? `${plural(m.shared.length, 'entity was', 'entities were')} worked on by two or more people.` : 'No entity was worked on by more than one person.',
+  ].join(' ');
+}
 
-  // ---- fact pack ----
-  const facts: FactPackSpec = {
+function unmatchedText(m: TogglModel): string {
+  if (!m.activities.length) return 'No time was logged on other activities.';
+  const top = m.activities.slice(0, 3).map((a) => `"${inline(a.activity)}" (${hours(a.total_seconds)}, ${plural(a.people.length, 'person', 'people')})`);
+  return `Other activities took ${hours(m.data.totals.unmatched_seconds)} (${percent(m.data.totals.unmatched_seconds, m.total)} of the time); the largest were ${top.join(', ')}.`;
+}
+
+function distributionText(m: TogglModel): string {
+  if (m.total <= 0) return 'No time to distribute.';
+  const out: string[] = [];
+  if (m.byType[0]) out.push(`Most entity time went to ${inline(m.byType[0].label)} (${hours(m.byType[0].seconds)}, ${percent(m.byType[0].seconds, m.total)} of all time).`);
+  if (m.byProject[0]) out.push(`The project with the most entity time was ${inline(m.byProject[0].label)} (${hours(m.byProject[0].seconds)}, ${percent(m.byProject[0].seconds, m.total)}).`);
+  out.push(`Other activities took ${percent(m.data.totals.unmatched_seconds, m.total)} of the time.`);
+  return out.join(' ');
+}
+
+/** A distribution table with the other activities and the total as its last rows. */
+export function distributionTable(label: string, groups: ReturnType<typeof groupSeconds>, totals: TogglAggregated['totals'], withEntries: boolean, otherEntries = 0) {
+  const total = totals.total_seconds;
+  const headers = [label, 'Hours', '% of total', 'Entities', ...(withEntries ? ['Entries'] : [])];
+  return tableBlock(
+    headers,
+    [
+      ...groups.map((g) => [g.label, hours(g.seconds), percent(g.seconds, total), g.items, ...(withEntries ? [g.entries] : [])]),
+      [OTHER_ACTIVITIES_LABEL, hours(totals.unmatched_seconds), percent(totals.unmatched_seconds, total), '', ...(withEntries ? [otherEntries] : [])],
+      [strong('Total'), strong(hours(total)), total ? strong('100%') : '–', totals.entities, ...(withEntries ? [totals.entries] : [])],
+    ],
+    headers.map((_, i) => (i === 0 ? L : R)),
+  );
+}
+
+/** The matched/unmatched split table. */
+export function splitTable(totals: TogglAggregated['totals']) {
+  const total = totals.total_seconds;
+  return tableBlock(
+    ['Category', 'Hours', '% of total'],
+    [
+      ['On Fibery entities (matched)', hours(totals.matched_seconds), percent(totals.matched_seconds, total)],
+      ['Other activities (unmatched)', hours(totals.unmatched_seconds), percent(totals.unmatched_seconds, total)],
+      [strong('Total'), strong(hours(total)), total ? strong('100%') : '–'],
+    ],
+    [L, R, R],
+  );
+}
+
+/** Hours per person by type (from the description tags), other activities as their own part. */
+export function peopleByType(people: readonly [string, AggregatedUser][]) {
+  return people.map(([, u]) => {
+    const seconds: Record<string, number> = {};
+    for (const e of u.matched_entities) {
+      const label = typeLabel(e.entity_database, e.entity_type);
+      seconds[label] = (seconds[label] ?? 0) + e.total_seconds;
+    }
+    if (u.unmatched_seconds) seconds[OTHER_ACTIVITIES_LABEL] = u.unmatched_seconds;
+    return { name: u.name, seconds };
+  });
+}
+
+const SECTIONS: Section<TogglModel>[] = [
+  { key: 'executive_summary', title: 'Executive summary', narrated: true, fallback: executiveText, blocks: () => [] },
+  {
+    key: 'team_totals',
+    title: 'Team totals',
+    blocks: ({ data: { totals }, total }) => [
+      tableBlock(
+        ['Metric', 'Value'],
+        [
+          ['Total tracked', hours(total)],
+          ['On Fibery entities', `${hours(totals.matched_seconds)} (${percent(totals.matched_seconds, total)})`],
+          ['Other activities', `${hours(totals.unmatched_seconds)} (${percent(totals.unmatched_seconds, total)})`],
+          ['People', totals.users],
+          ['Time entries', totals.entries],
+          ['Distinct entities', totals.entities],
+          ['Running entries', totals.running_entries],
+        ],
+        [L, R],
+      ),
+    ],
+  },
+  {
+    key: 'per_user',
+    title: 'Per-user summaries',
+    narrated: true,
+    people: true,
+    fallback: perUserText,
+    blocks: (m) => [
+      tableBlock(
+        ['Person', 'Total', 'On entities', 'Other', 'Matched %', 'Entries', 'Days active'],
+        m.people.map(([, u]) => [u.name, hours(u.total_seconds), hours(u.matched_seconds), hours(u.unmatched_seconds), percent(u.matched_seconds, u.total_seconds), u.entry_count, u.days_active]),
+        [L, R, R, R, R, R, R],
+      ),
+      m.people.length ? stackedChart('chart-people-types', 'Hours per person, by Fibery type', peopleByType(m.people)) : null,
+      shareChart('chart-people-share', m.people.map(([, u]) => u)),
+    ],
+  },
+  {
+    key: 'entities_overview',
+    title: 'Matched entities overview',
+    narrated: true,
+    fallback: entitiesText,
+    blocks: (m) => {
+      const top = capList(m.entities, TOP_ENTITIES);
+      const notEnrichable = m.entities.filter((e) => !e.enrichable);
+      return [
+        m.entities.length
+          ? tableBlock(
+              ['ID', 'Name', 'Database / Type', 'Project', 'Hours', 'People', 'Entries'],
+              top.items.map((e) => [entityIdCell(m.workspace, e), e.name, typeLabel(e.entity_database, e.entity_type), e.project ?? '', hours(e.total_seconds), m.who(e.users).join(', '), e.entry_count]),
+              [L, L, L, L, R, L, R],
+            )
+          : null,
+        md(top.omitted ? `… and ${plural(top.omitted, 'more entity', 'more entities')} (${hours(m.entities.slice(TOP_ENTITIES).reduce((s, e) => s + e.total_seconds, 0))}).` : null),
+        md(
+          notEnrichable.length
+            ? `Not enrichable (no [Database] [Type] in the description; time counted as matched): ${notEnrichable.map((e) => `${entityRef(e.entity_id)} ${inline(e.name)} (${hours(e.total_seconds)})`).join(', ')}.`
+            : null,
+        ),
+      ];
+    },
+  },
+  {
+    key: 'unmatched',
+    title: 'Unmatched activities',
+    narrated: true,
+    fallback: unmatchedText,
+    blocks: (m) => {
+      const top = capList(m.activities, TOP_ACTIVITIES);
+      return [
+        m.activities.length
+          ? tableBlock(['Activity', 'Hours', 'People', 'Entries'], top.items.map((a) => [a.activity, hours(a.total_seconds), m.who(a.people).join(', '), a.entry_count]), [L, R, L, R])
+          : null,
+        md(top.omitted ? `… and ${plural(top.omitted, 'more activity', 'more activities')} (${hours(m.activities.slice(TOP_ACTIVITIES).reduce((s, a) => s + a.total_seconds, 0))}).` : null),
+      ];
+    },
+  },
+  {
+    key: 'distribution',
+    title: 'Time distribution',
+    narrated: true,
+    fallback: distributionText,
+    blocks: (m) => {
+      const otherEntries = m.activities.reduce((s, a) => s + a.entry_count, 0);
+      return [
+        heading('Matched vs unmatched'),
+        splitTable(m.data.totals),
+        heading('By database / type'),
+        barsChart('chart-types', 'Hours per Fibery type', [...m.byType, { label: OTHER_ACTIVITIES_LABEL, seconds: m.data.totals.unmatched_seconds }]),
+        distributionTable('Database / Type', m.byType, m.data.totals, true, otherEntries),
+        heading('By project'),
+        barsChart('chart-projects', 'Hours per project', [...m.byProject, { label: OTHER_ACTIVITIES_LABEL, seconds: m.data.totals.unmatched_seconds }]),
+        distributionTable('Project', m.byProject, m.data.totals, true, otherEntries),
+      ];
+    },
+  },
+  dailySection((m) => (m.data.breakdown ? { byDay: m.data.breakdown.by_day, period: m.data.period } : null)),
+  comparisonSection((m) => m.comparison, () => 'The team'),
+  hygieneSection((m) => m.hygiene, () => "the team's"),
+  {
+    key: 'notes',
+    title: 'Notes',
+    blocks: (m) => [
+      md(
+        bullets([
+          ...m.data.notes.map(inline),
+          'Hours are rounded to one decimal and percentages to whole numbers, each computed from the tracked seconds, so rounded rows may not add up exactly to the totals.',
+        ]),
+      ),
+    ],
+  },
+];
+
+function facts(m: TogglModel): FactPackSpec {
+  const { totals } = m.data;
+  const total = m.total;
+  const comparison = comparisonFactsOf(m.comparison);
+  const hygiene = hygieneFacts(m.hygiene);
+  return {
     base: {
-      period: aggregated.period,
-      days_in_period: periodDays(aggregated.period),
-      totals: {
-        ...teamTotalsFacts(totals),
-        shared_entities: shared.length,
-        running_entries: totals.running_entries,
-      },
-      notes: aggregated.notes,
+      period: m.data.period,
+      days_in_period: periodDays(m.data.period),
+      totals: { ...teamTotalsFacts(totals), shared_entities: m.shared.length, running_entries: totals.running_entries },
+      notes: m.data.notes,
+      ...(comparison ? { against_previous_period: comparison } : {}),
+      ...(hygiene ? { tracking_hygiene: hygiene } : {}),
     },
     lists: [
       {
         key: 'people',
         noun: ['person', 'people'],
-        items: people,
+        items: m.people,
         seconds: ([, u]: [string, AggregatedUser]) => u.total_seconds,
         whole: ([, u]: [string, AggregatedUser]) => ({
           name: u.name,
@@ -225,7 +328,7 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
       {
         key: 'entities',
         noun: ['entity', 'entities'],
-        items: entities,
+        items: m.entities,
         seconds: (e: TeamEntity) => e.total_seconds,
         whole: (e: TeamEntity) => ({
           id: e.entity_id,
@@ -234,7 +337,7 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
           project: e.project,
           hours: roundHours(e.total_seconds),
           pct_of_total: percentValue(e.total_seconds, total),
-          people: who(e.users),
+          people: m.who(e.users),
           entries: e.entry_count,
           ...(e.enrichable ? {} : { not_enrichable: e.not_enrichable_reason }),
         }),
@@ -243,133 +346,27 @@ export async function writeTogglSummary(aggregated: TogglAggregated, writer: Rep
       {
         key: 'other_activities',
         noun: ['activity', 'activities'],
-        items: activities,
+        items: m.activities,
         seconds: (a: TeamActivity) => a.total_seconds,
-        whole: (a: TeamActivity) => ({ activity: a.activity, hours: roundHours(a.total_seconds), pct_of_total: percentValue(a.total_seconds, total), people: who(a.people), entries: a.entry_count }),
+        whole: (a: TeamActivity) => ({ activity: a.activity, hours: roundHours(a.total_seconds), pct_of_total: percentValue(a.total_seconds, total), people: m.who(a.people), entries: a.entry_count }),
       },
-      distributionList('by_type', 'type', ['database/type', 'database/types'], byType, total),
-      distributionList('by_project', 'project', ['project', 'projects'], byProject, total),
+      distributionList('by_type', 'type', ['database/type', 'database/types'], m.byType, total),
+      distributionList('by_project', 'project', ['project', 'projects'], m.byProject, total),
     ],
   };
+}
 
-  const narrative = await writer.narrate({
-    report: 'toggl_summary',
-    kind: 'toggl_summary',
-    sections: SECTIONS,
-    facts,
-    vars: { period: periodLabel(aggregated.period), people: plural(totals.users, 'person', 'people') },
-    known: knownFromToggl(users, entities),
-    fallback: {
-      executive_summary: executive.join(' '),
-      per_user: perUser.length ? perUser.join('\n') : 'No one tracked time in this period.',
-      entities_overview: entitiesOverview.join(' ') || 'No time was logged against Fibery entities.',
-      unmatched: unmatchedText,
-      distribution: distribution.join(' ') || 'No time to distribute.',
-    },
-  });
-  const text = (key: string) => narrative.sections[key] ?? '';
+export const TOGGL_SUMMARY: ReportDefinition<TogglModel> = {
+  kind: 'toggl_summary',
+  id: () => 'toggl_summary',
+  title: (m) => `Toggl summary · ${periodLabel(m.data.period)}`,
+  header: (m) => [`Period: ${periodLabel(m.data.period)}`, `Generated: ${formatDateTime(m.data.generated_at)}`],
+  sections: SECTIONS,
+  facts,
+  known: (m) => knownFromToggl(m.data.users, m.entities),
+  vars: (m) => ({ period: periodLabel(m.data.period), people: plural(m.data.totals.users, 'person', 'people') }),
+};
 
-  // ---- tables ----
-  const R = 'right' as const;
-  const L = 'left' as const;
-  const teamTable = table(
-    ['Metric', 'Value'],
-    [
-      ['Total tracked', hours(total)],
-      ['On Fibery entities', `${hours(totals.matched_seconds)} (${percent(totals.matched_seconds, total)})`],
-      ['Other activities', `${hours(totals.unmatched_seconds)} (${percent(totals.unmatched_seconds, total)})`],
-      ['People', totals.users],
-      ['Time entries', totals.entries],
-      ['Distinct entities', totals.entities],
-      ['Running entries', totals.running_entries],
-    ],
-    [L, R],
-  );
-  const userTable = table(
-    ['Person', 'Total', 'On entities', 'Other', 'Matched %', 'Entries', 'Days active'],
-    people.map(([, u]) => [u.name, hours(u.total_seconds), hours(u.matched_seconds), hours(u.unmatched_seconds), percent(u.matched_seconds, u.total_seconds), u.entry_count, u.days_active]),
-    [L, R, R, R, R, R, R],
-  );
-
-  const topEntities = capList(entities, TOP_ENTITIES);
-  const entityTable = table(
-    ['ID', 'Name', 'Database / Type', 'Project', 'Hours', 'People', 'Entries'],
-    topEntities.items.map((e) => [entityRef(e.entity_id), e.name, typeLabel(e.entity_database, e.entity_type), e.project ?? '', hours(e.total_seconds), who(e.users).join(', '), e.entry_count]),
-    [L, L, L, L, R, L, R],
-  );
-  const moreEntities = topEntities.omitted
-    ? `… and ${plural(topEntities.omitted, 'more entity', 'more entities')} (${hours(entities.slice(TOP_ENTITIES).reduce((s, e) => s + e.total_seconds, 0))}).`
-    : null;
-  const notEnrichable = entities.filter((e) => !e.enrichable);
-  const notEnrichableText = notEnrichable.length
-    ? `Not enrichable (no [Database] [Type] in the description; time counted as matched): ${notEnrichable.map((e) => `${entityRef(e.entity_id)} ${inline(e.name)} (${hours(e.total_seconds)})`).join(', ')}.`
-    : null;
-
-  const topActivities = capList(activities, TOP_ACTIVITIES);
-  const activityTable = table(
-    ['Activity', 'Hours', 'People', 'Entries'],
-    topActivities.items.map((a) => [a.activity, hours(a.total_seconds), who(a.people).join(', '), a.entry_count]),
-    [L, R, L, R],
-  );
-  const moreActivities = topActivities.omitted
-    ? `… and ${plural(topActivities.omitted, 'more activity', 'more activities')} (${hours(activities.slice(TOP_ACTIVITIES).reduce((s, a) => s + a.total_seconds, 0))}).`
-    : null;
-
-  const distributionTable = (label: string, groups: ReturnType<typeof groupSeconds>) =>
-    table(
-      [label, 'Hours', '% of total', 'Entities', 'Entries'],
-      [
-        ...groups.map((g) => [g.label, hours(g.seconds), percent(g.seconds, total), g.items, g.entries]),
-        [OTHER_ACTIVITIES_LABEL, hours(totals.unmatched_seconds), percent(totals.unmatched_seconds, total), '', activities.reduce((s, a) => s + a.entry_count, 0)],
-        ['**Total**', `**${hours(total)}**`, total ? '**100%**' : '–', totals.entities, totals.entries],
-      ],
-      [L, R, R, R, R],
-    );
-  const splitTable = table(
-    ['Category', 'Hours', '% of total'],
-    [
-      ['On Fibery entities (matched)', hours(totals.matched_seconds), percent(totals.matched_seconds, total)],
-      ['Other activities (unmatched)', hours(totals.unmatched_seconds), percent(totals.unmatched_seconds, total)],
-      ['**Total**', `**${hours(total)}**`, total ? '**100%**' : '–'],
-    ],
-    [L, R, R],
-  );
-
-  const notes = [
-    ...aggregated.notes.map(inline),
-    'Hours are rounded to one decimal and percentages to whole numbers, each computed from the tracked seconds, so rounded rows may not add up exactly to the totals.',
-  ];
-
-  const markdown = joinBlocks([
-    `# Toggl summary · ${periodLabel(aggregated.period)}`,
-    headerLine([`Period: ${periodLabel(aggregated.period)}`, `Generated: ${formatDateTime(aggregated.generated_at)}`, narrativeSource(writer, narrative)]),
-    '## Executive summary',
-    text('executive_summary'),
-    '## Team totals',
-    teamTable,
-    '## Per-user summaries',
-    userTable,
-    text('per_user'),
-    '## Matched entities overview',
-    entities.length ? entityTable : null,
-    moreEntities,
-    notEnrichableText,
-    text('entities_overview'),
-    '## Unmatched activities',
-    activities.length ? activityTable : null,
-    moreActivities,
-    text('unmatched'),
-    '## Time distribution',
-    '### Matched vs unmatched',
-    splitTable,
-    '### By database / type',
-    distributionTable('Database / Type', byType),
-    '### By project',
-    distributionTable('Project', byProject),
-    text('distribution'),
-    '## Notes',
-    bullets(notes),
-    narrativeFooter(narrative),
-  ]);
-  return { markdown, usage: narrative.usage };
+export async function writeTogglSummary(aggregated: TogglAggregated, writer: ReportWriter, options: ReportOptions = {}): Promise<RenderedReport> {
+  return renderReport(TOGGL_SUMMARY, buildTogglModel(aggregated, options), writer);
 }

@@ -7,13 +7,14 @@
  * report computed are used, and the report says so.
  */
 import path from 'node:path';
-import type { ActivityDeps } from '../activities/context.js';
-import { loadAppConfig } from '../config/app-config.js';
+import { loadAppConfig, type AppConfig } from '../config/app-config.js';
 import { createLlmClient, type LlmClient, type LlmResult, type LlmTurn } from '../llm/client.js';
 import type { LlmUsage } from '../storage/schemas.js';
 import { describeSummarised, estimateTokens, fitFactPack, summarisedPromptNote, type FactPackSpec, type SummarisedList } from './fact-pack.js';
 import { plural } from './format.js';
 import { entityTypeKey, loadPrompts, renderPrompt, SHIPPED_PROMPTS_DIR, type Prompts, type ReportPromptKind } from './prompts.js';
+import { sanitiseNarrative } from './text.js';
+import { ValidationError } from '../errors.js';
 import { indexFacts, markUnverified, UNVERIFIED_MARK, verifySections, type Finding, type KnownData } from './verify.js';
 
 export interface NarrativeSection {
@@ -52,6 +53,8 @@ export interface NarrativeResult {
   footer?: string[];
   /** The figures and names still unverified after the corrections (already marked in `sections`). */
   unverified?: Finding[];
+  /** Why the LLM gave nothing usable (it failed after its retries): the sections are the data-only text. */
+  failure?: string;
 }
 
 export interface ReportWriter {
@@ -66,12 +69,6 @@ export const NO_LLM_SOURCE = 'Narrative written without an LLM (none configured)
 /** The header-line text for a narrative result. */
 export function narrativeSource(writer: ReportWriter, result: NarrativeResult): string {
   return result.source ?? (writer.usesLlm ? `Narrative written by ${writer.label}` : NO_LLM_SOURCE);
-}
-
-/** The footer block of a report (null when there is nothing to say: no LLM was used). */
-export function narrativeFooter(result: NarrativeResult): string | null {
-  if (!result.footer?.length) return null;
-  return ['---', 'About the narrative:', result.footer.map((line) => `- ${line}`).join('\n')].join('\n\n');
 }
 
 export function deterministicWriter(): ReportWriter {
@@ -97,7 +94,7 @@ export function entityTypeNotes(prompts: Prompts, labels: readonly string[] = []
   const seen = new Set<string>();
   for (const label of labels) {
     const key = entityTypeKey(label);
-    const prompt = prompts.entityTypes.get(key);
+    const prompt = prompts.entityTypes[key];
     if (!prompt || seen.has(key)) continue;
     seen.add(key);
     notes.push(`- ${renderPrompt(prompt.text, { type: label })}`);
@@ -185,6 +182,10 @@ export function parseSections(answer: string, sections: NarrativeSection[]): Rec
   return out;
 }
 
+/** The sections of an answer with any HTML, link or image of the LLM's made inert. */
+function parseSanitised(answer: string, sections: NarrativeSection[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(parseSections(answer, sections)).map(([key, text]) => [key, sanitiseNarrative(text)]));
+}
 
 export interface LlmWriterSettings {
   temperature?: number;
@@ -202,6 +203,11 @@ export interface LlmWriterSettings {
   deadlineMs?: number;
   /** The activity's cancellation. */
   signal?: AbortSignal;
+  /**
+   * `llm.required`: an LLM that still fails after its retries fails the report (and the run).
+   * Off (the default), the report falls back to the data-only narrative and says so.
+   */
+  required?: boolean;
 }
 
 type CompletionClient = Pick<LlmClient, 'complete'>;
@@ -240,10 +246,7 @@ const sumOrNull = (values: (number | null)[]): number | null => (values.some((v)
 export function llmWriter(client: CompletionClient, settings: LlmWriterSettings = {}): ReportWriter {
   const label = describeClient(client, settings);
   let prompts: Prompts | undefined = settings.prompts;
-  return {
-    label,
-    usesLlm: true,
-    async narrate(req) {
+  const narrateWithLlm = async (req: NarrativeRequest): Promise<NarrativeResult> => {
       prompts ??= await loadPrompts(path.dirname(SHIPPED_PROMPTS_DIR));
       const started = Date.now();
       const deadlineAt = started + (settings.deadlineMs ?? DEFAULT_DEADLINE_MS);
@@ -260,11 +263,10 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
           deadlineMs: Math.max(1, deadlineAt - Date.now()),
         });
 
-      // A configured LLM that fails fails the report (and the run) with the provider's message:
-      // quietly writing a report without it would hide a bad key or an unknown model.
+      // A failure here (after the client's retries) is handled by `narrate` below.
       const first = await ask([]);
       const calls: LlmResult[] = [first];
-      let written = parseSections(first.text, req.sections);
+      let written = parseSanitised(first.text, req.sections);
       const index = indexFacts(prompt.facts, req.known);
       const options = { peopleSections: req.sections.filter((s) => s.people).map((s) => s.key) };
       const found = verifySections(written, index, options);
@@ -289,7 +291,7 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
           calls.push(again);
           lastAnswer = again.text;
           // A section the corrected answer leaves out keeps its first text (checked again below).
-          written = { ...written, ...parseSections(again.text, req.sections) };
+          written = { ...written, ...parseSanitised(again.text, req.sections) };
           findings = verifySections(written, index, options);
         } catch (error) {
           // The first answer stands (the provider works); its mismatches are marked below.
@@ -357,25 +359,61 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
         footer.push('The LLM\'s answer stopped at its token limit (llm.max_tokens): sections it did not reach were written without it.');
       }
       return { sections, usage, source, fellBack, footer, unverified: findings };
+  };
+  return {
+    label,
+    usesLlm: true,
+    async narrate(req) {
+      try {
+        return await narrateWithLlm(req);
+      } catch (error) {
+        // Never lose a report to the LLM: the data-only text stands in, and the report says so at its
+        // top. A cancelled activity, a bad prompt file and `llm.required` still fail.
+        if (settings.required || settings.signal?.aborted || error instanceof ValidationError) throw error;
+        const failure = error instanceof Error ? error.message : String(error);
+        const sections = Object.fromEntries(req.sections.map((s) => [s.key, req.fallback[s.key] ?? '']));
+        return {
+          sections,
+          usage: null,
+          source: `Narrative written without an LLM (${label} failed after its retries)`,
+          fellBack: req.sections.map((s) => s.key),
+          footer: [],
+          failure,
+        };
+      }
     },
   };
 }
 
-/** The writer a run uses: an LLM writer when one is configured (config.yaml + environment), else the deterministic one. */
-export async function reportWriterFor(deps: ActivityDeps, configOverrides: Record<string, unknown> | null, signal?: AbortSignal): Promise<ReportWriter> {
-  const config = await loadAppConfig(deps.configDir, configOverrides);
-  const llm = config.llm;
-  const client = createLlmClient(deps.env, llm);
+/** What a run's report writer is made from: resolved once per run, plain data (no file reads). */
+export interface ReportSettings {
+  app: AppConfig;
+  prompts: Prompts;
+}
+
+/** The settings from a config directory (config.yaml with the run's overrides, and the prompts). */
+export async function loadReportSettings(configDir: string, overrides: Record<string, unknown> | null = null): Promise<ReportSettings> {
+  return { app: await loadAppConfig(configDir, overrides), prompts: await loadPrompts(configDir) };
+}
+
+/**
+ * The writer a run uses: an LLM writer when one is configured (settings + the process
+ * environment, where the keys live), else the deterministic one.
+ */
+export function reportWriterFor(settings: ReportSettings, env: NodeJS.ProcessEnv, signal?: AbortSignal): ReportWriter {
+  const llm = settings.app.llm;
+  const client = createLlmClient(env, llm);
   if (!client) return deterministicWriter();
   return llmWriter(client, {
     ...(llm.temperature !== null ? { temperature: llm.temperature } : {}),
     maxTokens: llm.max_tokens,
     provider: llm.provider ?? null,
     model: llm.model ?? null,
-    prompts: await loadPrompts(deps.configDir),
+    prompts: settings.prompts,
     promptTokenBudget: llm.prompt_token_budget,
     maxCorrections: llm.max_corrections,
     deadlineMs: llm.report_deadline_seconds * 1000,
+    required: llm.required,
     ...(signal ? { signal } : {}),
   });
 }

@@ -3,6 +3,7 @@
  * so a hand-edited or truncated file gives a readable error instead of a wrong report.
  */
 import { z } from 'zod';
+import { COMPARE_MODES } from '../workflows/contract.js';
 
 export const RUN_STATUSES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -47,7 +48,7 @@ export const RunMetadataSchema = z.object({
     users_filter: z.array(z.string()).nullable(),
     start_from: z.enum(STAGES),
     /** Whether the run also aggregated the period before (runs written before comparing existed did not). */
-    compare: z.enum(['previous', 'none']).default('none'),
+    compare: z.enum(COMPARE_MODES).default('none'),
   }),
   temporal_metadata: z.object({ workflow_id: z.string(), run_id: z.string(), task_queue: z.string() }),
   stages_completed: z.array(z.enum(STAGES)),
@@ -131,6 +132,91 @@ export type AggregatedUser = z.infer<typeof AggregatedUserSchema>;
 export const TeamEntitySchema = MatchedEntitySchema.extend({ users: z.array(z.string()) });
 export type TeamEntity = z.infer<typeof TeamEntitySchema>;
 
+const SecondsByLabel = z.record(z.string(), z.number());
+
+export const BreakdownPersonSchema = z.object({
+  name: z.string(),
+  total_seconds: z.number(),
+  matched_seconds: z.number(),
+  unmatched_seconds: z.number(),
+  entries: z.number(),
+  /** By `Database / Type` from the description tags; unmatched time under "Other activities (no entity)". */
+  by_type: SecondsByLabel,
+  /** By project tag ("(no project tag)" when none); unmatched time under "Other activities (no entity)". */
+  by_project: SecondsByLabel,
+  /** By the entry's start date. */
+  by_day: SecondsByLabel,
+});
+export type BreakdownPerson = z.infer<typeof BreakdownPersonSchema>;
+
+/** A period's time per person, type, project and day, from the Toggl descriptions alone. */
+export const BreakdownSchema = BreakdownPersonSchema.omit({ name: true }).extend({
+  period: z.object({ start_date: isoDate, end_date: isoDate }),
+  people: z.record(z.string(), BreakdownPersonSchema),
+});
+export type Breakdown = z.infer<typeof BreakdownSchema>;
+
+/** `entries` and `seconds` of one kind of tracking problem (for references: entities, not entries). */
+export const HygieneIssueSchema = z.object({ entries: z.number(), seconds: z.number() });
+export type HygieneIssue = z.infer<typeof HygieneIssueSchema>;
+
+const hygieneCommon = {
+  name: z.string(),
+  entries: z.number(),
+  total_seconds: z.number(),
+  /** Time on entries that name a Fibery entity. */
+  linked_seconds: z.number(),
+  empty_description: HygieneIssueSchema,
+  /** Entries whose `#id` has no [Database] [Type] tags: they cannot be looked up. */
+  no_tags: HygieneIssueSchema,
+  /** Entries overlapping another of the same person; seconds: the time counted twice. */
+  overlapping: HygieneIssueSchema,
+  running: HygieneIssueSchema,
+  over_10h: HygieneIssueSchema,
+};
+
+/** The Toggl side of one person's tracking hygiene. */
+export const PersonHygieneSchema = z.object({
+  ...hygieneCommon,
+  /** Seconds per entity key and day: what "time after completion" is computed from once Fibery is known. */
+  entity_days: z.record(z.string(), SecondsByLabel),
+});
+export type PersonHygiene = z.infer<typeof PersonHygieneSchema>;
+
+export const TogglHygieneSchema = z.object({
+  people: z.record(z.string(), PersonHygieneSchema),
+  /** Scores from the Toggl data alone (before enrichment knows what was not found or completed). */
+  toggl_scores: z.object({ formula: z.string(), team: z.number().nullable(), people: z.record(z.string(), z.number().nullable()) }).optional(),
+});
+export type TogglHygiene = z.infer<typeof TogglHygieneSchema>;
+
+/** One person's (or the team's) complete hygiene, after enrichment, with its score 0–100. */
+export const PersonHygieneCompleteSchema = z.object({
+  ...hygieneCommon,
+  /** Referenced entities not found in Fibery (entries: entities). */
+  not_found: HygieneIssueSchema,
+  /** Time logged on an entity after its completion date (entries: entities). */
+  after_completion: HygieneIssueSchema,
+  score: z.number().nullable(),
+});
+export type PersonHygieneComplete = z.infer<typeof PersonHygieneCompleteSchema>;
+
+export const CompleteHygieneSchema = z.object({
+  formula: z.string(),
+  team: PersonHygieneCompleteSchema,
+  people: z.record(z.string(), PersonHygieneCompleteSchema),
+});
+export type CompleteHygiene = z.infer<typeof CompleteHygieneSchema>;
+
+
+/** What the reports add to the period's aggregates (all optional: files of older runs lack them). */
+const reportExtras = {
+  /** 'previous': `previous` holds the period of equal length just before; 'none': no comparison. */
+  comparison: z.enum(COMPARE_MODES).optional(),
+  breakdown: BreakdownSchema.optional(),
+  previous: BreakdownSchema.nullable().optional(),
+};
+
 export const TogglAggregatedSchema = z.object({
   period: z.object({ start_date: isoDate, end_date: isoDate }),
   generated_at: z.string(),
@@ -147,6 +233,9 @@ export const TogglAggregatedSchema = z.object({
     running_entries: z.number(),
   }),
   notes: z.array(z.string()),
+  ...reportExtras,
+  /** The Toggl side of tracking hygiene, per person. */
+  hygiene: TogglHygieneSchema.optional(),
 });
 export type TogglAggregated = z.infer<typeof TogglAggregatedSchema>;
 
@@ -192,5 +281,8 @@ export const EnrichedDataSchema = z.object({
     warnings: z.array(z.string()),
     by_type: z.record(z.string(), z.object({ activity: z.string(), total: z.number(), enriched: z.number(), not_found: z.number() })),
   }),
+  ...reportExtras,
+  /** Complete tracking hygiene (Toggl and Fibery sides), per person and for the team. */
+  hygiene: CompleteHygieneSchema.optional(),
 });
 export type EnrichedData = z.infer<typeof EnrichedDataSchema>;

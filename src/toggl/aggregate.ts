@@ -11,8 +11,11 @@ import type {
   TogglAggregated,
   UnmatchedActivity,
 } from '../storage/schemas.js';
+import type { CompareMode } from '../workflows/contract.js';
 import { entityKey } from '../workflows/contract.js';
+import { BreakdownAccumulator, previousPeriod } from './breakdown.js';
 import { normaliseActivity, parseDescription, type ParsedDescription } from './description.js';
+import { HygieneAccumulator } from './hygiene.js';
 
 interface EntityAccumulator extends MatchedEntity {
   names: Map<string, number>;
@@ -34,6 +37,11 @@ const bySecondsThenName = <T extends { total_seconds: number }>(key: (x: T) => s
 export interface AggregationContext {
   period: RawTogglData['period'];
   fetched_at: string;
+  /**
+   * 'previous' (the default): the entries of the period of equal length just before arrive through
+   * `addPrevious`, and the result compares the two; 'none': no comparison.
+   */
+  comparison?: CompareMode;
 }
 
 /**
@@ -44,8 +52,22 @@ export class TogglAggregator {
   private readonly users = new Map<string, PersonAccumulator>();
   private readonly team = new Map<string, EntityAccumulator & { users: Set<string> }>();
   private entries = 0;
+  private readonly breakdown: BreakdownAccumulator;
+  private readonly hygiene = new HygieneAccumulator();
+  private readonly previous: BreakdownAccumulator | null;
+  private previousEntries = 0;
 
-  constructor(private readonly context: AggregationContext) {}
+  constructor(private readonly context: AggregationContext) {
+    this.breakdown = new BreakdownAccumulator(context.period);
+    this.previous = (context.comparison ?? 'previous') === 'previous' ? new BreakdownAccumulator(previousPeriod(context.period)) : null;
+  }
+
+  /** An entry of the previous period: counted only in the comparison, never in the period's figures. */
+  addPrevious(entry: RawTimeEntry): void {
+    if (!this.previous) return;
+    this.previousEntries += 1;
+    this.previous.add(entry);
+  }
 
   add(entry: RawTimeEntry): void {
     this.entries += 1;
@@ -58,6 +80,8 @@ export class TogglAggregator {
     person.days.add(entry.start.slice(0, 10));
 
     const parsed = parseDescription(entry.description);
+    this.breakdown.add(entry, parsed);
+    this.hygiene.add(entry, parsed);
     if (parsed.entityId) {
       user.matched_seconds += entry.seconds;
       const key = entityKey(parsed.database, parsed.type, parsed.entityId);
@@ -138,6 +162,10 @@ export class TogglAggregator {
     if (notEnrichable > 0) {
       notes.push(`${notEnrichable} referenced ${notEnrichable === 1 ? 'entity has' : 'entities have'} no [Database] [Type] tags and cannot be looked up in Fibery; their time still counts as matched.`);
     }
+    const previous = this.previous?.finish() ?? null;
+    if (previous && this.previousEntries === 0) {
+      notes.push(`The previous period (${previous.period.start_date} – ${previous.period.end_date}) has no tracked time, so there is nothing to compare with.`);
+    }
     return {
       period: this.context.period,
       generated_at: now.toISOString(),
@@ -153,6 +181,10 @@ export class TogglAggregator {
         running_entries: running,
       },
       notes,
+      comparison: this.previous ? 'previous' : 'none',
+      breakdown: this.breakdown.finish(),
+      previous,
+      hygiene: this.hygiene.finish(),
     };
   }
 }
@@ -190,8 +222,14 @@ function finishEntity({ names, ...entity }: EntityAccumulator): MatchedEntity {
 }
 
 /** The whole period at once: for tests and for data already in memory. */
-export function aggregateToggl(raw: RawTogglData, now: Date = new Date()): TogglAggregated {
-  const aggregator = new TogglAggregator({ period: raw.period, fetched_at: raw.fetched_at });
+export function aggregateToggl(
+  raw: RawTogglData,
+  now: Date = new Date(),
+  previous: { entries: readonly RawTimeEntry[] } | null = null,
+  comparison: CompareMode = previous ? 'previous' : 'none',
+): TogglAggregated {
+  const aggregator = new TogglAggregator({ period: raw.period, fetched_at: raw.fetched_at, comparison });
   for (const entry of raw.time_entries) aggregator.add(entry);
+  for (const entry of previous?.entries ?? []) aggregator.addPrevious(entry);
   return aggregator.finish(now);
 }

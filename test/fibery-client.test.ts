@@ -315,7 +315,7 @@ test('429 is retried with Retry-After; 401 names the token problem without leaki
   }
 });
 
-test('GraphQL errors with HTTP 200 that name no field become an ApiError', async () => {
+test('GraphQL errors with HTTP 200 that name no field are transient: retried, then an ApiError naming what came back', async () => {
   const srv = await fiberyServer({
     introspection: false,
     onQuery: (_s, _hit, res) => {
@@ -324,11 +324,32 @@ test('GraphQL errors with HTTP 200 that name no field become an ApiError', async
     },
   });
   try {
-    const client = new FiberyClient({ token: TOKEN, baseUrl: srv.url });
+    const client = new FiberyClient({ token: TOKEN, baseUrl: srv.url, maxRetries: 2, sleep: async () => {}, requestsPerSecond: 1000, workspaceRequestsPerSecond: 1000 });
     await assert.rejects(
       client.fetchEntities({ database: 'Scrum', type: 'Task', publicIds: ['1'], fields: [] }),
-      /Fibery GraphQL error for Scrum\/Task: Internal resolver failure/,
+      /Fibery API answered POST .* with a GraphQL error: Internal resolver failure \(after 3 attempts\)/,
     );
+    assert.equal(srv.queries().length, 3);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('one GraphQL error on HTTP 200, then data: the batch is asked again and succeeds', async () => {
+  let batches = 0;
+  const srv = await fiberyServer({
+    introspection: false,
+    onQuery: (s, _hit, res) => {
+      if (s.query.includes('__schema') || ++batches > 1) return false;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ data: null, errors: [{ message: 'Request timed out' }] }));
+      return true;
+    },
+  });
+  try {
+    const client = new FiberyClient({ token: TOKEN, baseUrl: srv.url, sleep: async () => {}, requestsPerSecond: 1000, workspaceRequestsPerSecond: 1000 });
+    const result = await client.fetchEntities({ database: 'Scrum', type: 'Task', publicIds: ['7'], fields: [] });
+    assert.deepEqual(result.entities.map((e) => e.public_id), ['7']);
+    assert.equal(srv.queries().length, 2);
   } finally {
     await srv.close();
   }

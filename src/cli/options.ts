@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { readJsonFile, RUN_FILES, validateRunId } from '../storage/json-storage.js';
 import { RunMetadataSchema, STAGES, TogglAggregatedSchema } from '../storage/schemas.js';
-import type { StageName } from '../workflows/contract.js';
+import type { CompareMode, StageName } from '../workflows/contract.js';
+
+const COMPARE_CHOICES: readonly CompareMode[] = ['previous', 'none'];
 
 /** A real calendar date: 2025-02-30 and 2025-13-01 are refused. */
 function checkDate(flag: string, value: string): string {
@@ -29,6 +31,9 @@ export interface RawRunOptions {
   /** Default: the first stage, the whole pipeline. */
   startFrom?: string;
   runId?: string;
+  /** previous (default) or none. */
+  compare?: string;
+  reloadConfig?: boolean;
 }
 
 export interface RunOptions {
@@ -38,6 +43,9 @@ export interface RunOptions {
   outputDir: string;
   startFrom: StageName;
   runId: string | null;
+  compare: CompareMode;
+  /** With --start-from fibery: the current config directory instead of the run's run_config.json. */
+  reloadConfig: boolean;
 }
 
 export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDate: string; endDate: string }): Promise<RunOptions> {
@@ -48,6 +56,10 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
   const outputDir = path.resolve(raw.outputDir);
   const runId = raw.runId === undefined ? null : validateRunId(raw.runId);
   const users = raw.users === undefined ? null : parseUsers(raw.users);
+  if (raw.compare !== undefined && !(COMPARE_CHOICES as readonly string[]).includes(raw.compare)) {
+    throw new ValidationError(`--compare must be one of ${COMPARE_CHOICES.join(', ')}, not "${raw.compare}"`);
+  }
+  if (raw.reloadConfig && startFrom !== 'fibery') throw new ValidationError('--reload-config goes with --start-from fibery: a new run reads the config directory anyway');
 
   if (startFrom === 'fibery') {
     if (!runId) throw new ValidationError('--start-from fibery needs --run-id of an earlier run (see volt-agent list-runs)');
@@ -65,6 +77,7 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
     if (raw.startDate || raw.endDate) {
       throw new ValidationError(`--start-date/--end-date cannot change run "${runId}": its period is ${metadata.parameters.start_date} – ${metadata.parameters.end_date}`);
     }
+    if (raw.compare !== undefined) throw new ValidationError(`--compare cannot change run "${runId}": its Toggl stage already aggregated with compare ${metadata.parameters.compare}`);
     return {
       startDate: metadata.parameters.start_date,
       endDate: metadata.parameters.end_date,
@@ -72,6 +85,8 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
       outputDir,
       startFrom: 'fibery',
       runId,
+      compare: metadata.parameters.compare,
+      reloadConfig: raw.reloadConfig ?? false,
     };
   }
 
@@ -81,10 +96,29 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
   checkDate('--start-date', startDate);
   checkDate('--end-date', endDate);
   if (endDate < startDate) throw new ValidationError(`--end-date ${endDate} is before --start-date ${startDate}`);
+  const compare = (raw.compare ?? 'previous') as CompareMode;
   if (runId && existsSync(path.join(outputDir, runId))) {
-    throw new ValidationError(`run "${runId}" already exists in ${outputDir}: pick another --run-id, or use --start-from fibery to redo its Fibery stage`);
+    await checkResumable(path.join(outputDir, runId), runId, outputDir, { startDate, endDate, users, compare });
   }
-  return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId };
+  return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId, compare, reloadConfig: false };
+}
+
+/**
+ * A failed or cancelled run may be started again under its own id: the Toggl pages it already
+ * fetched are kept and the fetch goes on from its checkpoint. Anything else is another run's directory.
+ */
+async function checkResumable(dir: string, runId: string, outputDir: string, wanted: { startDate: string; endDate: string; users: string[] | null; compare: CompareMode }): Promise<void> {
+  const taken = `run "${runId}" already exists in ${outputDir}: pick another --run-id, or use --start-from fibery to redo its Fibery stage`;
+  if (!existsSync(path.join(dir, RUN_FILES.metadata))) throw new ValidationError(taken);
+  const metadata = await readJsonFile(path.join(dir, RUN_FILES.metadata), RunMetadataSchema);
+  if (metadata.status !== 'failed' && metadata.status !== 'cancelled') throw new ValidationError(taken);
+  const p = metadata.parameters;
+  const same = p.start_date === wanted.startDate && p.end_date === wanted.endDate && p.compare === wanted.compare && JSON.stringify(p.users_filter) === JSON.stringify(wanted.users);
+  if (!same) {
+    throw new ValidationError(
+      `run "${runId}" was a ${metadata.status} run of ${p.start_date} – ${p.end_date}${p.users_filter ? ` for ${p.users_filter.join(', ')}` : ''} (compare ${p.compare}): resume it with the same period, users and --compare, or pick another --run-id`,
+    );
+  }
 }
 
 function parseUsers(value: string): string[] {

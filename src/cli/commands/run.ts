@@ -12,7 +12,9 @@ export const run = defineCommand({
       .option('--users <emails>', 'comma-separated Toggl user emails (default: everyone with time)')
       .addOption(outputDirOption('where run directories go'))
       .option('--start-from <stage>', 'toggl (default): the whole pipeline; fibery: redo enrichment and reports of --run-id')
-      .addOption(runIdOption('run id (required with --start-from fibery; default run_YYYY-MM-DD-HH-MM-SS)'))
+      .addOption(runIdOption('run id (required with --start-from fibery; default run_YYYY-MM-DD-HH-MM-SS); a failed or cancelled run\'s id resumes it'))
+      .option('--compare <mode>', 'previous (default): also aggregate the period of equal length just before and show the changes; none: only the period')
+      .option('--reload-config', 'with --start-from fibery: use the current config/ instead of the settings the run was started with', false)
       .option('--sandbox', 'use the built-in Toggl and Fibery simulators instead of the real APIs (no tokens needed)', false)
       .option('--dataset <file>', 'with --sandbox: the dataset the simulators serve (default: the sample workspace)')
       .addOption(sandboxLatencyOption('with --sandbox: how long the Fibery simulator takes per request, like the real API'))
@@ -21,6 +23,9 @@ export const run = defineCommand({
     { command: 'volt-agent run --start-date 2025-10-07 --end-date 2025-10-13' },
     { command: 'volt-agent run --start-date 2025-10-07 --end-date 2025-10-13 --users john@example.com,jane@example.com' },
     { command: 'volt-agent run --start-from fibery --run-id run_2025-10-10-15-30-45', note: 'redo enrichment and reports only' },
+    { command: 'volt-agent run --start-from fibery --run-id run_2025-10-10-15-30-45 --reload-config', note: '…with the config as it is now' },
+    { command: 'volt-agent run --start-date 2025-01-01 --end-date 2025-12-31 --run-id year-2025', note: 'a year; if it fails, the same command resumes its fetch' },
+    { command: 'volt-agent run --start-date 2025-10-07 --end-date 2025-10-13 --compare none', note: 'no comparison with the week before' },
     { command: 'volt-agent run --sandbox --start-date 2026-11-09 --end-date 2026-11-22', note: 'against the simulators' },
     { command: 'volt-agent run --sandbox --sandbox-latency 0 --start-date 2026-11-09 --end-date 2026-11-15' },
     { command: 'TEMPORAL_ADDRESS=localhost:7233 volt-agent run --start-date 2025-10-07 --end-date 2025-10-13', note: 'on your own Temporal' },

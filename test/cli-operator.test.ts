@@ -209,6 +209,7 @@ function metadata(runId: string, status: RunMetadata['status'], createdAt: strin
     stats: { entries: 120, users: 4, entities: 30, ...(status === 'completed' ? { entities_enriched: 28, entities_not_found: 2, person_reports: 4 } : {}) },
     warnings: [],
     llm: { used: false, calls: [] },
+    deliveries: [],
     ...extra,
   };
 }

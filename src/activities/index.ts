@@ -7,6 +7,8 @@ import { createMetadataActivities } from './run-metadata.js';
 import { createReportingActivities } from './reporting-activities.js';
 import { createTogglActivities } from './toggl-activities.js';
 import { failFast } from './failures.js';
+import { createDeliveryActivities } from './delivery-activities.js';
+import { createScheduleActivities } from './schedule-activities.js';
 
 export function createActivities(deps: ActivityDeps = defaultDeps()) {
   return failFast({
@@ -16,6 +18,8 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createFiberyActivities(),
     ...createEnrichmentActivities(deps),
     ...createReportingActivities(deps),
+    ...createDeliveryActivities(deps),
+    ...createScheduleActivities(),
   });
 }
 

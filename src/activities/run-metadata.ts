@@ -131,6 +131,7 @@ export function createMetadataActivities(deps: ActivityDeps) {
         stats: {},
         warnings: [],
         llm: { used: false, calls: [] },
+        deliveries: [],
       };
       await writeJsonAtomic(file, metadata);
     },

@@ -8,8 +8,9 @@ import type { DeliveryConfig } from '../config/app-config.js';
 import { ValidationError } from '../errors.js';
 import type { Redactor } from './secrets.js';
 
-export const DELIVERY_CHANNELS = ['slack', 'email', 'fibery'] as const;
-export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+import { DELIVERY_CHANNELS, type DeliveryChannel } from '../workflows/contract.js';
+
+export { DELIVERY_CHANNELS, type DeliveryChannel };
 
 export const DeliveryRecordSchema = z.object({
   channel: z.enum(DELIVERY_CHANNELS),

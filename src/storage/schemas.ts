@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { COMPARE_MODES } from '../workflows/contract.js';
+import { DeliveryRecordSchema } from '../delivery/record.js';
 
 export const RUN_STATUSES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -61,6 +62,8 @@ export const RunMetadataSchema = z.object({
   stats: z.record(z.string(), z.number()).default({}),
   warnings: z.array(z.string()).default([]),
   llm: z.object({ used: z.boolean(), calls: z.array(LlmUsageSchema) }).default({ used: false, calls: [] }),
+  /** Each digest sent to Slack, e-mail or Fibery, and how it went (a failed one never fails the run). */
+  deliveries: z.array(DeliveryRecordSchema).default([]),
 });
 export type RunMetadata = z.infer<typeof RunMetadataSchema>;
 

@@ -7,6 +7,10 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const TASK_QUEUE = 'volt-agent-pipeline';
 export const WORKFLOW_TYPE = 'TogglFiberyPipeline';
+/** What a Temporal Schedule starts: it works out the period from its slot, then runs the pipeline. */
+export const SCHEDULED_WORKFLOW_TYPE = 'ScheduledReport';
+/** `volt-agent deliver`: a finished run's digest sent again, by a worker (where the secrets are). */
+export const DELIVER_WORKFLOW_TYPE = 'DeliverReports';
 export const PIPELINE_VERSION = '3.0';
 
 export const STAGE_NAMES = ['toggl', 'fibery'] as const;
@@ -27,17 +31,12 @@ export const STEPS = [
   { name: 'generate_person_reports', stage: 'fibery', kind: 'window', weight: 25 },
   { name: 'save_enriched_data', stage: 'fibery', kind: 'local', weight: 2 },
   { name: 'generate_team_report', stage: 'fibery', kind: 'local', weight: 10 },
+  // Only when the run asks for deliveries; a failed delivery is recorded, not a failed run.
+  { name: 'deliver_reports', stage: 'fibery', kind: 'regular', weight: 2 },
 ] as const satisfies readonly { name: string; stage: StageName; kind: 'local' | 'regular' | 'window'; weight: number }[];
 
 export type Step = (typeof STEPS)[number];
 export type StepName = Step['name'];
-
-/** Steps are numbered from 0 (the spec's "Activity 0"); the display counts the last index as the total. */
-export const LAST_STEP_INDEX = STEPS.length - 1;
-
-export function stepIndex(name: StepName): number {
-  return STEPS.findIndex((s) => s.name === name);
-}
 
 /** A Fibery `Database/Type` as configuration, enrichment results and reports name it: `Scrum/Task`. */
 export type TypeKey = `${string}/${string}`;
@@ -61,6 +60,13 @@ export function runIdFor(date: Date): string {
   return `run_${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
 }
 
+export const DELIVERY_CHANNELS = ['slack', 'email', 'fibery'] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+
+/** The periods a schedule can report on, each worked out from the slot's time in the schedule's timezone. */
+export const SCHEDULE_PERIODS = ['previous-week', 'previous-month', 'last-7-days', 'last-30-days'] as const;
+export type SchedulePeriod = (typeof SCHEDULE_PERIODS)[number];
+
 export const COMPARE_MODES = ['previous', 'none'] as const;
 export type CompareMode = (typeof COMPARE_MODES)[number];
 
@@ -78,6 +84,24 @@ export interface PipelineInput {
   compare?: CompareMode;
   /** With start_from 'fibery': resolve the configuration again instead of reusing the run's run_config.json. */
   reload_config?: boolean;
+  /** Channels to send the digest to once the reports are written (their settings live in the worker's environment). */
+  deliver?: DeliveryChannel[];
+}
+
+/** What a schedule's action carries: no dates (they come from the slot) and never a secret. */
+export interface ScheduledReportInput {
+  schedule_id: string;
+  period: SchedulePeriod;
+  /** IANA timezone the period is computed in (default UTC). */
+  timezone: string;
+  users: string[] | null;
+  output_dir: string;
+  deliver: DeliveryChannel[];
+  compare?: CompareMode;
+}
+
+export interface DeliverReportsInput extends RunRef {
+  channels: DeliveryChannel[];
 }
 
 export interface RunRef {

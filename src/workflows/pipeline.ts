@@ -16,6 +16,7 @@ import {
 import type { Activities, EnrichmentGroup } from '../activities/index.js';
 import { apiQueues, local, regular } from './activity-options.js';
 import {
+  DELIVERY_CHANNELS,
   getProgressQuery,
   runIdFor,
   togglFetchSignal,
@@ -28,6 +29,7 @@ import {
 } from './contract.js';
 import { ProgressTracker } from './progress.js';
 import { processWithRollingWindow } from '../patterns/rolling-window.js';
+import { deliverAll } from './deliver.js';
 import { TogglFetch } from './toggl-fetch.js';
 
 const locals = proxyLocalActivities<Activities>(local('10 minutes'));
@@ -44,6 +46,9 @@ function checkInput(input: PipelineInput): void {
   if (input.start_from && input.start_from !== 'toggl' && input.start_from !== 'fibery') throw bad(`start_from must be "toggl" or "fibery", not "${input.start_from}"`);
   if (input.start_from === 'fibery' && !input.run_id) throw bad('start_from "fibery" needs the run_id of an earlier run');
   if (input.compare && input.compare !== 'previous' && input.compare !== 'none') throw bad(`compare must be "previous" or "none", not "${input.compare}"`);
+  for (const channel of input.deliver ?? []) {
+    if (!(DELIVERY_CHANNELS as readonly string[]).includes(channel)) throw bad(`deliver: unknown channel "${channel}" (known: ${DELIVERY_CHANNELS.join(', ')})`);
+  }
 }
 
 /** The innermost message: what actually went wrong, without Temporal's wrapping. */
@@ -58,7 +63,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   const startFrom: StageName = input.start_from ?? 'toggl';
   const runId = input.run_id ?? runIdFor(new Date());
   const ref: RunRef = { output_dir: input.output_dir, run_id: runId };
-  const progress = new ProgressTracker(runId, startFrom, Date.now());
+  const progress = new ProgressTracker(runId, startFrom, Date.now(), { deliver: (input.deliver?.length ?? 0) > 0 });
   setHandler(getProgressQuery, () => progress.snapshot(Date.now()));
   setHandler(togglFetchSignal, (update) => progress.togglFetch(update, Date.now()));
 
@@ -133,6 +138,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     const saved = await step('save_enriched_data', () => locals.save_enriched_data(ref));
     await step('generate_team_report', () => locals.generate_team_report(ref));
     await locals.record_stage_completed({ ...ref, stage: 'fibery' });
+    if (input.deliver?.length) await step('deliver_reports', () => deliverAll(ref, input.deliver ?? []));
     await locals.record_run_end({ ...ref, status: 'completed' });
     progress.end('completed', Date.now());
     return {

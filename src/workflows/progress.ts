@@ -5,7 +5,7 @@
  * time spent waiting for Toggl's quota, and adds the waits still ahead. Deterministic: it only uses
  * the times it is given.
  */
-import { LAST_STEP_INDEX, STEPS, type Progress, type StageName, type Step, type StepName, type TogglFetchProgress, type TypeProgress } from './contract.js';
+import { STEPS, type Progress, type StageName, type Step, type StepName, type TogglFetchProgress, type TypeProgress } from './contract.js';
 
 /** What the quota waits so far say about the ones ahead. */
 interface QuotaHistory {
@@ -21,6 +21,7 @@ interface QuotaHistory {
 export class ProgressTracker {
   private readonly steps: readonly Step[];
   private readonly totalWeight: number;
+  private readonly lastIndex: number;
   private current: Step | null = null;
   private completedWeight = 0;
   private status: Progress['status'] = 'running';
@@ -38,9 +39,12 @@ export class ProgressTracker {
     private readonly runId: string,
     startFrom: StageName,
     private readonly startedAt: number,
+    options: { deliver: boolean } = { deliver: false },
   ) {
-    this.steps = STEPS.filter((s) => startFrom === 'toggl' || s.stage === 'fibery');
+    this.steps = STEPS.filter((s) => (startFrom === 'toggl' || s.stage === 'fibery') && (options.deliver || s.name !== 'deliver_reports'));
     this.totalWeight = this.steps.reduce((n, s) => n + s.weight, 0);
+    // Steps count from 0 (the spec's "Activity 0"), so the last step's index is the total shown.
+    this.lastIndex = Math.max(...this.steps.map((s) => STEPS.indexOf(s)));
   }
 
   start(name: StepName, _now: number): void {
@@ -125,8 +129,8 @@ export class ProgressTracker {
       status: this.status,
       current_stage: this.current?.stage ?? null,
       current_activity: this.current?.name ?? null,
-      activity_index: this.current ? STEPS.indexOf(this.current) : this.status === 'completed' ? LAST_STEP_INDEX : 0,
-      activity_count: LAST_STEP_INDEX,
+      activity_index: this.current ? STEPS.indexOf(this.current) : this.status === 'completed' ? this.lastIndex : 0,
+      activity_count: this.lastIndex,
       percentage,
       eta_seconds: eta,
       details: {

@@ -1,0 +1,25 @@
+/**
+ * Delivery: one activity per channel, run after the reports. A channel that fails is recorded in
+ * run_metadata.json (`deliveries`) and the run's reports stand; the secrets each channel needs come
+ * from this worker's environment only.
+ */
+import { DELIVERERS, type DeliveryRecord } from '../delivery/index.js';
+import { readRunConfig } from '../config/run-config.js';
+import type { DeliveryChannel, RunRef } from '../workflows/contract.js';
+import { updateMetadata } from './run-metadata.js';
+import { runDirectory, type ActivityDeps } from './context.js';
+import { heartbeating } from './heartbeat.js';
+
+export function createDeliveryActivities(deps: ActivityDeps) {
+  return {
+    deliver_report: (input: RunRef & { channel: DeliveryChannel }): Promise<DeliveryRecord> => heartbeating(async (signal) => {
+      const runDir = runDirectory(input);
+      const { app } = await readRunConfig(runDir);
+      const record = await DELIVERERS[input.channel]({ runDir, config: app.delivery }, deps.env, signal);
+      await updateMetadata(input, (m) => {
+        m.deliveries = [...m.deliveries, record];
+      }, deps.now());
+      return record;
+    }),
+  };
+}

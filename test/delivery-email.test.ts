@@ -192,7 +192,7 @@ test('missing mail settings are one line naming the variable', async () => {
     [{ ...base, VOLT_MAIL_FROM: ' ' }, /^VOLT_MAIL_FROM is not set: /],
     [{ ...base, VOLT_MAIL_TO: undefined }, /^VOLT_MAIL_TO is not set: /],
     [{ ...base, VOLT_MAIL_TO: 'lead@example.test, nobody' }, /^VOLT_MAIL_TO has an address that is not one: "nobody"$/],
-    [{ ...base, VOLT_SMTP_URL: `http://${USER}:x@127.0.0.1:25` }, /^VOLT_SMTP_URL must be a smtp:\/\/ or smtps:\/\/ URL/],
+    [{ ...base, VOLT_SMTP_URL: `http://${USER}:x@127.0.0.1:25` }, /^VOLT_SMTP_URL is not an smtp:\/\/ or smtps:\/\/ URL: /],
   ];
   for (const [env, expected] of cases) {
     const record = await deliverEmail({ runDir: run.dir, config }, env);

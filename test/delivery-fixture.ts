@@ -32,6 +32,19 @@ export interface RunFixture {
 }
 
 const HOUR = 3600;
+const NONE = { entries: 0, seconds: 0 };
+const EMPTY_HYGIENE = {
+  entries: 0,
+  total_seconds: 0,
+  linked_seconds: 0,
+  empty_description: NONE,
+  no_tags: NONE,
+  overlapping: NONE,
+  running: NONE,
+  over_10h: NONE,
+  not_found: NONE,
+  after_completion: NONE,
+};
 
 function personName(i: number, long: number): string {
   return `Person ${i} Ærø ${HOSTILE.repeat(long)}`.trim();
@@ -166,7 +179,7 @@ export async function writeRunFixture(options: FixtureOptions = {}): Promise<Run
     aggregated.previous = breakdown(PREVIOUS_PERIOD, before, { 'Scrum / Task': 100 * HOUR }, { Moneyball: 1 * HOUR });
   }
   const enrichedJson: Record<string, unknown> = { ...data };
-  if (options.hygiene !== undefined) enrichedJson.hygiene = { formula: 'test formula', team: { name: 'Team', score: options.hygiene }, people: {} };
+  if (options.hygiene !== undefined) enrichedJson.hygiene = { formula: 'test formula', team: { ...EMPTY_HYGIENE, name: 'Team', score: options.hygiene }, people: {} };
   const metadata: RunMetadata = RunMetadataSchema.parse({
     run_id: runId,
     workflow_id: `toggl-fibery-${runId}`,

@@ -203,7 +203,7 @@ test('a missing or malformed webhook URL is one line naming the variable, never 
   assert.match(missing.error!, /^VOLT_SLACK_WEBHOOK_URL is not set: /);
   const bad = await deliverSlack({ runDir: run.dir, config }, { VOLT_SLACK_WEBHOOK_URL: 'hooks.slack.com/services/secretpart123' });
   assert.equal(bad.status, 'failed');
-  assert.match(bad.error!, /^VOLT_SLACK_WEBHOOK_URL is not a valid URL/);
+  assert.match(bad.error!, /^VOLT_SLACK_WEBHOOK_URL is not an http\(s\) URL: /);
   assert.equal(bad.error!.includes('secretpart123'), false);
 });
 

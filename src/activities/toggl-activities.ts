@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
+import { parseEnv, togglSettings } from '../config/env.js';
 import type { CompareMode, RunRef } from '../workflows/contract.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
 import { writeJsonStreamAtomic } from '../storage/json-stream.js';
@@ -34,14 +35,6 @@ export interface FetchTogglInput extends RunRef {
 export interface TogglPageInput extends RunRef {
   state: TogglFetchState;
 }
-
-export function requireEnv(env: NodeJS.ProcessEnv, name: string, hint: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ValidationError(`${name} is not set: ${hint}`);
-  return value;
-}
-
-const TOGGL_HINT = 'set it in the environment or .env of the worker, or try volt-agent with --sandbox';
 
 /** The instant a period ends, in the offset the entry was recorded in. */
 function periodEnd(endDate: string, start: string): Date {
@@ -81,12 +74,11 @@ function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 
 }
 
 function togglClient(deps: ActivityDeps, settings: { page_size: number; requests_per_second: number }, signal?: AbortSignal): { client: TogglClient; workspaceId: string } {
-  const apiToken = requireEnv(deps.env, 'TOGGL_API_TOKEN', TOGGL_HINT);
-  const workspaceId = requireEnv(deps.env, 'TOGGL_WORKSPACE_ID', TOGGL_HINT);
+  const { apiToken, workspaceId, apiUrl } = togglSettings(parseEnv(deps.env));
   const client = new TogglClient({
     apiToken,
     workspaceId,
-    baseUrl: deps.env.TOGGL_API_URL || undefined,
+    baseUrl: apiUrl ?? undefined,
     pageSize: settings.page_size,
     requestsPerSecond: settings.requests_per_second,
     signal,

@@ -77,6 +77,21 @@ export const VARIABLES = {
     `use one of ${LLM_PROVIDERS.join(', ')}, or unset it to choose by the API key that is set`,
   ),
   VOLT_LLM_MODEL: spec(noWhitespace, 'use a model name like gpt-4.1-mini, or unset it for the default'),
+  // Delivery (the worker's activities)
+  VOLT_SLACK_WEBHOOK_URL: spec(httpUrl, 'paste the incoming webhook URL from Slack (https://hooks.slack.com/services/…)', true),
+  VOLT_SMTP_URL: spec(
+    z.string().refine((value) => {
+      try {
+        return ['smtp:', 'smtps:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'is not an smtp:// or smtps:// URL'),
+    'use smtp://user:password@host:587 (or smtps:// for port 465)',
+    true,
+  ),
+  VOLT_MAIL_FROM: spec(z.string().regex(/@/, 'is not an e-mail address'), 'use the sender address, e.g. reports@example.com'),
+  VOLT_MAIL_TO: spec(z.string().regex(/@/, 'holds no e-mail address'), 'use comma-separated recipient addresses'),
   // volt-agent itself
   VOLT_CONFIG_DIR: spec(anyText, 'point it at a directory holding config.yaml and enrichment_config.yaml'),
   VOLT_STATE_DIR: spec(anyText, 'point it at a directory for the embedded Temporal server\'s state'),

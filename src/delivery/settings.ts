@@ -1,11 +1,21 @@
 /** Reading a channel's settings from the environment and the `delivery` config, one clear line per gap. */
+import { readVariable, type VariableName } from '../config/env.js';
 import type { DeliveryConfig } from '../config/app-config.js';
 import { MissingSetting } from './record.js';
 
 /** The variable's trimmed value; missing or blank is one line naming it and what it is for. */
-export function requiredEnv(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new MissingSetting(`${name} is not set: ${what} (in the environment or .env of the process that delivers)`);
+/**
+ * A variable the channel needs, read through the one environment loader (src/config/env.ts): a bad
+ * value is the loader's one line, a missing one says what it is for.
+ */
+export function requiredEnv(env: NodeJS.ProcessEnv, name: VariableName, what: string): string {
+  let value: unknown;
+  try {
+    value = readVariable(env, name);
+  } catch (error) {
+    throw new MissingSetting((error as Error).message);
+  }
+  if (typeof value !== 'string' || !value) throw new MissingSetting(`${name} is not set: ${what} (in the environment or .env of the process that delivers)`);
   return value;
 }
 
@@ -13,7 +23,7 @@ export function requiredEnv(env: NodeJS.ProcessEnv, name: string, what: string):
  * The variable as an http(s) URL. The message never repeats the value: for a webhook, the URL is
  * the secret.
  */
-export function requiredUrl(env: NodeJS.ProcessEnv, name: string, what: string, protocols: readonly string[] = ['http:', 'https:']): URL {
+export function requiredUrl(env: NodeJS.ProcessEnv, name: VariableName, what: string, protocols: readonly string[] = ['http:', 'https:']): URL {
   const value = requiredEnv(env, name, what);
   let url: URL;
   try {

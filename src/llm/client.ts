@@ -5,6 +5,7 @@
  * is never retried, and neither is a wait the server asks for that would not fit in the request's
  * deadline. Failures become `ApiError('OpenAI' | 'Anthropic', status, …)` with no key in the message.
  */
+import { readVariable } from '../config/env.js';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { z } from 'zod';
@@ -77,10 +78,9 @@ export const NO_KEY = 'not-needed';
 
 const API_NAME: Record<LlmProvider, string> = { openai: 'OpenAI', anthropic: 'Anthropic' };
 
-const env1 = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
-  const v = env[name]?.trim();
-  return v ? v : undefined;
-};
+/** One variable through the one environment loader (src/config/env.ts): a bad value is its one line. */
+const env1 = (env: NodeJS.ProcessEnv, name: 'OPENAI_API_KEY' | 'ANTHROPIC_API_KEY' | 'OPENAI_BASE_URL' | 'ANTHROPIC_BASE_URL' | 'VOLT_LLM_PROVIDER' | 'VOLT_LLM_MODEL'): string | undefined =>
+  readVariable(env, name) || undefined;
 
 /**
  * Which LLM to use, or null when none is configured. Environment beats config:

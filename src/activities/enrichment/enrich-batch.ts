@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readRunConfig } from '../../config/run-config.js';
 import { FiberyClient, type SchemaStore } from '../../fibery/client.js';
-import { ValidationError } from '../../errors.js';
+import { fiberySettings, parseEnv } from '../../config/env.js';
 import { RUN_FILES, writeJsonAtomic } from '../../storage/json-storage.js';
 import { EnrichedEntitySchema, type EnrichedEntity } from '../../storage/schemas.js';
 import { slugify } from '../../storage/slug.js';
@@ -74,11 +74,10 @@ const clients = new Map<string, { client: FiberyClient; createdAt: number }>();
 const CLIENT_TTL_MS = 30 * 60_000;
 
 export function fiberyClientFor(ref: RunRef, env: NodeJS.ProcessEnv, budget: { requests_per_second: number; workspace_requests_per_second: number }, now = Date.now()): FiberyClient {
-  const token = env.FIBERY_API_TOKEN?.trim();
-  if (!token) throw new ValidationError('FIBERY_API_TOKEN is not set: set it in the environment or .env of the worker, or try volt-agent with --sandbox');
-  const workspace = env.FIBERY_WORKSPACE?.trim() || undefined;
-  const baseUrl = env.FIBERY_API_URL?.trim() || undefined;
-  if (!workspace && !baseUrl) throw new ValidationError('FIBERY_WORKSPACE is not set (or FIBERY_API_URL): set it in the environment or .env of the worker');
+  const settings = fiberySettings(parseEnv(env));
+  const token = settings.apiToken;
+  const workspace = settings.workspace ?? undefined;
+  const baseUrl = settings.apiUrl ?? undefined;
   for (const [key, cached] of clients) if (now - cached.createdAt >= CLIENT_TTL_MS) clients.delete(key);
   const key = `${runDirectory(ref)}\0${baseUrl ?? workspace}\0${createHash('sha256').update(token).digest('hex')}`;
   const cached = clients.get(key);

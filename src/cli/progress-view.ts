@@ -2,14 +2,14 @@
  * How a run's progress looks (spec 6.2): the live box for a terminal and the plain lines for
  * pipes, CI and NO_COLOR. Pure functions of the `getProgress` query's answer: no I/O, no clock.
  */
-import type { Progress, StageName } from '../workflows/contract.js';
+import type { Progress, StageName, StepName } from '../workflows/contract.js';
 
 export const STAGE_LABELS: Record<StageName, string> = {
   toggl: 'Toggl Collection',
   fibery: 'Fibery Enrichment',
 };
 
-export const ACTIVITY_LABELS: Record<string, string> = {
+export const ACTIVITY_LABELS: Record<StepName, string> = {
   cleanup_toggl_stage: 'Cleaning up the Toggl stage',
   fetch_toggl_data: 'Fetching Toggl time entries',
   aggregate_toggl_data: 'Aggregating Toggl data',
@@ -20,9 +20,10 @@ export const ACTIVITY_LABELS: Record<string, string> = {
   generate_person_reports: 'Writing person reports',
   save_enriched_data: 'Saving enriched data',
   generate_team_report: 'Writing the team report',
+  deliver_reports: 'Delivering the digest',
 };
 
-export function activityLabel(name: string | null): string {
+export function activityLabel(name: StepName | null): string {
   if (name === null) return 'Waiting for the next activity';
   return ACTIVITY_LABELS[name] ?? name;
 }
@@ -50,11 +51,32 @@ export function progressBar(percentage: number, width: number): string {
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const count = (n: number) => n.toLocaleString('en');
+
+/** `Waiting for the Toggl quota: resumes in 34m 2s (812 of 1,291 pages fetched)`, or null while not waiting. */
+export function quotaWaitLine(progress: Progress, now: number): string | null {
+  const toggl = progress.details.toggl;
+  if (progress.status !== 'running' || !toggl?.quota_wait_until) return null;
+  const of = toggl.estimated_pages ? ` of ${count(toggl.estimated_pages)}` : '';
+  return `Waiting for the Toggl quota: resumes in ${formatSeconds((toggl.quota_wait_until - now) / 1000)} (${count(toggl.pages)}${of} pages fetched)`;
+}
+
+/** `812 of ~1,291 pages fetched, 162,304 entries` while the Toggl fetch runs. */
+function fetchLine(progress: Progress): string | null {
+  const toggl = progress.details.toggl;
+  if (progress.current_activity !== 'fetch_toggl_data' || !toggl) return null;
+  const of = toggl.estimated_pages && !toggl.done ? ` of ~${count(toggl.estimated_pages)}` : '';
+  return `Pages: ${count(toggl.pages)}${of} fetched, ${count(toggl.entries)} entries, ${plural(toggl.requests, 'request', 'requests')}`;
+}
 
 /** The "Details:" lines (without their tree prefixes). */
-export function detailLines(progress: Progress, width = Infinity): string[] {
+export function detailLines(progress: Progress, width = Infinity, now = progress.details.as_of): string[] {
   const { details } = progress;
   const lines: string[] = [];
+  const waiting = quotaWaitLine(progress, now);
+  if (waiting) lines.push(waiting);
+  const fetching = fetchLine(progress);
+  if (fetching) lines.push(fetching);
   const types = details.types;
   const enriching = progress.current_activity === 'enrich_entities_by_type';
   if (enriching) {
@@ -97,6 +119,8 @@ export interface BoxOptions {
   keys?: boolean;
   /** One extra line under the hints (e.g. the Temporal UI URL after 'd'). */
   message?: string | null;
+  /** The wall clock, for "resumes in …" (default: the time of the progress). */
+  now?: number;
 }
 
 function fit(text: string, width: number): string {
@@ -139,7 +163,7 @@ export function renderProgressBox(runId: string, progress: Progress | null, opts
     const barWidth = Math.max(10, Math.min(40, columns - suffix.length));
     lines.push(clip(progressBar(progress.percentage, barWidth) + suffix, columns));
     lines.push('', 'Details:');
-    const details = detailLines(progress, columns - 5);
+    const details = detailLines(progress, columns - 5, opts.now);
     details.forEach((line, i) => lines.push(clip(`  ${i === details.length - 1 ? '└─' : '├─'} ${line}`, columns)));
   }
   if (opts.keys) {
@@ -151,8 +175,11 @@ export function renderProgressBox(runId: string, progress: Progress | null, opts
 }
 
 /** One plain progress line for logs: `[6/9] Enriching entities by type · Scrum/Task 15/20 · 68% · ETA 2m 15s`. */
-export function plainProgressLine(progress: Progress): string {
+export function plainProgressLine(progress: Progress, now = progress.details.as_of): string {
   const parts = [`[${progress.activity_index}/${progress.activity_count}] ${activityLabel(progress.current_activity)}`];
+  const waiting = quotaWaitLine(progress, now);
+  if (waiting) parts.push(waiting);
+  else if (progress.current_activity === 'fetch_toggl_data' && progress.details.toggl) parts.push(`${count(progress.details.toggl.pages)} pages`);
   const type = progress.details.types.find((t) => t.key === progress.details.current_type);
   if (progress.current_activity === 'enrich_entities_by_type' && type) parts.push(`${type.key} ${type.done}/${type.total}`);
   if (progress.current_activity === 'generate_person_reports') parts.push(`person reports ${progress.details.persons.done}/${progress.details.persons.total}`);
@@ -180,7 +207,7 @@ export class PlainProgressPrinter {
       this.stage = progress.current_stage;
       out.push(`Stage: ${STAGE_LABELS[progress.current_stage]}`);
     }
-    const line = plainProgressLine(progress);
+    const line = plainProgressLine(progress, now);
     const activityChanged = progress.current_activity !== null && progress.current_activity !== this.activity;
     if (progress.current_activity !== null) this.activity = progress.current_activity;
     if (activityChanged || (line !== this.lastLine && now - this.lastAt >= this.everyMs && progress.current_activity !== null)) {
@@ -194,13 +221,20 @@ export class PlainProgressPrinter {
 
 /**
  * The workflow measures time with its own deterministic clock, which only moves when it does
- * work; the watcher knows when the run started, so elapsed time and the ETA follow the wall clock.
+ * work: its answer holds as of `as_of`. The watcher moves it to the wall clock: elapsed time since
+ * the run started, and the workflow's ETA (which counts the quota waits ahead) less the time since.
  */
 export function withWallClock(progress: Progress, startedAt: number | null, now: number): Progress {
   if (startedAt === null || progress.status !== 'running') return progress;
   const elapsed = Math.max(progress.details.elapsed_seconds, Math.round((now - startedAt) / 1000));
+  const since = Math.max(0, (now - progress.details.as_of) / 1000);
   const p = progress.percentage;
-  const eta = p >= 2 && p < 100 && elapsed >= 3 ? Math.round((elapsed * (100 - p)) / p) : null;
+  const eta =
+    progress.eta_seconds !== null
+      ? Math.max(0, Math.round(progress.eta_seconds - since))
+      : p >= 2 && p < 100 && elapsed >= 3
+        ? Math.round((elapsed * (100 - p)) / p)
+        : null;
   return { ...progress, eta_seconds: eta, details: { ...progress.details, elapsed_seconds: elapsed } };
 }
 

@@ -109,6 +109,7 @@ export async function watchRun(opts: WatchOptions): Promise<WatchOutcome> {
   const draw = (progress: Progress | null) => {
     if (!frame) return;
     const lines = renderProgressBox(opts.runId, progress, {
+      now: Date.now(),
       columns: stdout.columns,
       lastStage,
       keys: opts.keys && !finished,

@@ -64,3 +64,15 @@ test('the server uses the database, the UI and the tools use the server', () => 
   assert.ok(services.postgresql!.volumes?.some((v) => v.startsWith('temporal-postgres:')), 'the database persists in a volume');
   assert.ok('temporal-postgres' in compose.volumes);
 });
+
+test('the API queues get one partition, so their activity rates hold across workers', async () => {
+  const temporal = services.temporal!;
+  const mount = (temporal.volumes ?? []).find((v) => v.startsWith('./deploy/temporal-dynamic-config.yaml:'));
+  assert.ok(mount, 'the dynamic config file is mounted');
+  const inside = mount.split(':')[1]!;
+  assert.equal(`/etc/temporal/${env(temporal).DYNAMIC_CONFIG_FILE_PATH}`, inside);
+  const config = parse(await readFile('deploy/temporal-dynamic-config.yaml', 'utf8')) as Record<string, { value: number; constraints: { taskQueueName: string } }[]>;
+  for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
+    assert.deepEqual(config[key]?.map((c) => [c.constraints.taskQueueName, c.value]), [['volt-agent-pipeline-toggl', 1], ['volt-agent-pipeline-fibery', 1]]);
+  }
+});

@@ -495,10 +495,16 @@ function workOn(p: Person, e: Entity, minutes: number): Activity {
   return { description: d, project: chance(0.04) ? null : e.project, tags: [], minutes };
 }
 
+/**
+ * Types that exist in the schema but get no time: every type with time costs the Fibery stage
+ * requests (an introspected query name, a batch), and the demo should stay short.
+ */
+const UNTRACKED: TypeName[] = ['Epic', 'Sprint', 'Chore', 'Feedback'];
+
 /** Entities a person works on in a week: their own, active around that week. */
 function focusFor(p: Person, weekStart: string): Entity[] {
   const weekEnd = addDays(weekStart, 6);
-  const own = entities.filter((e) => e.assignees.includes(p.key) && e.type !== 'Epic' && e.type !== 'Sprint' && e.created <= weekEnd);
+  const own = entities.filter((e) => e.assignees.includes(p.key) && !UNTRACKED.includes(e.type) && e.created <= weekEnd);
   const active = own.filter((e) => {
     if (e.type === 'Feature' || e.type === 'Request') return e.state !== 'Closed';
     if (e.state === 'Open') return (e.plannedStart ?? e.created) <= weekEnd && chance(0.5);
@@ -523,9 +529,6 @@ const SPECIAL: Record<string, Activity[]> = {
   // Done tasks that still get time after their completion date
   'lukasz:2026-11-16': [{ description: 'Terraform modules for RDS and ElastiCache #7603 [Scrum] [Task] [Volt - Internal]', project: 'Volt - Internal', tags: [], minutes: 45 }],
   'olena:2026-11-19': [{ description: 'Billing settings page #7626 [Scrum] [Task] [Moneyball]', project: 'Moneyball', tags: [], minutes: 35 }],
-  'lukasz:2026-11-19': [{ description: 'Upgrade Node.js to 22 LTS on CI #7690 [Scrum] [Chore] [Volt - Internal]', project: 'Volt - Internal', tags: [], minutes: 60 }],
-  'francois:2026-11-10': [{ description: 'Billing v2 #502 [Scrum] [Epic] [Moneyball]', project: 'Moneyball', tags: [], minutes: 45 }],
-  'francois:2026-11-17': [{ description: 'Exports time out for our largest workspace #401 [Product Management] [Feedback]', project: 'Customer Portal - EU', tags: [], minutes: 30 }],
   'mariana:2026-11-11': [{ description: '', project: null, tags: [], minutes: 25 }],
   'priya:2026-11-11': [{ description: 'Benchmark export queries #7636 [Scrum]', project: 'Customer Portal - EU', tags: [], minutes: 60 }],
   'olena:2026-11-10': [{ description: 'Виправити переклад сторінки оплати #2121 [Scrum] [Bug] [Moneyball]', project: 'Moneyball', tags: [], minutes: 45 }],

@@ -32,7 +32,7 @@ export * from './dataset.js';
 export * from './toggl-server.js';
 export * from './fibery-server.js';
 export * from './llm-server.js';
-export * from './faults.js';
+export { FaultQueue, type CommonFault, type FaultRule, type FaultScope } from './faults.js';
 export * from './request-log.js';
 export * from './limits.js';
 export * from './workload.js';

@@ -280,7 +280,7 @@ for (const [publicId, name, area, project, state, assignees, plannedStart, plann
     created: between('2026-07-01', addDays(plannedStart, -10)),
     plannedStart,
     plannedEnd,
-    values: { 'Product Area': area, Epic: ref(epicOf(area)), 'Release Date': release, 'Planned Start': plannedStart, 'Planned End': plannedEnd, 'Time spent (H)': int(24, 260) / 2 },
+    values: { 'Product Area': area, Epic: ref(epicOf(area)), 'Release Date': release, 'Planned Start': plannedStart, 'Planned End': plannedEnd, 'Time spent (H)': int(12, 130) },
   });
 }
 for (const [publicId, name, feature, points, assignees, state, plannedStart, plannedEnd] of TASKS) {

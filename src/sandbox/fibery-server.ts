@@ -11,6 +11,7 @@ import { FaultQueue, describeFault, hang, reasonPhrase, reset, reshape, retryAft
 import { SlidingWindow } from './limits.js';
 import { RequestLog, hashToken, type RequestLogEntry } from './request-log.js';
 import { buildSpaceSchema, type FiberyContext } from './fibery-schema.js';
+import { createFiberyCommands, REPORT_TYPE, writableTypesOf, type FiberyCommandsSimulator, type FiberyWritableType } from './fibery-commands.js';
 import { spacePathName } from './fibery-naming.js';
 
 export * from './fibery-naming.js';
@@ -68,6 +69,8 @@ export interface FiberyServerOptions {
   rateLimitPerSecond?: number;
   /** HTTP status for GraphQL parse/validation errors: 200 (default) or 400 (UNCONFIRMED which Fibery uses). */
   validationErrorStatus?: 200 | 400;
+  /** Types the commands API can create, besides the dataset's (default: the sample report type). */
+  writableTypes?: FiberyWritableType[];
 }
 
 export interface FiberyStats {
@@ -107,6 +110,8 @@ export interface FiberyServer {
   clearRequestLog(): void;
   /** Space path segment → the schema served there (for tests and tooling). */
   schemas: ReadonlyMap<string, GraphQLSchema>;
+  /** The commands and documents APIs: what they received and created. */
+  commands: FiberyCommandsSimulator;
   close(): Promise<void>;
 }
 
@@ -197,6 +202,7 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
   const tokenWindows = new Map<string, SlidingWindow>();
   const log = new RequestLog<Omit<FiberyLogEntry, keyof RequestLogEntry>>();
   const endpoints = buildEndpoints(dataset);
+  const commands = createFiberyCommands({ types: [...writableTypesOf(dataset), ...(options.writableTypes ?? [REPORT_TYPE])] });
 
   let stats = emptyStats();
   let inFlight = 0;
@@ -249,7 +255,7 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
       refusal = errorReply(429, 'Too Many Requests', retryAfterHeader(limit?.retryAfterSeconds));
     }
     // The work happens first and the latency after, so a request counts as in flight for its type meanwhile.
-    const reply = refusal ?? (await answer(method, url.pathname, endpoint, bodyText, entry, touched, fault));
+    const reply = refusal ?? (await answer(method, url, endpoint, bodyText, entry, touched, fault));
     await sleep(baseLatency + faultLatency + (fault?.kind === 'delay' ? fault.ms : 0));
     sendReply(res, reshape(reply, fault));
   }
@@ -270,13 +276,18 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
 
   async function answer(
     method: string,
-    path: string,
+    url: URL,
     endpoint: SpaceEndpoint | undefined,
     bodyText: string,
     entry: FiberyLogEntry,
     touched: string[],
     fault: FiberyFault | undefined,
   ): Promise<Reply> {
+    const path = url.pathname;
+    if (commands.handles(path)) {
+      const answer = commands.handle(method, url, bodyText);
+      return jsonReply(answer.status, answer.body);
+    }
     if (path === '/api/graphql' && method === 'GET') {
       const links = [...endpoints.keys()].map((p) => `<li><a href="/api/graphql/space/${p}">${p}</a></li>`).join('');
       return { status: 200, contentType: 'text/html; charset=utf-8', headers: {}, body: `<!doctype html><title>GraphQL spaces</title><ul>${links}</ul>` };
@@ -332,6 +343,7 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
     url: listening.url,
     port: listening.port,
     schemas: new Map([...endpoints].map(([k, v]) => [k, v.schema])),
+    commands,
     stats: () => ({
       ...stats,
       in_flight: inFlight,

@@ -1,7 +1,10 @@
 /**
  * Writes src/sandbox/datasets/sample-workspace.json: "Acme Software (sample)", a realistic small
- * software company (9 people, two weeks of Toggl time, a Fibery workspace with two spaces and five
- * types). Deterministic: a seeded PRNG, no clock, no randomness from the environment.
+ * software company: 9 people, two weeks of Toggl time (and the two weeks before, so a comparison
+ * has data), a Fibery workspace shaped like the real one in shared/facts (a `Scrum` space with
+ * Task, Bug, Sub-task, Feature, Epic, Sprint, Hotfix and Chore; `Product Management` with Request
+ * and Feedback; comments as scalars in one space and as a `content` object in the other).
+ * Deterministic: a seeded PRNG, no clock, no randomness from the environment.
  *
  *   node --import tsx scripts/generate-sample-dataset.ts [--check]
  *
@@ -10,40 +13,19 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatInOffset, offsetMinutes, parseDataset } from '../src/sandbox/dataset.js';
+import { formatInOffset, offsetMinutes, parseDataset, type CommentShape, type DatasetField } from '../src/sandbox/dataset.js';
+import { seededRandom } from '../src/sandbox/random.js';
 
 const OUT = fileURLToPath(new URL('../src/sandbox/datasets/sample-workspace.json', import.meta.url));
 const PERIOD = { start_date: '2026-11-09', end_date: '2026-11-22' };
+/** The previous period of equal length, also filled with time. */
+const PREVIOUS_START = '2026-10-26';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
 // ---------------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = mulberry32(20261109);
-const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-const chance = (p: number) => rnd() < p;
-function shuffle<T>(xs: T[]): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}
-function uuid(): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(rnd() * 16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[Math.floor(rnd() * 4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+const { next: rnd, int, pick, chance, shuffle, uuid } = seededRandom(20261109);
 
 // ---------------------------------------------------------------------------------------------
 // Calendar helpers
@@ -110,9 +92,12 @@ const projectId = (name: ProjectName | null) => (name === null ? null : PROJECTS
 type State = 'Open' | 'In Progress' | 'In Review' | 'Done' | 'Closed';
 const DONE: State[] = ['Done', 'Closed'];
 
+type SpaceName = 'Scrum' | 'Product Management';
+type TypeName = 'Task' | 'Bug' | 'Sub-task' | 'Feature' | 'Epic' | 'Sprint' | 'Hotfix' | 'Chore' | 'Request' | 'Feedback';
+
 interface Entity {
-  space: 'Scrum' | 'Product Management';
-  type: 'Task' | 'Bug' | 'Sub-task' | 'Feature' | 'Request';
+  space: SpaceName;
+  type: TypeName;
   id: string;
   publicId: string;
   name: string;
@@ -124,6 +109,15 @@ interface Entity {
   plannedEnd?: string;
   values: Record<string, unknown>;
 }
+
+const EPICS: [string, string, string[]][] = [
+  // publicId, name, the product areas of its features
+  ['501', 'Identity & access', ['Identity', 'Compliance']],
+  ['502', 'Billing v2', ['Billing']],
+  ['503', 'Mobile field operations', ['Mobile']],
+  ['504', 'Platform reliability', ['Platform']],
+  ['505', 'Self-service reporting', ['Reporting']],
+];
 
 const FEATURES: [string, string, string, ProjectName, State, string[], string, string, string][] = [
   // publicId, name, product area, project, state, assignees, planned start, planned end, release date
@@ -225,21 +219,57 @@ const REQUESTS: [string, string, string, string, string | null, State, number][]
   ['322', 'Spanish UI translation', 'Vandelay Industries', 'Medium', null, 'Open', 6],
 ];
 
-const SPRINTS = [
-  { public_id: '11', name: 'Sprint 41', start: '2026-10-26', end: '2026-11-06' },
-  { public_id: '12', name: 'Sprint 42', start: '2026-11-09', end: '2026-11-20' },
-  { public_id: '13', name: 'Sprint 43', start: '2026-11-23', end: '2026-12-04' },
+const HOTFIXES: [string, string, string, string[], State, string | null][] = [
+  // publicId, name, severity, assignees, state, completion date
+  ['7680', 'Hotfix: payment webhook retries exhausted', 'S1 - Critical', ['lukasz', 'jiri'], 'Done', '2026-11-11'],
+  ['7682', 'Hotfix: consent banner blocks checkout on iOS', 'S2 - Major', ['olena'], 'In Progress', null],
 ];
-const sprintFor = (plannedEnd: string) => SPRINTS.find((s) => plannedEnd <= s.end) ?? SPRINTS[SPRINTS.length - 1]!;
+
+const CHORES: [string, string, string, string[], State][] = [
+  // publicId, name, project, assignees, state
+  ['7690', 'Upgrade Node.js to 22 LTS on CI', 'Volt - Internal', ['lukasz'], 'Done'],
+  ['7692', 'Rotate staging database credentials', 'Volt - Internal', ['lukasz'], 'In Progress'],
+  ['7694', 'Clean up unused feature flags', 'Moneyball', ['zoe', 'olena'], 'Open'],
+];
+
+const FEEDBACK: [string, string, string, string, string | null][] = [
+  // publicId, name, source, sentiment, request
+  ['401', 'Exports time out for our largest workspace', 'Support ticket', 'Negative', '301'],
+  ['402', 'Love the new login links, please add Okta', 'Customer call', 'Positive', '304'],
+  ['403', 'Technicians lose photos when offline', 'In-app survey', 'Negative', '305'],
+  ['404', 'Notification settings are hard to find', 'User interview', 'Neutral', '312'],
+  ['405', 'Pricing page is unclear about usage billing', 'Sales call', 'Neutral', null],
+];
+
+const SPRINTS = [
+  { publicId: '11', name: 'Sprint 41', start: '2026-10-26', end: '2026-11-06' },
+  { publicId: '12', name: 'Sprint 42', start: '2026-11-09', end: '2026-11-20' },
+  { publicId: '13', name: 'Sprint 43', start: '2026-11-23', end: '2026-12-04' },
+];
 
 const entities: Entity[] = [];
-const featureById = new Map<string, Entity>();
-const taskById = new Map<string, Entity>();
+const byKey = new Map<string, Entity>();
+const find = (type: TypeName, publicId: string) => byKey.get(`${type}#${publicId}`)!;
+const add = (e: Entity) => {
+  entities.push(e);
+  byKey.set(`${e.type}#${e.publicId}`, e);
+  return e;
+};
 const ref = (e: Entity) => ({ public_id: e.publicId, name: e.name, id: e.id, type: `${e.space}/${e.type}` });
+const sprintFor = (plannedEnd: string) => find('Sprint', (SPRINTS.find((s) => plannedEnd <= s.end) ?? SPRINTS[SPRINTS.length - 1]!).publicId);
+const epicOf = (area: string) => find('Epic', EPICS.find(([, , areas]) => areas.includes(area))![0]);
+const priorityOf = (state: State) => (state === 'Open' ? pick(['P2', 'P3', 'P4']) : pick(['P1', 'P2', 'P2', 'P3']));
 
+for (const [publicId, name] of EPICS) {
+  add({ space: 'Scrum', type: 'Epic', id: uuid(), publicId, name, project: 'Moneyball', state: 'In Progress', assignees: ['francois'], created: '2026-06-15', values: {} });
+}
+for (const s of SPRINTS) {
+  const state: State = s.end < PERIOD.start_date ? 'Done' : s.start > PERIOD.end_date ? 'Open' : 'In Progress';
+  add({ space: 'Scrum', type: 'Sprint', id: uuid(), publicId: s.publicId, name: s.name, project: 'Volt - Internal', state, assignees: ['francois'], created: addDays(s.start, -14), values: { 'Start Date': s.start, 'End Date': s.end } });
+}
 for (const [publicId, name, area, project, state, assignees, plannedStart, plannedEnd, release] of FEATURES) {
-  const e: Entity = {
-    space: 'Product Management',
+  add({
+    space: 'Scrum',
     type: 'Feature',
     id: uuid(),
     publicId,
@@ -250,16 +280,13 @@ for (const [publicId, name, area, project, state, assignees, plannedStart, plann
     created: between('2026-07-01', addDays(plannedStart, -10)),
     plannedStart,
     plannedEnd,
-    values: { 'Product Area': area, 'Release Date': release, 'Planned Start': plannedStart, 'Planned End': plannedEnd, 'Time spent (H)': int(24, 260) / 2 },
-  };
-  entities.push(e);
-  featureById.set(publicId, e);
+    values: { 'Product Area': area, Epic: ref(epicOf(area)), 'Release Date': release, 'Planned Start': plannedStart, 'Planned End': plannedEnd, 'Time spent (H)': int(12, 130) },
+  });
 }
 for (const [publicId, name, feature, points, assignees, state, plannedStart, plannedEnd] of TASKS) {
-  const f = featureById.get(feature)!;
+  const f = find('Feature', feature);
   const done = DONE.includes(state);
-  const sprint = sprintFor(plannedEnd);
-  const e: Entity = {
+  add({
     space: 'Scrum',
     type: 'Task',
     id: uuid(),
@@ -272,21 +299,21 @@ for (const [publicId, name, feature, points, assignees, state, plannedStart, pla
     plannedStart,
     plannedEnd,
     values: {
-      'Story Points': points,
-      Sprint: { public_id: sprint.public_id, name: sprint.name },
+      'Effort (pt)': points,
+      Sprint: ref(sprintFor(plannedEnd)),
+      Epic: f.values.Epic,
       Feature: ref(f),
       'Planned Start': plannedStart,
       'Planned End': plannedEnd,
       'Completion Date': done ? (plannedEnd > '2026-11-20' ? '2026-11-20' : addDays(plannedEnd, int(-1, 0))) : null,
-      'Acceptance Criteria': chance(0.6) ? `- ${name} works for every tenant\n- Covered by automated tests\n- Documented in the changelog` : null,
+      Priority: priorityOf(state),
+      'Time spent (H)': int(2, 4 * points) + (done ? points : 0),
     },
-  };
-  entities.push(e);
-  taskById.set(publicId, e);
+  });
 }
 for (const [publicId, name, parent, estimate, assignees, state] of SUBTASKS) {
-  const t = taskById.get(parent)!;
-  entities.push({
+  const t = find('Task', parent);
+  add({
     space: 'Scrum',
     type: 'Sub-task',
     id: uuid(),
@@ -297,14 +324,20 @@ for (const [publicId, name, parent, estimate, assignees, state] of SUBTASKS) {
     assignees,
     created: between(addDays(t.plannedStart!, -7), t.plannedStart!),
     plannedEnd: t.plannedEnd,
-    values: { 'Parent Task': ref(t), 'Estimate (h)': estimate, Blocked: state === 'In Progress' && chance(0.3), 'Planned End': t.plannedEnd ?? null },
+    values: {
+      'Parent Task': ref(t),
+      'Estimate (h)': estimate,
+      Blocked: state === 'In Progress' && chance(0.3),
+      'Planned End': t.plannedEnd ?? null,
+      completedDate: DONE.includes(state) ? between(t.plannedStart!, t.plannedEnd!) : null,
+    },
   });
 }
 for (const [publicId, name, feature, severity, priority, assignees, state, rootCause] of BUGS) {
-  const f = featureById.get(feature)!;
+  const f = find('Feature', feature);
   const created = publicId > '2115' ? between('2026-11-09', '2026-11-18') : between('2026-10-05', '2026-11-06');
   const plannedEnd = addDays(created, severity.startsWith('S1') ? 2 : severity.startsWith('S2') ? 7 : 21);
-  entities.push({
+  add({
     space: 'Scrum',
     type: 'Bug',
     id: uuid(),
@@ -315,21 +348,20 @@ for (const [publicId, name, feature, severity, priority, assignees, state, rootC
     assignees,
     created,
     plannedEnd,
-    values: {
-      Severity: severity,
-      Priority: priority,
-      'Root Cause': rootCause,
-      'Steps to Reproduce': `1. Sign in as a workspace admin\n2. ${name.charAt(0).toLowerCase()}${name.slice(1)}\n3. Observe the result\n\n**Expected:** it works.\n**Actual:** it does not.`,
-      'Planned End': plannedEnd,
-      'Reported At': utcStamp(created, int(7 * 60, 17 * 60)),
-      Feature: ref(f),
-    },
+    values: { Severity: severity, Priority: priority, 'Root cause': rootCause, 'Planned End': plannedEnd, Feature: ref(f) },
   });
 }
+for (const [publicId, name, severity, assignees, state, completed] of HOTFIXES) {
+  const created = between('2026-11-09', '2026-11-16');
+  add({ space: 'Scrum', type: 'Hotfix', id: uuid(), publicId, name, project: 'Moneyball', state, assignees, created, values: { Severity: severity, Priority: 'P1', 'Completion Date': completed } });
+}
+for (const [publicId, name, project, assignees, state] of CHORES) {
+  add({ space: 'Scrum', type: 'Chore', id: uuid(), publicId, name, project: project as ProjectName, state, assignees, created: between('2026-10-12', '2026-11-10'), values: { Priority: priorityOf(state) } });
+}
 for (const [publicId, name, customer, priority, feature, state, votes] of REQUESTS) {
-  const f = feature === null ? null : featureById.get(feature)!;
+  const f = feature === null ? null : find('Feature', feature);
   const created = between('2026-06-01', '2026-11-12');
-  entities.push({
+  add({
     space: 'Product Management',
     type: 'Request',
     id: uuid(),
@@ -342,9 +374,27 @@ for (const [publicId, name, customer, priority, feature, state, votes] of REQUES
     values: { Customer: customer, Priority: priority, Feature: f ? ref(f) : null, 'Received On': created, Votes: votes },
   });
 }
-for (const f of featureById.values()) {
-  f.values.Tasks = entities.filter((e) => e.type === 'Task' && (e.values.Feature as { public_id: string }).public_id === f.publicId).map(ref);
-  f.values['Customer Requests'] = entities.filter((e) => e.type === 'Request' && (e.values.Feature as { public_id: string } | null)?.public_id === f.publicId).map(ref);
+for (const [publicId, name, source, sentiment, request] of FEEDBACK) {
+  const r = request === null ? null : find('Request', request);
+  const created = between('2026-09-01', '2026-11-13');
+  add({
+    space: 'Product Management',
+    type: 'Feedback',
+    id: uuid(),
+    publicId,
+    name,
+    project: r?.project ?? 'Customer Portal - EU',
+    state: r ? 'Closed' : 'Open',
+    assignees: ['francois'],
+    created,
+    values: { Source: source, Sentiment: sentiment, Customer: r ? (r.values.Customer as string) : 'Initech', Request: r ? ref(r) : null },
+  });
+}
+const linked = (type: TypeName, field: string, f: Entity) => entities.filter((e) => e.type === type && (e.values[field] as { public_id: string } | null)?.public_id === f.publicId).map(ref);
+for (const f of entities.filter((e) => e.type === 'Feature')) {
+  f.values.Tasks = linked('Task', 'Feature', f);
+  f.values.Bugs = linked('Bug', 'Feature', f);
+  f.values.Requests = linked('Request', 'Feature', f);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,6 +414,16 @@ function descriptionFor(e: Entity): string | null {
       return `### What happens\n${e.name}.\n\n### Environment\n- Browser: ${pick(['Chrome 131', 'Safari 18.1', 'Firefox 133', 'Android 14 app', 'iOS 18 app'])}\n- Tenant: \`${pick(['globex-eu', 'initech', 'northwind', 'acme-staging'])}\`\n\nReported by support ticket #${int(41000, 48999)}.`;
     case 'Request':
       return `${e.values.Customer as string} writes:\n\n> We would like ${e.name.toLowerCase()}. It blocks our rollout to ${int(2, 40)} more teams.\n\nVotes so far: ${e.values.Votes as number}.`;
+    case 'Feedback':
+      return `From a ${(e.values.Source as string).toLowerCase()} with ${e.values.Customer as string}:\n\n> ${e.name}.`;
+    case 'Epic':
+      return `## Why\nEverything that makes **${e.name.toLowerCase()}** good enough for our largest customers.\n\n## Features\nSee the linked features.`;
+    case 'Sprint':
+      return `Sprint goal: ship what is planned for ${e.name} without carrying over more than two tasks.`;
+    case 'Hotfix':
+      return `### Incident\n${e.name.replace(/^Hotfix: /, '')}.\n\n### Fix\nPatched on the release branch and deployed out of band.`;
+    case 'Chore':
+      return `${e.name}.\n\n- [ ] Do it on staging\n- [ ] Then production`;
   }
 }
 
@@ -435,10 +495,16 @@ function workOn(p: Person, e: Entity, minutes: number): Activity {
   return { description: d, project: chance(0.04) ? null : e.project, tags: [], minutes };
 }
 
+/**
+ * Types that exist in the schema but get no time: every type with time costs the Fibery stage
+ * requests (an introspected query name, a batch), and the demo should stay short.
+ */
+const UNTRACKED: TypeName[] = ['Epic', 'Sprint', 'Chore', 'Feedback'];
+
 /** Entities a person works on in a week: their own, active around that week. */
 function focusFor(p: Person, weekStart: string): Entity[] {
   const weekEnd = addDays(weekStart, 6);
-  const own = entities.filter((e) => e.assignees.includes(p.key));
+  const own = entities.filter((e) => e.assignees.includes(p.key) && !UNTRACKED.includes(e.type) && e.created <= weekEnd);
   const active = own.filter((e) => {
     if (e.type === 'Feature' || e.type === 'Request') return e.state !== 'Closed';
     if (e.state === 'Open') return (e.plannedStart ?? e.created) <= weekEnd && chance(0.5);
@@ -456,6 +522,14 @@ const SPECIAL: Record<string, Activity[]> = {
   'zoe:2026-11-12': [{ description: '[WIP] Fix login redirect loop after SSO #7658 [Scrum] [Task] [Moneyball]', project: 'Moneyball', tags: [], minutes: 120 }],
   'jiri:2026-11-12': [{ description: 'Investigate flaky CI pipeline #99999 [Scrum] [Task] [Volt - Internal]', project: 'Volt - Internal', tags: [], minutes: 80 }],
   'lukasz:2026-11-17': [{ description: 'Hotfix deploy #7612', project: 'Moneyball', tags: [], minutes: 50 }],
+  // A hotfix (findHotfixes), worked on before and after its completion date (2026-11-11)
+  'lukasz:2026-11-10': [{ description: 'Hotfix: payment webhook retries exhausted #7680 [Scrum] [Hotfix] [Moneyball]', project: 'Moneyball', tags: [], minutes: 120 }],
+  'jiri:2026-11-11': [{ description: 'Hotfix: payment webhook retries exhausted #7680 [Scrum] [Hotfix] [Moneyball]', project: 'Moneyball', tags: [], minutes: 60 }],
+  'lukasz:2026-11-13': [{ description: 'Hotfix: payment webhook retries exhausted #7680 [Scrum] [Hotfix] [Moneyball]', project: 'Moneyball', tags: [], minutes: 30 }],
+  // Done tasks that still get time after their completion date
+  'lukasz:2026-11-16': [{ description: 'Terraform modules for RDS and ElastiCache #7603 [Scrum] [Task] [Volt - Internal]', project: 'Volt - Internal', tags: [], minutes: 45 }],
+  'olena:2026-11-19': [{ description: 'Billing settings page #7626 [Scrum] [Task] [Moneyball]', project: 'Moneyball', tags: [], minutes: 35 }],
+  'mariana:2026-11-11': [{ description: '', project: null, tags: [], minutes: 25 }],
   'priya:2026-11-11': [{ description: 'Benchmark export queries #7636 [Scrum]', project: 'Customer Portal - EU', tags: [], minutes: 60 }],
   'olena:2026-11-10': [{ description: 'Виправити переклад сторінки оплати #2121 [Scrum] [Bug] [Moneyball]', project: 'Moneyball', tags: [], minutes: 45 }],
   'olena:2026-11-18': [{ description: 'Встреча с клиентом', project: 'Customer Portal - EU', tags: ['meeting'], minutes: 60 }],
@@ -484,8 +558,8 @@ function planDay(p: Person, date: string, focus: Entity[]): Activity[] {
   const meetings: Activity[] = [];
   const wd = weekday(date);
   meetings.push({ description: p.standup, project: null, tags: ['meeting'], minutes: 15 });
-  if (date === '2026-11-09') meetings.push({ description: 'Sprint planning', project: 'Volt - Internal', tags: ['meeting'], minutes: 90 });
-  if (date === '2026-11-20') {
+  if (SPRINTS.some((s) => s.start === date)) meetings.push({ description: 'Sprint planning', project: 'Volt - Internal', tags: ['meeting'], minutes: 90 });
+  if (SPRINTS.some((s) => s.end === date)) {
     meetings.push({ description: 'Sprint review', project: 'Volt - Internal', tags: ['meeting'], minutes: 45 });
     meetings.push({ description: 'Sprint retrospective', project: 'Volt - Internal', tags: ['meeting'], minutes: 60 });
   }
@@ -529,7 +603,7 @@ function layOut(p: Person, date: string, plan: Activity[], startMinute: number):
 }
 
 const DAYS: string[] = [];
-for (let d = PERIOD.start_date; d <= PERIOD.end_date; d = addDays(d, 1)) DAYS.push(d);
+for (let d = PREVIOUS_START; d <= PERIOD.end_date; d = addDays(d, 1)) DAYS.push(d);
 
 for (const p of PEOPLE) {
   let focus: Entity[] = [];
@@ -541,21 +615,24 @@ for (const p of PEOPLE) {
   }
 }
 
-const entity = (type: Entity['type'], publicId: string) => entities.find((e) => e.type === type && e.publicId === publicId)!;
 const extra = (key: string, start: string, minutes: number | null, description: string, project: ProjectName | null, tags: string[] = []) => {
   const p = person(key);
   const startMs = Date.parse(`${start}${p.offset}`);
   entries.push({ person: p, description, project, tags, startMs, stopMs: minutes === null ? null : startMs + minutes * 60_000 });
 };
 // Weekend work, evenings and the edge cases around the period's borders.
-extra('lukasz', '2026-11-14T10:05:12', 125, entityDescription(person('lukasz'), entity('Task', '7601')), 'Volt - Internal', ['overtime']);
+extra('lukasz', '2026-11-14T10:05:12', 125, entityDescription(person('lukasz'), find('Task', '7601')), 'Volt - Internal', ['overtime']);
 extra('lukasz', '2026-11-18T22:40:03', 150, 'Database migration window #7605 [Scrum] [Task] [Volt - Internal]', 'Volt - Internal', ['overtime']); // crosses midnight
-extra('priya', '2026-11-21T11:20:40', 95, entityDescription(person('priya'), entity('Bug', '2104')), 'Customer Portal - EU', ['overtime']);
-extra('mariana', '2026-11-22T21:00:00', 150, entityDescription(person('mariana'), entity('Task', '7649')), 'Atlas Mobile'); // local Sunday, UTC Monday
+extra('priya', '2026-11-21T11:20:40', 95, entityDescription(person('priya'), find('Bug', '2104')), 'Customer Portal - EU', ['overtime']);
+extra('mariana', '2026-11-22T21:00:00', 150, entityDescription(person('mariana'), find('Task', '7649')), 'Atlas Mobile'); // local Sunday, UTC Monday
 extra('zoe', '2026-11-22T21:30:00', null, 'Fix login redirect loop after SSO #7658 [Scrum] [Task] [Moneyball]', 'Moneyball'); // running
+// Two entries that overlap each other (and the day's other entries), and one over ten hours.
+extra('francois', '2026-11-19T13:00:00', 120, 'Usage-based billing roadmap #1571 [Scrum] [Feature] [Moneyball]', 'Moneyball');
+extra('francois', '2026-11-19T14:00:00', 45, 'Customer call', 'Customer Portal - EU', ['meeting']);
+extra('jiri', '2026-11-17T08:55:00', 11 * 60 + 20, 'Metering events pipeline #7620 [Scrum] [Task] [Moneyball]', 'Moneyball');
 // Outside the period: the simulator must filter these out.
-extra('zoe', '2026-11-06T09:02:10', 240, entityDescription(person('zoe'), entity('Task', '7615')), 'Moneyball');
-extra('jiri', '2026-11-06T13:30:00', 180, entityDescription(person('jiri'), entity('Task', '7615')), 'Moneyball');
+extra('zoe', '2026-11-06T09:02:10', 240, entityDescription(person('zoe'), find('Task', '7615')), 'Moneyball');
+extra('jiri', '2026-11-06T13:30:00', 180, entityDescription(person('jiri'), find('Task', '7615')), 'Moneyball');
 extra('priya', '2026-11-23T01:00:00', 45, 'Prod incident call', 'Support & Ops', ['support']); // local Monday, UTC Sunday
 extra('aoife', '2026-11-23T09:00:00', 15, 'Daily standup', null, ['meeting']);
 
@@ -565,73 +642,48 @@ entries.sort((a, b) => a.startMs - b.startMs || a.person.id - b.person.id);
 // Assemble
 // ---------------------------------------------------------------------------------------------
 
-const SPACES = [
+// Field names as in a real workspace's schema (shared/facts/apis.md, "Learned since").
+const F = {
+  date: (name: string): DatasetField => ({ name, kind: 'date' }),
+  text: (name: string): DatasetField => ({ name, kind: 'text' }),
+  number: (name: string): DatasetField => ({ name, kind: 'number' }),
+  boolean: (name: string): DatasetField => ({ name, kind: 'boolean' }),
+  relation: (name: string): DatasetField => ({ name, kind: 'relation' }),
+  relations: (name: string): DatasetField => ({ name, kind: 'relation_list' }),
+};
+
+const SPACES: { name: SpaceName; comment_shape: CommentShape; types: { name: TypeName; fields: DatasetField[] }[] }[] = [
   {
     name: 'Scrum',
+    // Comments as a real workspace's client read them: `comments { text md ... author { name } creationDate }`.
+    comment_shape: 'scalar',
     types: [
       {
         name: 'Task',
-        fields: [
-          { name: 'Story Points', kind: 'number' },
-          { name: 'Sprint', kind: 'relation' },
-          { name: 'Feature', kind: 'relation' },
-          { name: 'Planned Start', kind: 'date' },
-          { name: 'Planned End', kind: 'date' },
-          { name: 'Completion Date', kind: 'date' },
-          { name: 'Acceptance Criteria', kind: 'text' },
-        ],
+        fields: [F.number('Effort (pt)'), F.relation('Sprint'), F.relation('Epic'), F.relation('Feature'), F.date('Planned Start'), F.date('Planned End'), F.date('Completion Date'), F.text('Priority'), F.number('Time spent (H)')],
       },
+      { name: 'Bug', fields: [F.text('Severity'), F.text('Priority'), F.text('Root cause'), F.date('Planned End'), F.relation('Feature')] },
+      { name: 'Sub-task', fields: [F.relation('Parent Task'), F.number('Estimate (h)'), F.boolean('Blocked'), F.date('Planned End'), F.date('completedDate')] },
       {
-        name: 'Bug',
-        fields: [
-          { name: 'Severity', kind: 'text' },
-          { name: 'Priority', kind: 'text' },
-          { name: 'Root Cause', kind: 'text' },
-          { name: 'Steps to Reproduce', kind: 'text' },
-          { name: 'Planned End', kind: 'date' },
-          { name: 'Reported At', kind: 'datetime' },
-          { name: 'Feature', kind: 'relation' },
-        ],
+        name: 'Feature',
+        fields: [F.text('Product Area'), F.relation('Epic'), F.date('Planned Start'), F.date('Planned End'), F.date('Release Date'), F.number('Time spent (H)'), F.relations('Tasks'), F.relations('Bugs'), F.relations('Requests')],
       },
-      {
-        name: 'Sub-task',
-        fields: [
-          { name: 'Parent Task', kind: 'relation' },
-          { name: 'Estimate (h)', kind: 'number' },
-          { name: 'Blocked', kind: 'boolean' },
-          { name: 'Planned End', kind: 'date' },
-        ],
-      },
+      { name: 'Epic', fields: [] },
+      { name: 'Sprint', fields: [F.date('Start Date'), F.date('End Date')] },
+      { name: 'Hotfix', fields: [F.text('Severity'), F.text('Priority'), F.date('Completion Date')] },
+      { name: 'Chore', fields: [F.text('Priority')] },
     ],
   },
   {
     name: 'Product Management',
+    // Comments as a `content { md }` object: both shapes occur, so a client has to read introspection.
+    comment_shape: 'content',
     types: [
-      {
-        name: 'Feature',
-        fields: [
-          { name: 'Product Area', kind: 'text' },
-          { name: 'Release Date', kind: 'date' },
-          { name: 'Planned Start', kind: 'date' },
-          { name: 'Planned End', kind: 'date' },
-          { name: 'Time spent (H)', kind: 'number' },
-          { name: 'Tasks', kind: 'relation_list' },
-          { name: 'Customer Requests', kind: 'relation_list' },
-        ],
-      },
-      {
-        name: 'Request',
-        fields: [
-          { name: 'Customer', kind: 'text' },
-          { name: 'Priority', kind: 'text' },
-          { name: 'Feature', kind: 'relation' },
-          { name: 'Received On', kind: 'date' },
-          { name: 'Votes', kind: 'number' },
-        ],
-      },
+      { name: 'Request', fields: [F.text('Customer'), F.text('Priority'), F.relation('Feature'), F.date('Received On'), F.number('Votes')] },
+      { name: 'Feedback', fields: [F.text('Source'), F.text('Sentiment'), F.text('Customer'), F.relation('Request')] },
     ],
   },
-] as const;
+];
 
 function renderEntity(e: Entity) {
   const description_md = descriptionFor(e);
@@ -683,6 +735,7 @@ const dataset = {
     workspace: 'acme',
     spaces: SPACES.map((s) => ({
       name: s.name,
+      comment_shape: s.comment_shape,
       types: s.types.map((t) => ({
         name: t.name,
         fields: t.fields.map((f) => ({ ...f })),

@@ -41,7 +41,7 @@ async function brokenConfig(name: string, file: string, change: (text: string) =
 const cases: [string, string, (t: string) => string, RegExp][] = [
   ['bad-yaml', 'enrichment_config.yaml', (t) => `${t}\n  "Scrum/Epic": [oops\n`, /enrichment_config\.yaml: not valid YAML/],
   ['unknown-activity', 'enrichment_config.yaml', (t) => t.replace('activity: enrich_scrum_bug', 'activity: enrich_scrum_bugs'), /enrichment_activities\.Scrum\/Bug\.activity: unknown activity "enrich_scrum_bugs"/],
-  ['zero-concurrency', 'enrichment_config.yaml', (t) => t.replace(/max_concurrent: 3/, 'max_concurrent: 0'), /enrichment_activities\.Product Management\/Feature\.max_concurrent: must be a positive number/],
+  ['zero-concurrency', 'enrichment_config.yaml', (t) => t.replace(/max_concurrent: 3/, 'max_concurrent: 0'), /enrichment_activities\.Scrum\/Feature\.max_concurrent: must be a positive number/],
   ['app-config', 'config.yaml', (t) => t.replace('temperature: 0.2', 'temperature: hot'), /config\.yaml.*llm\.temperature/],
 ];
 

@@ -1,4 +1,4 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -13,17 +13,12 @@ import {
   localDateOf,
   offsetMinutes,
   spacePathName,
-  startFiberyServer,
   startLlmServer,
   startSandbox,
-  startTogglServer,
   type Dataset,
-  type FiberyServer,
-  type TogglServer,
 } from '../src/sandbox/index.js';
 import { ValidationError } from '../src/errors.js';
 
-const TOKEN = 'test-token';
 const basic = (token: string) => `Basic ${Buffer.from(`${token}:api_token`).toString('base64')}`;
 
 let dataset: Dataset;
@@ -55,9 +50,9 @@ describe('sample dataset', () => {
     assert.equal(spaces.length, 2);
     const types = spaces.flatMap((s) => s.types.map((t) => `${s.name}/${t.name}`));
     assert.ok(types.length >= 4);
-    for (const t of ['Scrum/Task', 'Scrum/Bug', 'Scrum/Sub-task', 'Product Management/Feature', 'Product Management/Request']) assert.ok(types.includes(t), t);
+    for (const t of ['Scrum/Task', 'Scrum/Bug', 'Scrum/Sub-task', 'Scrum/Feature', 'Scrum/Hotfix', 'Scrum/Chore', 'Product Management/Request', 'Product Management/Feedback']) assert.ok(types.includes(t), t);
     const all = spaces.flatMap((s) => s.types.flatMap((t) => t.entities.map((e) => ({ ...e, type: `${s.name}/${t.name}` }))));
-    assert.ok(all.length >= 60 && all.length <= 100, `${all.length} entities`);
+    assert.ok(all.length >= 60 && all.length <= 110, `${all.length} entities`);
     for (const s of ['Open', 'In Progress', 'In Review', 'Done', 'Closed']) assert.ok(all.some((e) => e.state === s), s);
     const overdue = all.filter((e) => {
       const end = e.values['Planned End'];
@@ -90,6 +85,46 @@ describe('sample dataset', () => {
     const perPersonDay = hours / 9 / 10;
     assert.ok(perPersonDay > 5.5 && perPersonDay < 7.5, `${perPersonDay.toFixed(2)} h per person-day`);
     assert.ok((await stat(SAMPLE_DATASET_PATH)).size < 1024 * 1024);
+  });
+
+  test('follows the real schema facts: field names, types per space, both comment shapes', () => {
+    const fields = (space: string, type: string) => dataset.fibery.spaces.find((s) => s.name === space)!.types.find((t) => t.name === type)!.fields.map((f) => f.name);
+    const task = fields('Scrum', 'Task');
+    for (const f of ['Effort (pt)', 'Sprint', 'Epic', 'Feature', 'Planned Start', 'Planned End', 'Completion Date', 'Priority', 'Time spent (H)']) assert.ok(task.includes(f), f);
+    for (const f of ['Story Points', 'Acceptance Criteria']) assert.ok(!task.includes(f), `no ${f}`);
+    const bug = fields('Scrum', 'Bug');
+    for (const f of ['Severity', 'Root cause', 'Priority']) assert.ok(bug.includes(f), f);
+    assert.ok(!bug.includes('Steps to Reproduce'));
+    assert.ok(fields('Scrum', 'Sub-task').includes('completedDate'));
+    const pm = dataset.fibery.spaces.find((s) => s.name === 'Product Management')!;
+    assert.deepEqual(pm.types.map((t) => t.name).sort(), ['Feedback', 'Request']);
+    assert.deepEqual(new Set(dataset.fibery.spaces.map((s) => s.comment_shape)), new Set(['scalar', 'content']));
+  });
+
+  test('has the cases a report must handle: previous period, late time, overlaps, long and empty entries', () => {
+    const users = new Map(dataset.toggl.users.map((u) => [u.id, u]));
+    const day = (e: { start: string; user_id: number }) => localDateOf(Date.parse(e.start), offsetMinutes(users.get(e.user_id)!.timezone_offset));
+    const entries = dataset.toggl.time_entries;
+    const previous = entries.filter((e) => day(e) >= '2026-10-26' && day(e) <= '2026-11-08');
+    const current = entries.filter((e) => day(e) >= '2026-11-09' && day(e) <= '2026-11-22');
+    assert.ok(previous.length > 0.8 * current.length, `${previous.length} entries in the two weeks before, ${current.length} in the period`);
+    assert.ok(new Set(previous.map((e) => e.user_id)).size === 9, 'everyone has time in the previous period');
+
+    const tasks = dataset.fibery.spaces.find((s) => s.name === 'Scrum')!.types.find((t) => t.name === 'Task')!.entities;
+    const lateWork = tasks.filter((t) => {
+      const done = t.values['Completion Date'];
+      return typeof done === 'string' && current.some((e) => e.description.includes(`#${t.public_id} `) && day(e) > done);
+    });
+    assert.ok(lateWork.length >= 2, 'time logged on tasks after their completion date');
+
+    const byUser = new Map<number, typeof current>();
+    for (const e of current) if (e.stop) byUser.set(e.user_id, [...(byUser.get(e.user_id) ?? []), e]);
+    const overlapping = [...byUser.values()].some((list) =>
+      list.some((a, i) => list.some((b, j) => i !== j && Date.parse(a.start) < Date.parse(b.stop!) && Date.parse(b.start) < Date.parse(a.stop!))),
+    );
+    assert.ok(overlapping, 'some entries of one person overlap');
+    assert.ok(current.some((e) => e.stop && Date.parse(e.stop) - Date.parse(e.start) > 10 * 3_600_000), 'an entry over ten hours');
+    assert.ok(current.filter((e) => e.description === '').length >= 2, 'empty descriptions');
   });
 
   test('the committed file is what the generator writes', () => {
@@ -127,251 +162,6 @@ describe('sample dataset', () => {
     assert.equal(graphqlFieldName('Time spent (H)'), 'timeSpentH');
     assert.equal(spacePathName('Product Management'), 'Product_Management');
     assert.equal(spacePathName('Développement Ёлка'), 'Developpement_Yolka');
-  });
-});
-
-describe('Toggl simulator', () => {
-  let toggl: TogglServer;
-  const search = (body: unknown, token = TOKEN, wid = dataset.toggl.workspace_id) =>
-    fetch(`${toggl.url}/reports/api/v3/workspace/${wid}/search/time_entries`, {
-      method: 'POST',
-      headers: { authorization: basic(token), 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  before(async () => {
-    toggl = await startTogglServer({ dataset, token: TOKEN });
-  });
-  after(() => toggl.close());
-
-  test('rejects requests without the token', async () => {
-    const none = await fetch(`${toggl.url}/reports/api/v3/workspace/${dataset.toggl.workspace_id}/search/time_entries`, { method: 'POST', body: '{}' });
-    assert.equal(none.status, 401);
-    const wrong = await search({ start_date: '2026-11-09', end_date: '2026-11-22' }, 'nope');
-    assert.equal(wrong.status, 403);
-    assert.match(wrong.headers.get('content-type') ?? '', /text\/plain/);
-    const otherWs = await search({ start_date: '2026-11-09', end_date: '2026-11-22' }, TOKEN, 1);
-    assert.equal(otherWs.status, 403);
-    assert.equal(await otherWs.text(), 'Workspace not found/accessible');
-  });
-
-  test('validates the body with plain-text 400s', async () => {
-    const end = await search({ start_date: '2026-11-22', end_date: '2026-11-09' });
-    assert.equal(end.status, 400);
-    assert.match(await end.text(), /end_date/);
-    assert.equal((await search({ start_date: '2026-11-09', end_date: '2026-11-09' })).status, 400);
-    const empty = await search({});
-    assert.equal(empty.status, 400);
-    assert.equal(await empty.text(), 'At least one parameter must be set');
-    assert.equal((await search({ start_date: '2026-13-01', end_date: '2026-12-02' })).status, 400);
-  });
-
-  test('pagination walks every page and yields each entry of the period exactly once', async () => {
-    const { start_date, end_date } = dataset.period;
-    const expected = entriesIn(dataset, start_date, end_date).sort();
-    for (const pageSize of [50, 7]) {
-      const seen: number[] = [];
-      let firstRow: number | undefined;
-      let pages = 0;
-      let lastRowNumber = 0;
-      for (;;) {
-        const res = await search({ start_date, end_date, page_size: pageSize, ...(firstRow ? { first_row_number: firstRow } : {}) });
-        assert.equal(res.status, 200);
-        assert.ok(res.headers.get('x-toggl-quota-remaining'));
-        assert.ok(res.headers.get('x-toggl-quota-resets-in'));
-        const rows = (await res.json()) as { row_number: number; username: string | null; time_entries: { id: number }[] }[];
-        assert.ok(Array.isArray(rows) && rows.length <= pageSize);
-        for (const r of rows) {
-          assert.equal(r.row_number, ++lastRowNumber);
-          assert.equal(r.username, null);
-          seen.push(...r.time_entries.map((t) => t.id));
-        }
-        pages++;
-        const next = res.headers.get('x-next-row-number');
-        if (!next) {
-          assert.equal(res.headers.get('x-next-id'), null);
-          break;
-        }
-        assert.ok(res.headers.get('x-next-id'));
-        firstRow = Number(next);
-      }
-      assert.ok(pages > 1);
-      assert.deepEqual([...seen].sort(), expected, `page_size ${pageSize}`);
-    }
-  });
-
-  test('row shape, grouping, running entries and enrich_response', async () => {
-    const res = await search({ start_date: '2026-11-09', end_date: '2026-11-22', user_ids: [101], enrich_response: true, page_size: 50 });
-    const rows = (await res.json()) as Record<string, unknown>[];
-    const keys = ['user_id', 'username', 'email', 'project_id', 'project_name', 'project_color', 'project_hex', 'client_name', 'description', 'billable', 'tag_ids', 'tag_names', 'task_id', 'task_name', 'row_number', 'time_entries'];
-    for (const k of keys) assert.ok(k in rows[0]!, k);
-    assert.ok(rows.every((r) => r.user_id === 101 && r.username === 'Zoë Müller' && r.email === 'zoe.muller@acme.example'));
-    assert.ok(rows.some((r) => (r.time_entries as unknown[]).length > 1), 'same description grouped into one row');
-    const all = [...rows];
-    let next = res.headers.get('x-next-row-number');
-    while (next) {
-      const more = await search({ start_date: '2026-11-09', end_date: '2026-11-22', user_ids: [101], enrich_response: true, first_row_number: Number(next) });
-      all.push(...((await more.json()) as Record<string, unknown>[]));
-      next = more.headers.get('x-next-row-number');
-    }
-    const entries = all.flatMap((r) => r.time_entries as { id: number; seconds: number; start: string; stop: string | null; at: string; at_tz: string }[]);
-    const running = entries.find((e) => e.stop === null)!;
-    assert.ok(running, 'the running entry is returned');
-    assert.equal(running.seconds, -Math.floor(Date.parse(running.start) / 1000));
-    assert.equal(running.start, '2026-11-22T21:30:00+01:00');
-    const done = entries.find((e) => e.stop !== null)!;
-    assert.equal(done.seconds, (Date.parse(done.stop!) - Date.parse(done.start)) / 1000);
-  });
-
-  test('faults: 429 then success, 402 with quota headers', async () => {
-    toggl.failNext(429, 1);
-    const first = await search({ start_date: '2026-11-09', end_date: '2026-11-22' });
-    assert.equal(first.status, 429);
-    assert.match(first.headers.get('content-type') ?? '', /text\/plain/);
-    assert.ok(first.headers.get('x-toggl-quota-resets-in'));
-    assert.equal((await search({ start_date: '2026-11-09', end_date: '2026-11-22' })).status, 200);
-    toggl.setFaults({ failNext: [{ status: 402, count: 1 }] });
-    const quota = await search({ start_date: '2026-11-09', end_date: '2026-11-22' });
-    assert.equal(quota.status, 402);
-    assert.match(await quota.text(), /limit/);
-    assert.ok(quota.headers.get('x-toggl-quota-remaining'));
-  });
-
-  test('v9 users, workspace_users and me', async () => {
-    const get = (p: string) => fetch(`${toggl.url}${p}`, { headers: { authorization: basic(TOKEN) } }).then((r) => r.json() as Promise<Record<string, unknown>[]>);
-    const users = await get(`/api/v9/workspaces/${dataset.toggl.workspace_id}/users`);
-    assert.equal(users.length, 9);
-    assert.deepEqual(Object.keys(users[0]!).sort(), ['email', 'fullname', 'id', 'inactive', 'is_active', 'is_admin', 'role']);
-    const wsUsers = await get(`/api/v9/workspaces/${dataset.toggl.workspace_id}/workspace_users`);
-    assert.ok(wsUsers.every((u) => u.id !== u.user_id && typeof u.name === 'string'));
-    const me = (await get('/api/v9/me')) as unknown as Record<string, unknown>;
-    assert.equal(me.default_workspace_id, dataset.toggl.workspace_id);
-  });
-
-  test('stats count requests and concurrency', async () => {
-    const slow = await startTogglServer({ dataset, token: TOKEN, faults: { latencyMs: 80 } });
-    try {
-      await Promise.all(
-        [1, 2, 3].map(() => fetch(`${slow.url}/api/v9/workspaces/${dataset.toggl.workspace_id}/users`, { headers: { authorization: basic(TOKEN) } }).then((r) => r.arrayBuffer())),
-      );
-      const s = slow.stats();
-      assert.equal(s.requests, 3);
-      assert.equal(s.max_in_flight, 3);
-      assert.equal(s.by_path[`GET /api/v9/workspaces/${dataset.toggl.workspace_id}/users`], 3);
-    } finally {
-      await slow.close();
-    }
-  });
-});
-
-describe('Fibery simulator', () => {
-  let fibery: FiberyServer;
-  const gql = (space: string, query: string, variables?: Record<string, unknown>, auth = `Token ${TOKEN}`) =>
-    fetch(`${fibery.url}/api/graphql/space/${space}`, {
-      method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-  before(async () => {
-    fibery = await startFiberyServer({ dataset, token: TOKEN });
-  });
-  after(() => fibery.close());
-
-  test('auth and unknown spaces', async () => {
-    const none = await gql('Scrum', '{ findTasks { id } }', undefined, '');
-    assert.equal(none.status, 401);
-    assert.ok(((await none.json()) as { message: string }).message);
-    assert.equal((await gql('Scrum', '{ findTasks { id } }', undefined, `Bearer ${TOKEN}`)).status, 200);
-    assert.equal((await gql('Nope', '{ findTasks { id } }')).status, 404);
-  });
-
-  test('two aliased findTasks in one request return two entities', async () => {
-    const res = await gql(
-      'Scrum',
-      `query ($a: String, $b: String) {
-        a: findTasks(publicId: { is: $a }) { id publicId name state { name } description { md } assignees { name email }
-          comments { author { name } creationDate content { md } } creationDate modificationDate storyPoints sprint { id publicId name } plannedEnd }
-        b: findTasks(publicId: { is: $b }, limit: 1) { publicId name feature { publicId name } }
-      }`,
-      { a: '7658', b: '7601' },
-    );
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { data: { a: Record<string, unknown>[]; b: Record<string, unknown>[] }; errors?: unknown };
-    assert.equal(body.errors, undefined);
-    assert.equal(body.data.a.length, 1);
-    assert.equal(body.data.b.length, 1);
-    assert.equal(body.data.a[0]!.publicId, '7658');
-    assert.equal(body.data.a[0]!.name, 'Fix login redirect loop after SSO');
-    assert.deepEqual(Object.keys(body.data.a[0]!.sprint as object), ['id', 'publicId', 'name']);
-    assert.equal((body.data.b[0]!.feature as { publicId: string }).publicId, '1582');
-    assert.equal(fibery.stats().aliases_total >= 2, true);
-  });
-
-  test('filters, limit/offset and the other space', async () => {
-    const res = await gql('Product_Management', '{ findFeatures(name: { contains: "billing" }) { publicId timeSpentH tasks { publicId } } findRequests(limit: 2, offset: 1) { publicId customer } }');
-    const body = (await res.json()) as { data: { findFeatures: { publicId: string; timeSpentH: number; tasks: unknown[] }[]; findRequests: unknown[] } };
-    assert.deepEqual(
-      body.data.findFeatures.map((f) => f.publicId),
-      ['1571'],
-    );
-    assert.equal(typeof body.data.findFeatures[0]!.timeSpentH, 'number');
-    assert.ok(body.data.findFeatures[0]!.tasks.length > 0);
-    assert.equal(body.data.findRequests.length, 2);
-    const sub = (await (await gql('Scrum', '{ findSubTasks(publicId: { is: "7658" }) { name parentTask { publicId } blocked estimateH } }')).json()) as {
-      data: { findSubTasks: { name: string; parentTask: { publicId: string } }[] };
-    };
-    assert.equal(sub.data.findSubTasks.length, 1);
-    assert.notEqual(sub.data.findSubTasks[0]!.name, 'Fix login redirect loop after SSO');
-  });
-
-  test('introspection works and unknown fields are GraphQL errors', async () => {
-    const intro = (await (await gql('Scrum', '{ __schema { queryType { fields { name } } types { name } } }')).json()) as {
-      data: { __schema: { queryType: { fields: { name: string }[] }; types: { name: string }[] } };
-    };
-    const queries = intro.data.__schema.queryType.fields.map((f) => f.name);
-    assert.deepEqual(queries.sort(), ['findBugs', 'findSubTasks', 'findTasks']);
-    assert.ok(intro.data.__schema.types.some((t) => t.name === 'SubTask'));
-    const typeInfo = (await (await gql('Scrum', '{ __type(name: "Task") { fields { name } } }')).json()) as { data: { __type: { fields: { name: string }[] } } };
-    const fields = typeInfo.data.__type.fields.map((f) => f.name);
-    for (const f of ['storyPoints', 'sprint', 'plannedStart', 'plannedEnd', 'completionDate']) assert.ok(fields.includes(f), f);
-
-    const bad = await gql('Scrum', '{ findTasks { id epic { name } } }');
-    assert.equal(bad.status, 200);
-    const badBody = (await bad.json()) as { errors: { message: string }[] };
-    assert.match(badBody.errors[0]!.message, /Cannot query field "epic"/);
-    const syntax = (await (await gql('Scrum', '{ findTasks { id ')).json()) as { errors: unknown[] };
-    assert.ok(syntax.errors.length > 0);
-  });
-
-  test('stats count in-flight requests per type; faults answer 429', async () => {
-    const slow = await startFiberyServer({ dataset, token: TOKEN, latencyMs: 80 });
-    try {
-      const q = (query: string) =>
-        fetch(`${slow.url}/api/graphql/space/Scrum`, { method: 'POST', headers: { authorization: `Token ${TOKEN}` }, body: JSON.stringify({ query }) }).then((r) => r.json());
-      await Promise.all([
-        q('{ a: findTasks(limit: 1) { id } b: findTasks(offset: 1, limit: 1) { id } }'),
-        q('{ findTasks(limit: 1) { id } }'),
-        q('{ findTasks(limit: 1) { id } }'),
-        q('{ findBugs(limit: 1) { id } }'),
-      ]);
-      const s = slow.stats();
-      assert.equal(s.requests, 4);
-      assert.equal(s.graphql_requests, 4);
-      assert.equal(s.aliases_total, 5);
-      assert.equal(s.max_in_flight, 4);
-      assert.equal(s.in_flight_by_type['Scrum/Task'], 3);
-      assert.equal(s.in_flight_by_type['Scrum/Bug'], 1);
-      slow.resetStats();
-      assert.equal(slow.stats().requests, 0);
-
-      slow.failNext(429, 1);
-      const limited = await fetch(`${slow.url}/api/graphql/space/Scrum`, { method: 'POST', headers: { authorization: `Token ${TOKEN}` }, body: JSON.stringify({ query: '{ findTasks { id } }' }) });
-      assert.equal(limited.status, 429);
-      await limited.arrayBuffer();
-      assert.equal((await q('{ findTasks(limit: 1) { id } }')) instanceof Object, true);
-      assert.equal(slow.stats().by_status['200'], 1);
-    } finally {
-      await slow.close();
-    }
   });
 });
 
@@ -442,6 +232,40 @@ describe('LLM simulator', () => {
   });
 });
 
+describe('LLM simulator faults', () => {
+  test('status in each API\'s shape, truncated and non-JSON bodies, hang, reset; `api` picks one API', async () => {
+    const llm = await startLlmServer({ apiKey: 'k' });
+    try {
+      const chat = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+      const openai = (signal?: AbortSignal) =>
+        fetch(`${llm.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: JSON.stringify(chat), ...(signal ? { signal } : {}) });
+      const anthropic = () =>
+        fetch(`${llm.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ ...chat, max_tokens: 50 }) });
+      llm.faults.push({ kind: 'status', status: 503, api: 'anthropic', retryAfterSeconds: 4 }, { kind: 'truncated' }, { kind: 'non-json' }, { kind: 'hang' }, { kind: 'reset' });
+      const down = await anthropic();
+      assert.equal(down.status, 503);
+      assert.equal(down.headers.get('retry-after'), '4');
+      assert.equal(((await down.json()) as { type: string }).type, 'error');
+      const cut = await openai();
+      assert.equal(cut.status, 200);
+      const text = await cut.text();
+      assert.ok(text.startsWith('{"id":"chatcmpl-'));
+      assert.throws(() => JSON.parse(text));
+      const html = await openai();
+      assert.equal(html.status, 200);
+      assert.match(html.headers.get('content-type') ?? '', /text\/html/);
+      await html.arrayBuffer();
+      await assert.rejects(openai(AbortSignal.timeout(150)), /abort|timeout/i);
+      await assert.rejects(openai());
+      assert.equal((await openai()).status, 200);
+      assert.deepEqual(llm.requests().map((r) => r.fault), ['status 503', 'truncated', 'non-json', 'hang', 'reset', null]);
+      assert.deepEqual(llm.requests().map((r) => r.seq), [1, 2, 3, 4, 5, 6]);
+    } finally {
+      await llm.close();
+    }
+  });
+});
+
 describe('startSandbox', () => {
   test('starts both simulators on the sample and exposes the env the clients read', async () => {
     const sb = await startSandbox({ llm: true });
@@ -467,6 +291,46 @@ describe('startSandbox', () => {
       await again.close();
     } finally {
       await sb.close();
+    }
+  });
+
+  test('limits: documented by default, none, or per API; latency; faults; the request logs', async () => {
+    const documented = await startSandbox();
+    const none = await startSandbox({ limits: 'none', latency: { toggl: 120 }, faults: { fibery: [{ kind: 'status', status: 502 }] } });
+    const custom = await startSandbox({ limits: { toggl: { quota: { plan: 'free', windowSeconds: 60 } } }, llm: true, faults: { llm: [{ kind: 'truncated' }] } });
+    try {
+      assert.equal(documented.limits.toggl.quota && documented.limits.toggl.quota.plan, 'premium');
+      assert.equal(documented.limits.toggl.rateLimit, false);
+      assert.deepEqual(documented.limits.fibery.rateLimit, { perToken: 3, perWorkspace: 7, windowMs: 1000 });
+      assert.equal(documented.toggl.server.quota()?.workspace.limit, 600);
+      assert.deepEqual(custom.toggl.server.quota()?.workspace, { limit: 30, remaining: 30, resetsInSeconds: 0 });
+      assert.deepEqual(custom.limits.fibery.rateLimit, { perToken: 3, perWorkspace: 7, windowMs: 1000 });
+      assert.equal(none.toggl.server.quota(), null);
+      assert.equal(none.limits.fibery.rateLimit, false);
+
+      const users = (sb: typeof none) => fetch(`${sb.toggl.url}/api/v9/workspaces/${sb.toggl.workspaceId}/users`, { headers: { authorization: basic(sb.toggl.token) } });
+      const started = performance.now();
+      const plain = await users(none);
+      assert.ok(performance.now() - started >= 110, 'the Toggl latency applies');
+      assert.equal(plain.headers.get('x-toggl-quota-remaining'), null, 'no quota, no quota headers');
+      const gql = (sb: typeof none) =>
+        fetch(`${sb.fibery.url}/api/graphql/space/Scrum`, { method: 'POST', headers: { authorization: `Token ${sb.fibery.token}` }, body: JSON.stringify({ query: '{ findBugs(limit: 1) { id } }' }) }).then((r) => r.status);
+      assert.deepEqual((await Promise.all(Array.from({ length: 6 }, () => gql(none)))).sort(), [200, 200, 200, 200, 200, 502], 'the fault, and no rate limit');
+      assert.equal((await Promise.all(Array.from({ length: 6 }, () => gql(documented)))).filter((st) => st === 429).length, 3);
+
+      const llmRes = await fetch(`${custom.llm!.openaiBaseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${custom.llm!.apiKey}` },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await assert.rejects(llmRes.json());
+      const logs = none.requestLogs();
+      assert.equal(logs.toggl.length, 1);
+      assert.equal(logs.fibery.length, 6);
+      assert.deepEqual(logs.llm, []);
+      assert.equal(custom.requestLogs().llm.length, 1);
+    } finally {
+      await Promise.all([documented.close(), none.close(), custom.close()]);
     }
   });
 });

@@ -22,7 +22,7 @@ const TypeConfigSchema = z.strictObject({
     error: (issue) => `unknown activity ${JSON.stringify(issue.input)}; known: ${ENRICHMENT_ACTIVITIES.join(', ')}`,
   }),
   max_concurrent: z.number({ error: 'must be a number' }).int('must be a whole number').positive('must be a positive number'),
-  batch_size: z.number({ error: 'must be a number' }).int('must be a whole number').positive('must be a positive number').max(100, 'must be at most 100').default(20),
+  batch_size: z.number({ error: 'must be a number' }).int('must be a whole number').positive('must be a positive number').max(100, 'must be at most 100').default(100),
   fields: z.array(z.string().min(1)).default([]),
 });
 export type TypeEnrichmentConfig = z.infer<typeof TypeConfigSchema>;

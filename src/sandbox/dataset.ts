@@ -85,8 +85,17 @@ export const entityTypeSchema = z.object({
   entities: z.array(entitySchema).default([]),
 });
 
+/**
+ * How a space's GraphQL schema exposes comment text (UNCONFIRMED which the real API uses, so a
+ * client must read introspection): `content` = `comments { content { md text html jsonString } }`,
+ * `scalar` = `comments { md text html jsonString }` on the comment type itself.
+ */
+export const COMMENT_SHAPES = ['content', 'scalar'] as const;
+export type CommentShape = (typeof COMMENT_SHAPES)[number];
+
 export const spaceSchema = z.object({
   name: z.string().min(1),
+  comment_shape: z.enum(COMMENT_SHAPES).default('content'),
   types: z.array(entityTypeSchema),
 });
 

@@ -1,132 +1,71 @@
 /**
- * Fibery simulator: one real GraphQL schema per space (`POST /api/graphql/space/{Space_Name}`),
- * built with graphql-js from the dataset, introspection enabled, `find<Plural>` queries with
- * `publicId`/`name`/`state` filters, `limit` (default 100) and `offset`.
+ * Fibery simulator: one GraphQL schema per space (`POST /api/graphql/space/{Space_Name}`, see
+ * fibery-schema.ts), introspection enabled, the documented rate limit (3 requests a second per
+ * token and 7 per workspace, then 429; on by default), fault injection per space and a request log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  GraphQLBoolean,
-  GraphQLFloat,
-  GraphQLID,
-  GraphQLInputObjectType,
-  GraphQLInt,
-  GraphQLList,
-  GraphQLNonNull,
-  GraphQLObjectType,
-  GraphQLSchema,
-  GraphQLString,
-  Kind,
-  execute,
-  parse,
-  validate,
-  type DocumentNode,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLFieldConfig,
-  type GraphQLOutputType,
-  type SelectionSetNode,
-  GraphQLError,
-} from 'graphql';
-import { BodyTooLarge, header, listen, onDone, readBody, sendJson, sleep, stableUuid } from './http.js';
-import type { Dataset, DatasetEntity, DatasetEntityType, DatasetField, DatasetFieldValue, DatasetRelationRef, DatasetSpace } from './dataset.js';
+import { GraphQLError, Kind, execute, parse, validate, type DocumentNode, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import { BodyTooLarge, header, jsonReply, listen, onDone, readBody, sendReply, sleep, stableUuid, type Reply } from './http.js';
+import type { Dataset, DatasetRelationRef, DatasetSpace } from './dataset.js';
+import { FaultQueue, describeFault, hang, reasonPhrase, reset, reshape, retryAfterHeader, type CommonFault, type FaultRule } from './faults.js';
+import { SlidingWindow } from './limits.js';
+import { RequestLog, hashToken, type RequestLogEntry } from './request-log.js';
+import { buildSpaceSchema, type FiberyContext } from './fibery-schema.js';
 import { createFiberyCommands, REPORT_TYPE, writableTypesOf, type FiberyCommandsSimulator, type FiberyWritableType } from './fibery-commands.js';
+import { spacePathName } from './fibery-naming.js';
 
-// ---------------------------------------------------------------------------------------------
-// Naming (exported: the rules the simulator uses, so tests and tools can predict names)
-// ---------------------------------------------------------------------------------------------
+export * from './fibery-naming.js';
+export { buildSpaceSchema } from './fibery-schema.js';
 
-const CYRILLIC: Record<string, string> = {
-  а: 'a', б: 'b', в: 'v', г: 'h', ґ: 'g', д: 'd', е: 'e', є: 'ye', ё: 'yo', ж: 'zh', з: 'z', и: 'y', і: 'i', ї: 'yi', й: 'y',
-  к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh',
-  щ: 'shch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
-};
-const SPECIAL: Record<string, string> = { ß: 'ss', æ: 'ae', Æ: 'AE', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', þ: 'th', Þ: 'Th', œ: 'oe', Œ: 'OE' };
+export type FiberyFault =
+  | CommonFault
+  /** HTTP 200 with a GraphQL `errors` array: `data: null` (default) or partial data (the last top-level field null). */
+  | { kind: 'graphql-errors'; data?: 'null' | 'partial'; message?: string };
+/** `space` limits a rule to one space (its name or its path segment). */
+export type FiberyFaultRule = FaultRule<FiberyFault> & { space?: string };
 
-/** Latin-ish ASCII version of a name: diacritics dropped, Cyrillic romanised, other non-ASCII removed. */
-export function transliterate(text: string): string {
-  let out = '';
-  for (const ch of text.normalize('NFC')) {
-    if (ch.charCodeAt(0) < 128) out += ch;
-    else if (SPECIAL[ch] !== undefined) out += SPECIAL[ch];
-    else {
-      const lower = ch.toLowerCase();
-      const latin = CYRILLIC[lower];
-      if (latin !== undefined) out += ch === lower ? latin : latin.charAt(0).toUpperCase() + latin.slice(1);
-      else out += [...ch.normalize('NFD')].filter((c) => c.charCodeAt(0) < 128).join('');
-    }
-  }
-  return out;
-}
-
-/** `Product Management` → `Product_Management` (the path segment of the space's endpoint). */
-export function spacePathName(space: string): string {
-  return transliterate(space)
-    .trim()
-    .replace(/\s+/g, '_')
-    .replace(/[^A-Za-z0-9_-]/g, '');
-}
-
-function words(text: string): string[] {
-  return transliterate(text).split(/[^A-Za-z0-9]+/).filter(Boolean);
-}
-
-/** `Sub-task` → `SubTask`, `Task` → `Task`. */
-export function graphqlTypeName(type: string): string {
-  const name = words(type)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-  return /^[0-9]/.test(name) ? `T${name}` : name;
-}
-
-/** `Story Points` → `storyPoints`, `Time spent (H)` → `timeSpentH`, `URL` → `url`. */
-export function graphqlFieldName(field: string): string {
-  const ws = words(field);
-  const name = ws
-    .map((w, i) => {
-      if (i > 0) return w.charAt(0).toUpperCase() + w.slice(1);
-      return w === w.toUpperCase() ? w.toLowerCase() : w.charAt(0).toLowerCase() + w.slice(1);
-    })
-    .join('');
-  return /^[0-9]/.test(name) ? `_${name}` : name;
-}
-
-/** `Task` → `Tasks`, `Story` → `Stories`, `Bus` → `Buses`. */
-export function pluralize(word: string): string {
-  if (/[^aeiouAEIOU]y$/.test(word)) return `${word.slice(0, -1)}ies`;
-  if (/(s|x|z|ch|sh)$/i.test(word)) return `${word}es`;
-  return `${word}s`;
-}
-
-/** `Sub-task` → `findSubTasks`. */
-export function findQueryName(type: string): string {
-  return `find${pluralize(graphqlTypeName(type))}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Server
-// ---------------------------------------------------------------------------------------------
-
-export interface FiberyFaultRule {
-  status: 429 | 500 | 503;
+/** The older style of rule: the next `count` requests answer `status`. */
+export interface FiberyFailNextRule {
+  status: number;
   count: number;
   /** Adds a `Retry-After` header (Fibery's is UNCONFIRMED, so none by default). */
   retryAfterSeconds?: number;
 }
 
 export interface FiberyFaults {
-  failNext?: FiberyFaultRule[];
+  rules?: FiberyFaultRule[];
+  failNext?: FiberyFailNextRule[];
+  /** Delay per request, on top of the server's latencyMs. */
   latencyMs?: number;
 }
+
+/** The documented limit: sliding one-second windows per token and per workspace. */
+export interface FiberyRateLimitOptions {
+  /** Requests per window per token (default 3). */
+  perToken?: number;
+  /** Requests per window for the whole workspace (default 7). */
+  perWorkspace?: number;
+  /** Default 1000. */
+  windowMs?: number;
+  /** Add `Retry-After` to the 429 (UNCONFIRMED that Fibery does; none by default). */
+  retryAfterSeconds?: number;
+}
+
+export const FIBERY_RATE_LIMIT = { perToken: 3, perWorkspace: 7, windowMs: 1000 } as const;
 
 export interface FiberyServerOptions {
   dataset: Dataset;
   token: string;
+  /** More accepted tokens (other users of the same workspace), to exercise the per-workspace limit. */
+  extraTokens?: string[];
   port?: number;
   host?: string;
   /** Delay per request, applied while the request counts as in flight. */
   latencyMs?: number;
-  faults?: FiberyFaults;
-  /** Answer 429 beyond this many requests per rolling second (the real limit is 3/token); off by default. */
+  faults?: FiberyFaults | FiberyFaultRule[];
+  /** The rate limit (default: the documented 3/s per token, 7/s per workspace); false: none. */
+  rateLimit?: FiberyRateLimitOptions | false;
+  /** Older option: requests per second per token (the workspace limit stays as documented). */
   rateLimitPerSecond?: number;
   /** HTTP status for GraphQL parse/validation errors: 200 (default) or 400 (UNCONFIRMED which Fibery uses). */
   validationErrorStatus?: 200 | 400;
@@ -148,14 +87,27 @@ export interface FiberyStats {
   by_status: Record<string, number>;
 }
 
+export interface FiberyLogEntry extends RequestLogEntry {
+  /** The space's path segment (null outside /api/graphql/space/...). */
+  space: string | null;
+  /** The `find*` queries the request ran, one per alias. */
+  queries: string[];
+  /** The public ids its filters asked for (`publicId: {is}` / `{in}`), in order. */
+  publicIds: string[];
+}
+
 export interface FiberyServer {
   url: string;
   port: number;
   stats(): FiberyStats;
   resetStats(): void;
-  setFaults(faults: FiberyFaults): void;
-  failNext(status?: FiberyFaultRule['status'], count?: number, retryAfterSeconds?: number): void;
+  /** Pending fault rules: `faults.push({ kind: 'graphql-errors', space: 'Scrum' })`. */
+  faults: FaultQueue<FiberyFault, FiberyFaultRule>;
+  setFaults(faults: FiberyFaults | FiberyFaultRule[]): void;
+  failNext(status?: number, count?: number, retryAfterSeconds?: number): void;
   setLatency(ms: number): void;
+  requestLog(): FiberyLogEntry[];
+  clearRequestLog(): void;
   /** Space path segment → the schema served there (for tests and tooling). */
   schemas: ReadonlyMap<string, GraphQLSchema>;
   /** The commands and documents APIs: what they received and created. */
@@ -170,175 +122,33 @@ interface SpaceEndpoint {
   typeOfField: Map<string, string>;
 }
 
-type StringFilter = { is?: string | null; contains?: string | null; isNull?: boolean | null };
-interface FindArgs {
-  id?: StringFilter | null;
-  publicId?: StringFilter | null;
-  name?: StringFilter | null;
-  state?: { name?: StringFilter | null } | null;
-  limit?: number | null;
-  offset?: number | null;
+function emptyStats(): FiberyStats {
+  return { requests: 0, graphql_requests: 0, aliases_total: 0, in_flight: 0, max_in_flight: 0, in_flight_by_type: {}, requests_by_type: {}, by_status: {} };
 }
 
-const HELPER_TYPES = ['Query', 'StringFilter', 'WorkflowStateFilter', 'RichText', 'WorkflowState', 'FiberyUser', 'Comment', 'EntityRef'];
-const BUILTIN_FIELDS = ['id', 'publicId', 'name', 'state', 'description', 'assignees', 'comments', 'creationDate', 'modificationDate'];
-
-function matchString(value: string | null, f: StringFilter | null | undefined): boolean {
-  if (!f) return true;
-  if (f.isNull === true && value !== null && value !== '') return false;
-  if (f.isNull === false && (value === null || value === '')) return false;
-  if (f.is !== undefined && f.is !== null && value !== f.is) return false;
-  if (f.contains !== undefined && f.contains !== null && !(value ?? '').toLowerCase().includes(f.contains.toLowerCase())) return false;
-  return true;
+function toRules(f: FiberyFaults | FiberyFaultRule[] | undefined): { rules: FiberyFaultRule[]; latencyMs: number } {
+  if (!f) return { rules: [], latencyMs: 0 };
+  if (Array.isArray(f)) return { rules: f, latencyMs: 0 };
+  const legacy = (f.failNext ?? []).map((r): FiberyFaultRule => ({ kind: 'status', ...r }));
+  return { rules: [...(f.rules ?? []), ...legacy], latencyMs: f.latencyMs ?? 0 };
 }
 
-/** Builds the GraphQL schema of one space. Throws on names that would clash. */
-export function buildSpaceSchema(space: DatasetSpace, refId: (ref: DatasetRelationRef) => string): { schema: GraphQLSchema; typeOfField: Map<string, string> } {
-  const StringFilterType = new GraphQLInputObjectType({
-    name: 'StringFilter',
-    fields: { is: { type: GraphQLString }, contains: { type: GraphQLString }, isNull: { type: GraphQLBoolean } },
-  });
-  const StateFilterType = new GraphQLInputObjectType({ name: 'WorkflowStateFilter', fields: { name: { type: StringFilterType } } });
-  const RichTextType = new GraphQLObjectType({ name: 'RichText', fields: { md: { type: GraphQLString } } });
-  const StateType = new GraphQLObjectType({ name: 'WorkflowState', fields: { id: { type: GraphQLID }, name: { type: GraphQLString } } });
-  const UserType = new GraphQLObjectType({ name: 'FiberyUser', fields: { id: { type: GraphQLID }, name: { type: GraphQLString }, email: { type: GraphQLString } } });
-  const CommentType = new GraphQLObjectType({
-    name: 'Comment',
-    fields: { id: { type: GraphQLID }, author: { type: UserType }, creationDate: { type: GraphQLString }, content: { type: RichTextType } },
-  });
-  const RefType = new GraphQLObjectType({ name: 'EntityRef', fields: { id: { type: GraphQLID }, publicId: { type: GraphQLString }, name: { type: GraphQLString } } });
+interface ResolvedRateLimit {
+  perToken: number;
+  perWorkspace: number;
+  windowMs: number;
+  retryAfterSeconds?: number;
+}
 
-  const scalarOf = (f: DatasetField): GraphQLOutputType => {
-    switch (f.kind) {
-      case 'number':
-        return GraphQLFloat;
-      case 'boolean':
-        return GraphQLBoolean;
-      case 'relation':
-        return RefType;
-      case 'relation_list':
-        return new GraphQLList(RefType);
-      default:
-        return GraphQLString;
-    }
+function rateLimitOf(options: FiberyServerOptions): ResolvedRateLimit | null {
+  if (options.rateLimit === false) return null;
+  const given = options.rateLimit ?? {};
+  return {
+    perToken: given.perToken ?? options.rateLimitPerSecond ?? FIBERY_RATE_LIMIT.perToken,
+    perWorkspace: given.perWorkspace ?? FIBERY_RATE_LIMIT.perWorkspace,
+    windowMs: given.windowMs ?? FIBERY_RATE_LIMIT.windowMs,
+    ...(given.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: given.retryAfterSeconds }),
   };
-
-  const renderValue = (f: DatasetField, v: DatasetFieldValue | undefined): unknown => {
-    if (v === undefined || v === null) return f.kind === 'relation_list' ? [] : null;
-    const ref = (r: DatasetRelationRef) => ({ id: refId(r), publicId: r.public_id, name: r.name });
-    if (f.kind === 'relation') return Array.isArray(v) ? (v[0] ? ref(v[0]) : null) : typeof v === 'object' ? ref(v) : null;
-    if (f.kind === 'relation_list') return Array.isArray(v) ? v.map(ref) : typeof v === 'object' ? [ref(v)] : [];
-    return v;
-  };
-
-  const typeOfField = new Map<string, string>();
-  const queryFields: Record<string, GraphQLFieldConfig<unknown, unknown, FindArgs>> = {};
-  const usedTypeNames = new Map<string, string>();
-  for (const t of space.types) {
-    const typeName = graphqlTypeName(t.name);
-    if (!typeName) throw new Error(`Fibery sandbox: type "${t.name}" in space "${space.name}" has no usable GraphQL name`);
-    if (HELPER_TYPES.includes(typeName)) throw new Error(`Fibery sandbox: type "${t.name}" in space "${space.name}" clashes with the built-in GraphQL type ${typeName}`);
-    const clash = usedTypeNames.get(typeName);
-    if (clash) throw new Error(`Fibery sandbox: types "${clash}" and "${t.name}" in space "${space.name}" both map to GraphQL type ${typeName}`);
-    usedTypeNames.set(typeName, t.name);
-
-    const extra: { field: DatasetField; gqlName: string }[] = [];
-    const seen = new Map<string, string>();
-    for (const f of t.fields) {
-      const gqlName = graphqlFieldName(f.name);
-      if (!gqlName || BUILTIN_FIELDS.includes(gqlName)) continue; // the built-in field wins (e.g. a field called "Name")
-      const other = seen.get(gqlName);
-      if (other) throw new Error(`Fibery sandbox: fields "${other}" and "${f.name}" of ${space.name}/${t.name} both map to ${gqlName}`);
-      seen.set(gqlName, f.name);
-      extra.push({ field: f, gqlName });
-    }
-
-    const objectType = new GraphQLObjectType({
-      name: typeName,
-      description: `${space.name}/${t.name}`,
-      fields: () => {
-        const fields: Record<string, GraphQLFieldConfig<unknown, unknown>> = {
-          id: { type: new GraphQLNonNull(GraphQLID) },
-          publicId: { type: GraphQLString },
-          name: { type: GraphQLString },
-          state: { type: StateType },
-          description: { type: RichTextType },
-          assignees: { type: new GraphQLList(UserType) },
-          comments: { type: new GraphQLList(CommentType) },
-          creationDate: { type: GraphQLString },
-          modificationDate: { type: GraphQLString },
-        };
-        for (const { field, gqlName } of extra) fields[gqlName] = { type: scalarOf(field), description: field.name };
-        return fields;
-      },
-    });
-
-    const rendered = t.entities.map((e) => renderEntity(space, t, e, extra, renderValue));
-    const typeKey = `${space.name}/${t.name}`;
-    const queryName = findQueryName(t.name);
-    typeOfField.set(queryName, typeKey);
-    queryFields[queryName] = {
-      type: new GraphQLList(objectType),
-      description: `Entities of ${typeKey}`,
-      args: {
-        id: { type: StringFilterType },
-        publicId: { type: StringFilterType },
-        name: { type: StringFilterType },
-        state: { type: StateFilterType },
-        limit: { type: GraphQLInt, defaultValue: 100 },
-        offset: { type: GraphQLInt, defaultValue: 0 },
-      },
-      resolve: (_src, args) => {
-        const limit = Math.max(0, args.limit ?? 100);
-        const offset = Math.max(0, args.offset ?? 0);
-        return rendered
-          .filter(
-            (r) =>
-              matchString(r.id, args.id) &&
-              matchString(r.publicId, args.publicId) &&
-              matchString(r.name, args.name) &&
-              matchString(r.state?.name ?? null, args.state?.name),
-          )
-          .slice(offset, offset + limit);
-      },
-    };
-  }
-  if (Object.keys(queryFields).length === 0) {
-    queryFields._empty = { type: GraphQLString, description: 'This space has no types.', resolve: () => null };
-  }
-  const schema = new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields: queryFields }) });
-  return { schema, typeOfField };
-}
-
-interface RenderedEntity {
-  id: string;
-  publicId: string;
-  name: string;
-  state: { id: string; name: string } | null;
-  [key: string]: unknown;
-}
-
-function renderEntity(
-  space: DatasetSpace,
-  type: DatasetEntityType,
-  e: DatasetEntity,
-  extra: { field: DatasetField; gqlName: string }[],
-  renderValue: (f: DatasetField, v: DatasetFieldValue | undefined) => unknown,
-): RenderedEntity {
-  const user = (name: string, email?: string | null) => ({ id: stableUuid(`user:${email ?? name}`), name, email: email ?? null });
-  const out: RenderedEntity = {
-    id: e.id,
-    publicId: e.public_id,
-    name: e.name,
-    state: e.state === null ? null : { id: stableUuid(`state:${space.name}/${type.name}/${e.state}`), name: e.state },
-    description: { md: e.description_md ?? '' },
-    assignees: e.assignees.map((a) => user(a.name, a.email)),
-    comments: e.comments.map((c, i) => ({ id: stableUuid(`comment:${e.id}:${i}`), author: user(c.author), creationDate: c.created_at, content: { md: c.text_md } })),
-    creationDate: e.created_at,
-    modificationDate: e.modified_at,
-  };
-  for (const { field, gqlName } of extra) out[gqlName] = renderValue(field, e.values[field.name]);
-  return out;
 }
 
 /** Top-level fields of the operation that will run (fragments followed). */
@@ -365,19 +175,212 @@ function topLevelFields(doc: DocumentNode, operationName: string | undefined): F
   return out;
 }
 
-function emptyStats(): FiberyStats {
-  return { requests: 0, graphql_requests: 0, aliases_total: 0, in_flight: 0, max_in_flight: 0, in_flight_by_type: {}, requests_by_type: {}, by_status: {} };
+/** The fault's GraphQL errors applied to a real result. */
+function withGraphqlErrors(result: ExecutionResult, fault: { data?: 'null' | 'partial'; message?: string }): unknown {
+  const message = fault.message ?? 'Internal server error (sandbox fault)';
+  const data = result.data as Record<string, unknown> | null | undefined;
+  const keys = data ? Object.keys(data) : [];
+  if (fault.data !== 'partial' || !data || keys.length === 0) return { data: null, errors: [{ message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+  const last = keys[keys.length - 1]!;
+  return { data: { ...data, [last]: null }, errors: [{ message, path: [last], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
 }
 
 export async function startFiberyServer(options: FiberyServerOptions): Promise<FiberyServer> {
-  const { dataset, token } = options;
-  let faults: Required<FiberyFaults> = { failNext: [], latencyMs: 0 };
-  const setFaults = (f: FiberyFaults) => {
-    faults = { failNext: (f.failNext ?? []).map((r) => ({ ...r })), latencyMs: f.latencyMs ?? 0 };
+  const { dataset } = options;
+  const tokens = new Set([options.token, ...(options.extraTokens ?? [])]);
+  const faults = new FaultQueue<FiberyFault, FiberyFaultRule>();
+  let faultLatency = 0;
+  const setFaults = (f: FiberyFaults | FiberyFaultRule[]) => {
+    const { rules, latencyMs } = toRules(f);
+    faults.set(rules);
+    faultLatency = latencyMs;
   };
-  setFaults(options.faults ?? {});
+  setFaults(options.faults ?? []);
   let baseLatency = options.latencyMs ?? 0;
+  const limit = rateLimitOf(options);
+  const workspaceWindow = limit ? new SlidingWindow(limit.perWorkspace, limit.windowMs) : null;
+  const tokenWindows = new Map<string, SlidingWindow>();
+  const log = new RequestLog<Omit<FiberyLogEntry, keyof RequestLogEntry>>();
+  const endpoints = buildEndpoints(dataset);
+  const commands = createFiberyCommands({ types: [...writableTypesOf(dataset), ...(options.writableTypes ?? [REPORT_TYPE])] });
 
+  let stats = emptyStats();
+  let inFlight = 0;
+  const inFlightByType = new Map<string, number>();
+
+  /** Both windows must have room; a refused request counts in neither. */
+  function rateLimited(token: string): boolean {
+    if (!limit || !workspaceWindow) return false;
+    let mine = tokenWindows.get(token);
+    if (!mine) tokenWindows.set(token, (mine = new SlidingWindow(limit.perToken, limit.windowMs)));
+    if (mine.remaining() === 0 || workspaceWindow.remaining() === 0) return true;
+    mine.tryTake();
+    workspaceWindow.tryTake();
+    return false;
+  }
+
+  const errorReply = (status: number, message: string, headers: Record<string, string> = {}) => jsonReply(status, { message }, headers);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const spaceSegment = spaceOf(url.pathname);
+    const entry = log.begin(method, url.pathname, { space: spaceSegment, queries: [], publicIds: [] });
+    const token = /^(?:Token|Bearer)\s+(.+)$/i.exec((header(req, 'authorization') ?? '').trim())?.[1] ?? null;
+    entry.tokenHash = token === null ? null : hashToken(token);
+    const touched: string[] = [];
+    track(res, entry, touched);
+
+    let bodyText: string;
+    try {
+      bodyText = await readBody(req);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      return sendReply(res, errorReply(413, 'Request entity too large'));
+    }
+    const endpoint = spaceSegment === null ? undefined : endpoints.get(spaceSegment);
+    const fault = faults.take(entry.seq, url.pathname, (r) => r.space === undefined || r.space === spaceSegment || r.space === endpoint?.space.name);
+    if (fault) entry.fault = describeFault(fault);
+    if (fault?.kind === 'hang') return hang(res);
+    if (fault?.kind === 'reset') return reset(res);
+
+    let refusal: Reply | undefined;
+    if (fault?.kind === 'status') {
+      refusal = fault.body !== undefined ? { ...errorReply(fault.status, ''), body: fault.body } : errorReply(fault.status, reasonPhrase(fault.status));
+      refusal.headers = retryAfterHeader(fault.retryAfterSeconds);
+    } else if (token === null || !tokens.has(token)) {
+      refusal = errorReply(401, 'Unauthorized: invalid or missing token');
+    } else if (rateLimited(token)) {
+      entry.limited = 'rate-limit';
+      refusal = errorReply(429, 'Too Many Requests', retryAfterHeader(limit?.retryAfterSeconds));
+    }
+    // The work happens first and the latency after, so a request counts as in flight for its type meanwhile.
+    const reply = refusal ?? (await answer(method, url, endpoint, bodyText, entry, touched, fault));
+    await sleep(baseLatency + faultLatency + (fault?.kind === 'delay' ? fault.ms : 0));
+    sendReply(res, reshape(reply, fault));
+  }
+
+  function track(res: ServerResponse, entry: FiberyLogEntry, touched: string[]): void {
+    const started = stats;
+    started.requests++;
+    inFlight++;
+    started.max_in_flight = Math.max(started.max_in_flight, inFlight);
+    onDone(res, () => {
+      inFlight--;
+      const status = res.headersSent ? res.statusCode : 0;
+      if (status) stats.by_status[String(status)] = (stats.by_status[String(status)] ?? 0) + 1;
+      for (const t of touched) inFlightByType.set(t, (inFlightByType.get(t) ?? 1) - 1);
+      log.finish(entry, status);
+    });
+  }
+
+  async function answer(
+    method: string,
+    url: URL,
+    endpoint: SpaceEndpoint | undefined,
+    bodyText: string,
+    entry: FiberyLogEntry,
+    touched: string[],
+    fault: FiberyFault | undefined,
+  ): Promise<Reply> {
+    const path = url.pathname;
+    if (commands.handles(path)) {
+      const answer = commands.handle(method, url, bodyText);
+      return jsonReply(answer.status, answer.body);
+    }
+    if (path === '/api/graphql' && method === 'GET') {
+      const links = [...endpoints.keys()].map((p) => `<li><a href="/api/graphql/space/${p}">${p}</a></li>`).join('');
+      return { status: 200, contentType: 'text/html; charset=utf-8', headers: {}, body: `<!doctype html><title>GraphQL spaces</title><ul>${links}</ul>` };
+    }
+    if (entry.space === null) return errorReply(404, `Not found: ${path}`);
+    if (!endpoint) return errorReply(404, `Space "${entry.space}" not found`);
+    if (method !== 'POST') return errorReply(405, 'Use POST');
+
+    let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+    try {
+      body = JSON.parse(bodyText) as typeof body;
+      if (typeof body !== 'object' || body === null) throw new Error('not an object');
+    } catch {
+      return errorReply(400, 'Request body must be JSON: {"query": "...", "variables": {...}}');
+    }
+    stats.graphql_requests++;
+    const errorStatus = options.validationErrorStatus ?? 200;
+    if (typeof body.query !== 'string' || body.query.trim() === '') return jsonReply(errorStatus, { errors: [{ message: 'Must provide query string.' }] });
+    const variables = body.variables === undefined || body.variables === null ? undefined : (body.variables as Record<string, unknown>);
+    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+
+    let doc: DocumentNode;
+    try {
+      doc = parse(body.query);
+    } catch (err) {
+      return jsonReply(errorStatus, { errors: [err instanceof GraphQLError ? err.toJSON() : { message: String(err) }] });
+    }
+    const validationErrors = validate(endpoint.schema, doc);
+    if (validationErrors.length > 0) return jsonReply(errorStatus, { errors: validationErrors.map((e) => e.toJSON()) });
+
+    countTypes(endpoint, topLevelFields(doc, operationName), entry, touched);
+    const context: FiberyContext = { publicIds: entry.publicIds };
+    const result = await execute({ schema: endpoint.schema, document: doc, variableValues: variables, operationName, contextValue: context });
+    if (fault?.kind === 'graphql-errors') return jsonReply(200, withGraphqlErrors(result, fault));
+    return jsonReply(200, { data: result.data ?? null, ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) });
+  }
+
+  function countTypes(endpoint: SpaceEndpoint, fields: FieldNode[], entry: FiberyLogEntry, touched: string[]): void {
+    const finds = fields.filter((f) => endpoint.typeOfField.has(f.name.value));
+    entry.queries.push(...finds.map((f) => f.name.value));
+    stats.aliases_total += finds.length;
+    for (const typeKey of new Set(finds.map((f) => endpoint.typeOfField.get(f.name.value)!))) {
+      touched.push(typeKey);
+      const now = (inFlightByType.get(typeKey) ?? 0) + 1;
+      inFlightByType.set(typeKey, now);
+      stats.in_flight_by_type[typeKey] = Math.max(stats.in_flight_by_type[typeKey] ?? 0, now);
+      stats.requests_by_type[typeKey] = (stats.requests_by_type[typeKey] ?? 0) + 1;
+    }
+  }
+
+  const listening = await listen(handle, options.port ?? 0, options.host);
+  return {
+    url: listening.url,
+    port: listening.port,
+    schemas: new Map([...endpoints].map(([k, v]) => [k, v.schema])),
+    commands,
+    stats: () => ({
+      ...stats,
+      in_flight: inFlight,
+      in_flight_by_type: { ...stats.in_flight_by_type },
+      requests_by_type: { ...stats.requests_by_type },
+      by_status: { ...stats.by_status },
+    }),
+    resetStats: () => {
+      stats = emptyStats();
+      stats.max_in_flight = inFlight;
+    },
+    faults,
+    setFaults,
+    failNext: (status = 429, count = 1, retryAfterSeconds) => {
+      faults.push({ kind: 'status', status, count, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+    },
+    setLatency: (ms) => {
+      baseLatency = ms;
+    },
+    requestLog: () => log.entries().map((e) => ({ ...e, queries: [...e.queries], publicIds: [...e.publicIds] })),
+    clearRequestLog: () => log.clear(),
+    close: () => listening.close(),
+  };
+}
+
+/** The space path segment of `/api/graphql/space/{segment}`, decoded; null for other paths. */
+function spaceOf(pathname: string): string | null {
+  const m = /^\/api\/graphql\/space\/([^/]+)$/.exec(pathname);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1]!;
+  }
+}
+
+function buildEndpoints(dataset: Dataset): Map<string, SpaceEndpoint> {
   // Relation targets: resolve ids from the dataset where the target exists.
   const byTypeAndPublicId = new Map<string, string>();
   const byPublicIdAndName = new Map<string, string>();
@@ -398,139 +401,5 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
     if (endpoints.has(pathName)) throw new Error(`Fibery sandbox: spaces "${endpoints.get(pathName)!.space.name}" and "${space.name}" share the path ${pathName}`);
     endpoints.set(pathName, { space, ...buildSpaceSchema(space, refId) });
   }
-
-  const commands = createFiberyCommands({ types: [...writableTypesOf(dataset), ...(options.writableTypes ?? [REPORT_TYPE])] });
-  let stats = emptyStats();
-  let inFlight = 0;
-  const inFlightByType = new Map<string, number>();
-  const recentRequests: number[] = [];
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = stats;
-    started.requests++;
-    inFlight++;
-    started.max_in_flight = Math.max(started.max_in_flight, inFlight);
-    const touched: string[] = [];
-    onDone(res, () => {
-      inFlight--;
-      stats.by_status[String(res.statusCode)] = (stats.by_status[String(res.statusCode)] ?? 0) + 1;
-      for (const t of touched) inFlightByType.set(t, (inFlightByType.get(t) ?? 1) - 1);
-    });
-    const latency = () => sleep(baseLatency + faults.latencyMs);
-    const reply = async (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      await latency();
-      sendJson(res, status, body, headers);
-    };
-
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let bodyText: string;
-    try {
-      bodyText = await readBody(req);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) return reply(413, { message: 'Request entity too large' });
-      throw err;
-    }
-
-    const fault = faults.failNext.find((r) => r.count > 0);
-    if (fault) {
-      fault.count--;
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-      return reply(fault.status, { message: fault.status === 429 ? 'Too Many Requests' : 'Internal Server Error' }, headers);
-    }
-    if (options.rateLimitPerSecond !== undefined) {
-      const now = Date.now();
-      while (recentRequests.length > 0 && now - recentRequests[0]! >= 1000) recentRequests.shift();
-      if (recentRequests.length >= options.rateLimitPerSecond) return reply(429, { message: 'Too Many Requests' });
-      recentRequests.push(now);
-    }
-
-    const auth = header(req, 'authorization') ?? '';
-    const m = /^(Token|Bearer)\s+(.+)$/i.exec(auth.trim());
-    if (!m || m[2] !== token) return reply(401, { message: 'Unauthorized: invalid or missing token' });
-    if (commands.handles(url.pathname)) {
-      const answer = commands.handle(req.method ?? 'GET', url, bodyText);
-      return reply(answer.status, answer.body);
-    }
-
-    if (url.pathname === '/api/graphql' && req.method === 'GET') {
-      await latency();
-      const links = [...endpoints.keys()].map((p) => `<li><a href="/api/graphql/space/${p}">${p}</a></li>`).join('');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><title>GraphQL spaces</title><ul>${links}</ul>`);
-      return;
-    }
-    const sm = /^\/api\/graphql\/space\/([^/]+)$/.exec(url.pathname);
-    if (!sm) return reply(404, { message: `Not found: ${url.pathname}` });
-    let spaceSegment: string;
-    try {
-      spaceSegment = decodeURIComponent(sm[1]!);
-    } catch {
-      spaceSegment = sm[1]!;
-    }
-    const endpoint = endpoints.get(spaceSegment);
-    if (!endpoint) return reply(404, { message: `Space "${spaceSegment}" not found` });
-    if (req.method !== 'POST') return reply(405, { message: 'Use POST' });
-
-    let body: { query?: unknown; variables?: unknown; operationName?: unknown };
-    try {
-      body = JSON.parse(bodyText) as typeof body;
-      if (typeof body !== 'object' || body === null) throw new Error('not an object');
-    } catch {
-      return reply(400, { message: 'Request body must be JSON: {"query": "...", "variables": {...}}' });
-    }
-    started.graphql_requests++;
-    const errorStatus = options.validationErrorStatus ?? 200;
-    if (typeof body.query !== 'string' || body.query.trim() === '') return reply(errorStatus, { errors: [{ message: 'Must provide query string.' }] });
-    const variables = body.variables === undefined || body.variables === null ? undefined : (body.variables as Record<string, unknown>);
-    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
-
-    let doc: DocumentNode;
-    try {
-      doc = parse(body.query);
-    } catch (err) {
-      return reply(errorStatus, { errors: [err instanceof GraphQLError ? err.toJSON() : { message: String(err) }] });
-    }
-    const validationErrors = validate(endpoint.schema, doc);
-    if (validationErrors.length > 0) return reply(errorStatus, { errors: validationErrors.map((e) => e.toJSON()) });
-
-    const fields = topLevelFields(doc, operationName).filter((f) => endpoint.typeOfField.has(f.name.value));
-    started.aliases_total += fields.length;
-    for (const typeKey of new Set(fields.map((f) => endpoint.typeOfField.get(f.name.value)!))) {
-      touched.push(typeKey);
-      const now = (inFlightByType.get(typeKey) ?? 0) + 1;
-      inFlightByType.set(typeKey, now);
-      started.in_flight_by_type[typeKey] = Math.max(started.in_flight_by_type[typeKey] ?? 0, now);
-      started.requests_by_type[typeKey] = (started.requests_by_type[typeKey] ?? 0) + 1;
-    }
-
-    const result = await execute({ schema: endpoint.schema, document: doc, variableValues: variables, operationName });
-    return reply(200, { data: result.data ?? null, ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) });
-  }
-
-  const listening = await listen(handle, options.port ?? 0, options.host);
-  return {
-    url: listening.url,
-    port: listening.port,
-    schemas: new Map([...endpoints].map(([k, v]) => [k, v.schema])),
-    commands,
-    stats: () => ({
-      ...stats,
-      in_flight: inFlight,
-      in_flight_by_type: { ...stats.in_flight_by_type },
-      requests_by_type: { ...stats.requests_by_type },
-      by_status: { ...stats.by_status },
-    }),
-    resetStats: () => {
-      stats = emptyStats();
-      stats.max_in_flight = inFlight;
-    },
-    setFaults,
-    failNext: (status = 429, count = 1, retryAfterSeconds) => {
-      faults.failNext.push({ status, count, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
-    },
-    setLatency: (ms) => {
-      baseLatency = ms;
-    },
-    close: () => listening.close(),
-  };
+  return endpoints;
 }

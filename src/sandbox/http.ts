@@ -66,6 +66,34 @@ export async function readBody(req: IncomingMessage, limit = 10 * 1024 * 1024): 
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A whole answer, computed before anything is written, so a fault can still reshape it. */
+export interface Reply {
+  status: number;
+  body: string;
+  contentType: string;
+  headers: Record<string, string>;
+}
+
+export const textReply = (status: number, text: string, headers: Record<string, string> = {}): Reply => ({
+  status,
+  body: text,
+  contentType: 'text/plain; charset=utf-8',
+  headers,
+});
+
+export const jsonReply = (status: number, value: unknown, headers: Record<string, string> = {}): Reply => ({
+  status,
+  body: JSON.stringify(value),
+  contentType: 'application/json; charset=utf-8',
+  headers,
+});
+
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': String(body.length) });
+  res.end(body);
+}
+
 export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   const body = Buffer.from(text, 'utf8');
   res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length) });

@@ -4,11 +4,14 @@
  * derived from the prompt: when the prompt asks for `## ` sections and carries a JSON fact pack,
  * one sentence per section quoting the facts' figures (correctly, unless a script item asks for a
  * wrong number). Every request is recorded with the time it arrived; faults (429 with
- * `retry-after`, 5xx, 529, `insufficient_quota`), fixed answers and hangs can be scripted.
+ * `retry-after`, 5xx, 529, `insufficient_quota`), fixed answers and hangs can be scripted, and the
+ * faults every simulator shares (faults.ts: truncated or non-JSON bodies, hangs, delays, resets,
+ * any status) queued.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, fnv1a, listen, readBody, sendJson, sleep } from './http.js';
+import { BodyTooLarge, fnv1a, jsonReply, listen, readBody, sendReply, sleep } from './http.js';
+import { FaultQueue, describeFault, hang, nonJsonReply, reset, reshape, type CommonFault, type FaultRule } from './faults.js';
 
 export type LlmApi = 'openai' | 'anthropic';
 
@@ -22,7 +25,11 @@ export type LlmScriptItem = (
   | { hangMs: number }
 ) & { /** Only requests to this API take the item (default: the next request of either). */ api?: LlmApi };
 
+/** A shared fault (faults.ts); `api` limits it to one API. A status fault answers in that API's error shape. */
+export type LlmFaultRule = FaultRule<CommonFault> & { api?: LlmApi };
+
 export interface LlmServerOptions {
+  faults?: LlmFaultRule[];
   port?: number;
   host?: string;
   /** Accepted key (Bearer for OpenAI, x-api-key for Anthropic). Without it any non-empty key passes. */
@@ -45,6 +52,10 @@ export interface RecordedLlmRequest {
   status: number;
   /** When the request arrived (epoch ms). */
   at: number;
+  /** 1 for the server's first request. */
+  seq: number;
+  /** The queued fault it took (`status 503`, `truncated`...), if any. */
+  fault: string | null;
 }
 
 export interface LlmServer {
@@ -58,6 +69,9 @@ export interface LlmServer {
   enqueue(...items: LlmScriptItem[]): void;
   failNext(status: 429 | 500 | 502 | 503 | 529, count?: number, retryAfterSeconds?: number): void;
   answerNext(text: string, api?: LlmApi): void;
+  /** Pending shared fault rules: `faults.push({ kind: 'truncated', api: 'openai' })`. */
+  faults: FaultQueue<CommonFault, LlmFaultRule>;
+  setFaults(rules: LlmFaultRule[]): void;
   close(): Promise<void>;
 }
 
@@ -216,6 +230,8 @@ class HttpFailure extends Error {
 export async function startLlmServer(options: LlmServerOptions = {}): Promise<LlmServer> {
   const recorded: RecordedLlmRequest[] = [];
   const script: LlmScriptItem[] = [...(options.script ?? [])];
+  const faults = new FaultQueue<CommonFault, LlmFaultRule>(options.faults ?? []);
+  let seq = 0;
 
   const takeScript = (api: LlmApi): LlmScriptItem | undefined => {
     const i = script.findIndex((s) => s.api === undefined || s.api === api);
@@ -243,14 +259,19 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     } catch {
       // keep the raw text
     }
-    const record: RecordedLlmRequest = { method, path: url.pathname, api, headers, body, status: 0, at: Date.now() };
+    const record: RecordedLlmRequest = { method, path: url.pathname, api, headers, body, status: 0, at: Date.now(), seq: ++seq, fault: null };
     recorded.push(record);
-    await sleep(options.latencyMs ?? 0);
+    const fault = faults.take(record.seq, url.pathname, (r) => r.api === undefined || r.api === api);
+    if (fault) record.fault = describeFault(fault);
+    if (fault?.kind === 'hang') return hang(res);
+    if (fault?.kind === 'reset') return reset(res);
+    await sleep((options.latencyMs ?? 0) + (fault?.kind === 'delay' ? fault.ms : 0));
 
     const send = (status: number, value: unknown, extra: Record<string, string> = {}) => {
-      record.status = status;
       const requestId = `req_${randomBytes(8).toString('hex')}`;
-      sendJson(res, status, value, { ...extra, [api === 'anthropic' ? 'request-id' : 'x-request-id']: requestId });
+      const reply = reshape(jsonReply(status, value, { ...extra, [api === 'anthropic' ? 'request-id' : 'x-request-id']: requestId }), fault);
+      record.status = reply.status;
+      sendReply(res, reply);
     };
 
     if (path === '/v1/models' && method === 'GET') {
@@ -260,6 +281,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     if (method !== 'POST') return send(405, openaiError(405, 'Use POST', 'invalid_request_error').body);
 
     try {
+      if (fault?.kind === 'status') throw failure(api, { status: fault.status, ...(fault.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: fault.retryAfterSeconds }) });
       const answer = api === 'openai' ? openai(headers, body) : anthropic(headers, body);
       if (answer.delayMs) {
         // A hang: answer late, or never when the client gives up first.
@@ -270,9 +292,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
         if (gone) return;
       }
       if (answer.stream) {
+        if (fault?.kind === 'non-json') return sendReply(res, nonJsonReply());
         record.status = 200;
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-        for (const event of answer.events) res.write(event);
+        // A truncated stream stops half-way, mid-event, without its final events.
+        const events = fault?.kind === 'truncated' ? [...answer.events.slice(0, Math.floor(answer.events.length / 2)), answer.events[0]!.slice(0, 20)] : answer.events;
+        for (const event of events) res.write(event);
         res.end();
         return;
       }
@@ -292,26 +317,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     if ('text' in item) return { text: item.text };
     if ('wrongHours' in item) return { wrongHours: item.wrongHours };
     if ('hangMs' in item) return { hangMs: item.hangMs };
-    const retryAfter = item.status === 429 ? String(item.retryAfterSeconds ?? 1) : undefined;
-    if (api === 'openai') {
-      const e =
-        item.status === 429
-          ? item.code === 'insufficient_quota'
-            ? openaiError(429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota')
-            : openaiError(429, 'Rate limit reached for requests (sandbox).', 'requests', 'rate_limit_exceeded')
-          : item.status === 529
-            ? openaiError(529, 'The server is overloaded (sandbox).', 'overloaded_error')
-            : openaiError(item.status, 'The server had an error while processing your request (sandbox).', 'server_error');
-      const h: Record<string, string> = retryAfter ? { 'retry-after': retryAfter, 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${retryAfter}s` } : {};
-      throw new HttpFailure(e.status, e.body, h);
-    }
-    const e =
-      item.status === 429
-        ? anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit (sandbox).')
-        : item.status === 529
-          ? anthropicError(529, 'overloaded_error', 'Overloaded')
-          : anthropicError(item.status, 'api_error', 'Internal server error (sandbox)');
-    throw new HttpFailure(e.status, e.body, retryAfter ? { 'retry-after': retryAfter } : {});
+    throw failure(api, item);
   }
 
   type Answer = ({ stream: false; body: unknown } | { stream: true; events: string[] }) & { delayMs?: number };
@@ -471,8 +477,34 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     answerNext: (text, api) => {
       script.push({ text, ...(api ? { api } : {}) });
     },
+    faults,
+    setFaults: (rules) => faults.set(rules),
     close: () => listening.close(),
   };
+}
+
+/** An error in the API's own shape; a 429 carries `retry-after` (1 s unless given). */
+function failure(api: LlmApi, item: { status: number; retryAfterSeconds?: number; code?: 'rate_limit_exceeded' | 'insufficient_quota' }): HttpFailure {
+  const retryAfter = item.status === 429 ? String(item.retryAfterSeconds ?? 1) : item.retryAfterSeconds === undefined ? undefined : String(item.retryAfterSeconds);
+  if (api === 'openai') {
+    const e =
+      item.status === 429
+        ? item.code === 'insufficient_quota'
+          ? openaiError(429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota')
+          : openaiError(429, 'Rate limit reached for requests (sandbox).', 'requests', 'rate_limit_exceeded')
+        : item.status === 529
+          ? openaiError(529, 'The server is overloaded (sandbox).', 'overloaded_error')
+          : openaiError(item.status, 'The server had an error while processing your request (sandbox).', 'server_error');
+    const h: Record<string, string> = retryAfter ? { 'retry-after': retryAfter, 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${retryAfter}s` } : {};
+    return new HttpFailure(e.status, e.body, h);
+  }
+  const e =
+    item.status === 429
+      ? anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit (sandbox).')
+      : item.status === 529
+        ? anthropicError(529, 'overloaded_error', 'Overloaded')
+        : anthropicError(item.status, 'api_error', 'Internal server error (sandbox)');
+  return new HttpFailure(e.status, e.body, retryAfter ? { 'retry-after': retryAfter } : {});
 }
 
 function limit(text: string, maxTokens: number | undefined): { content: string; truncated: boolean; completionTokens: number } {

@@ -1,5 +1,5 @@
 /** Small datasets built in code, for tests that need shapes the sample workspace does not have. */
-import { parseDataset, type Dataset, type DatasetEntity } from '../../src/sandbox/dataset.js';
+import { parseDataset, type CommentShape, type Dataset, type DatasetEntity } from '../../src/sandbox/dataset.js';
 
 export interface TypeSpec {
   space: string;
@@ -12,9 +12,13 @@ export interface TypeSpec {
 
 /**
  * One week; each entity gets `entriesPerEntity` (default 1) 30-minute entries from the `people`, so every entity is
- * referenced; `missing` extra ids are referenced but absent from Fibery.
+ * referenced; `missing` extra ids are referenced but absent from Fibery; `commentShapes` picks a space's comment
+ * shape (default `content`).
  */
-export function buildDataset(types: TypeSpec[], opts: { people?: number; missing?: number; entriesPerEntity?: number } = {}): Dataset {
+export function buildDataset(
+  types: TypeSpec[],
+  opts: { people?: number; missing?: number; entriesPerEntity?: number; commentShapes?: Record<string, CommentShape> } = {},
+): Dataset {
   const people = Array.from({ length: opts.people ?? 2 }, (_, i) => ({
     id: 500 + i,
     email: `person${i}@example.test`,
@@ -34,7 +38,7 @@ export function buildDataset(types: TypeSpec[], opts: { people?: number; missing
   const spaces = new Map<string, Dataset['fibery']['spaces'][number]>();
   let n = 0;
   for (const spec of types) {
-    const space = spaces.get(spec.space) ?? { name: spec.space, types: [] };
+    const space = spaces.get(spec.space) ?? { name: spec.space, comment_shape: opts.commentShapes?.[spec.space] ?? 'content', types: [] };
     spaces.set(spec.space, space);
     const first = spec.firstId ?? 1000;
     space.types.push({

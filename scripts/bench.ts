@@ -1,106 +1,243 @@
 /**
- * `npm run bench`: how fast and how gently volt-agent runs, in numbers.
- *  1. The pure Toggl aggregation on a large synthetic period (entries per second, heap).
- *  2. A whole run on a real Temporal dev server against the simulators, with network-like latency
- *     on Fibery: wall time per activity, requests per API, the most Fibery requests in flight, RSS.
- * Options: --people N (default 25), --entities N (default 400), --latency MS (default 40).
+ * `npm run bench`: how fast and how gently volt-agent runs, set against the physical limit.
+ *
+ * For each workload (standard: 25 people × 30 days; large: 200 × 365) it generates the data, starts
+ * the simulators with the documented latencies and limits, a Temporal dev server, `volt-agent worker`
+ * as its own process and `volt-agent run` as another, exactly as an operator would, then prints:
+ * requests per API next to the fewest the APIs allow; the busiest second per API; wall time next to
+ * the critical path; orchestration cost per activity (measured again at zero latency without limits);
+ * peak RSS of worker and CLI; history events, bytes and the largest payload; the time the fetch
+ * needs under Toggl's Free, Starter and Premium quotas; and whether the aggregates equal an oracle's.
+ * Writes tmp/bench/bench.json and tmp/bench/bench.md.
+ *
+ *   npm run bench                         the standard workload
+ *   npm run bench -- --workload large     200 people × 365 days (about 25 minutes: Toggl's 1 request/s)
+ *   npm run bench -- --workload all
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { aggregateToggl } from '../src/toggl/aggregate.js';
-import type { RawTogglData } from '../src/storage/schemas.js';
-import { startSandbox } from '../src/sandbox/index.js';
-import { getProgressQuery } from '../src/workflows/contract.js';
-import { startTestTemporal } from '../test/support/temporal.js';
-import { buildDataset } from '../test/support/datasets.js';
-import { runPipelineOn } from '../test/support/pipeline.js';
+import { Client, Connection } from '@temporalio/client';
+import { generateWorkload, maxInWindow, repeatedPages, startSandbox, WORKLOADS, type Dataset, type Sandbox } from '../src/sandbox/index.js';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { ensureTemporalBinary } from '../src/temporal/binary.js';
+import { workflowIdFor } from '../src/workflows/contract.js';
+import { fiberyEnrichmentMs, quotaHours, togglFetchMs, type FiberyPlanShape } from './bench/critical-path.js';
+import { historyFigures, type HistoryFigures } from './bench/histories.js';
 
-const { values } = parseArgs({
-  options: { people: { type: 'string', default: '25' }, entities: { type: 'string', default: '400' }, latency: { type: 'string', default: '40' } },
-});
-const people = Number(values.people);
-const entities = Number(values.entities);
-const latency = Number(values.latency);
+const { values } = parseArgs({ options: { workload: { type: 'string', default: 'standard' } } });
+const chosen = values.workload === 'all' ? (['standard', 'large'] as const) : ([values.workload] as ('standard' | 'large')[]);
+for (const w of chosen) if (!(w in WORKLOADS)) throw new Error(`--workload must be standard, large or all, not "${w}"`);
 
-function aggregationBench(entryCount: number): void {
-  const descriptions = ['Fix login #7658 [Scrum] [Task] [Moneyball]', 'PR #45 review #7001 [Scrum] [Bug]', 'Daily standup', 'Task#9[Product Management][Feature][Volt - Internal]', 'Встреча с клиентом'];
-  const raw: RawTogglData = {
-    fetched_at: new Date().toISOString(),
-    period: { start_date: '2026-01-01', end_date: '2026-12-31' },
-    source: { api: 'bench', workspace_id: '1', requests: 0 },
-    users_filter: null,
-    users: [],
-    time_entries: Array.from({ length: entryCount }, (_, i) => ({
-      id: i,
-      user_id: i % 200,
-      user_email: `user${i % 200}@example.test`,
-      user_name: `User ${i % 200}`,
-      description: descriptions[i % descriptions.length]!.replace('7658', String(7000 + (i % 3000))),
-      project_id: null,
-      project_name: null,
-      client_name: null,
-      tags: [],
-      start: `2026-${String(1 + (i % 12)).padStart(2, '0')}-10T09:00:00+01:00`,
-      stop: `2026-${String(1 + (i % 12)).padStart(2, '0')}-10T10:00:00+01:00`,
-      seconds: 3600,
-      running: false,
-      api_seconds: 3600,
-    })),
-  };
-  const heapBefore = process.memoryUsage().heapUsed;
-  const started = performance.now();
-  const aggregated = aggregateToggl(raw);
-  const ms = performance.now() - started;
-  const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
-  console.log(`aggregation: ${entryCount} entries, ${aggregated.totals.users} people, ${aggregated.totals.entities} entities in ${ms.toFixed(0)} ms (${Math.round(entryCount / (ms / 1000)).toLocaleString('en')} entries/s, heap +${heapMiB.toFixed(0)} MiB)`);
+const BIN = path.resolve('bin/volt-agent.js');
+const TOGGL_PAGE_SIZE_APPLIED = 200; // the simulator's largest page; the client asks for more and reads X-Page-Size
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Child {
+  process: ChildProcess;
+  output: () => string;
+  /** Highest VmHWM seen (peak resident set), MiB. */
+  peakRssMiB: () => number;
+  exited: Promise<number | null>;
 }
 
-async function pipelineBench(): Promise<void> {
-  const split = [0.5, 0.25, 0.15, 0.1];
-  const types = [
-    { space: 'Scrum', type: 'Task' },
-    { space: 'Scrum', type: 'Bug' },
-    { space: 'Product Management', type: 'Feature' },
-    { space: 'Design', type: 'Mockup' },
-  ].map((t, i) => ({ ...t, count: Math.max(1, Math.round(entities * split[i]!)), firstId: 1000 * (i + 1) }));
-  const dataset = buildDataset(types, { people, entriesPerEntity: 5 });
-  const [temporal, sandbox] = await Promise.all([startTestTemporal(), startSandbox({ dataset, fiberyLatencyMs: latency })]);
-  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-bench-'));
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-  const steps: { activity: string; at: number }[] = [];
-  const started = performance.now();
+function launch(args: string[], env: NodeJS.ProcessEnv): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  let peak = 0;
+  const sample = async () => {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+    const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    peak = Math.max(peak, kib / 1024);
+  };
+  const timer = setInterval(() => void sample(), 200);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    clearInterval(timer);
+    resolve(code);
+  }));
+  return { process: child, output: () => text, peakRssMiB: () => peak, exited };
+}
+
+/** Every person's seconds in the period, from the dataset itself: what the aggregates must equal. */
+function oracle(dataset: Dataset): Map<string, number> {
+  const users = new Map(dataset.toggl.users.map((u) => [u.id, u]));
+  const totals = new Map<string, number>();
+  for (const e of dataset.toggl.time_entries) {
+    const user = users.get(e.user_id)!;
+    if (!e.stop) continue;
+    const offsetMin = (Number(user.timezone_offset.slice(1, 3)) * 60 + Number(user.timezone_offset.slice(4, 6))) * (user.timezone_offset[0] === '-' ? -1 : 1);
+    const day = new Date(Date.parse(e.start) + offsetMin * 60_000).toISOString().slice(0, 10);
+    if (day < dataset.period.start_date || day > dataset.period.end_date) continue;
+    const email = user.email.toLowerCase();
+    totals.set(email, (totals.get(email) ?? 0) + Math.round((Date.parse(e.stop) - Date.parse(e.start)) / 1000));
+  }
+  return totals;
+}
+
+function fiberyPlan(dataset: Dataset, batch = 100): { shape: FiberyPlanShape; requests: number } {
+  const ids = new Map<string, Set<string>>();
+  for (const e of dataset.toggl.time_entries) {
+    const m = /#(\d+)\s*\[([^\]]+)\]\s*\[([^\]]+)\]/.exec(e.description);
+    if (!m) continue;
+    const key = `${m[2]!.trim()}/${m[3]!.trim()}`;
+    if (!ids.has(key)) ids.set(key, new Set());
+    ids.get(key)!.add(m[1]!);
+  }
+  const spaces = new Map<string, { batches: number; maxConcurrent: number }[]>();
+  for (const [key, set] of ids) {
+    const space = key.slice(0, key.indexOf('/'));
+    if (!spaces.has(space)) spaces.set(space, []);
+    spaces.get(space)!.push({ batches: Math.ceil(set.size / batch), maxConcurrent: 5 });
+  }
+  const shape = { spaces: [...spaces.values()].map((types) => ({ types })) };
+  return { shape, requests: spaces.size + [...spaces.values()].flat().reduce((n, t) => n + t.batches, 0) };
+}
+
+interface RunFigures {
+  wallMs: number;
+  exit: number | null;
+  workerPeakMiB: number;
+  cliPeakMiB: number;
+  history: HistoryFigures;
+  runDir: string;
+}
+
+async function runOnce(name: string, dataset: Dataset, sandbox: Sandbox, server: DevServer, work: string): Promise<RunFigures> {
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TOGGL_|FIBERY_|OPENAI_|ANTHROPIC_|VOLT_|TEMPORAL_)/.test(k))),
+    ...sandbox.env,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    VOLT_STATE_DIR: path.join(work, 'state'),
+  };
+  const worker = launch(['worker'], env);
   try {
-    const { error } = await runPipelineOn(temporal, { start_date: dataset.period.start_date, end_date: dataset.period.end_date, run_id: 'run_bench', output_dir: outputDir }, sandbox.env, {
-      whileRunning: async (handle) => {
-        for (;;) {
-          const p = await handle.query(getProgressQuery).catch(() => null);
-          if (p?.current_activity && steps.at(-1)?.activity !== p.current_activity) steps.push({ activity: p.current_activity, at: performance.now() });
-          if (p && p.status !== 'running') return;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      },
-    });
-    const total = performance.now() - started;
-    if (error) throw error;
-    const fibery = sandbox.fibery.server.stats();
-    const toggl = sandbox.toggl.server.stats();
-    console.log(`pipeline: ${people} people, ${dataset.toggl.time_entries.length} entries, ${entities} entities in 4 types, Fibery latency ${latency} ms`);
-    console.log(`  wall time ${(total / 1000).toFixed(2)} s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (worker, server client and simulators in one process)`);
-    console.log(`  Toggl requests ${toggl.requests}; Fibery requests ${fibery.requests} for ${entities} entities (${(entities / Math.max(1, fibery.requests)).toFixed(1)} per request), max in flight ${fibery.max_in_flight}`);
-    for (const [i, step] of steps.entries()) {
-      const end = steps[i + 1]?.at ?? started + total;
-      console.log(`  ${step.activity.padEnd(26)} ${((end - step.at) / 1000).toFixed(2)} s`);
+    for (let i = 0; !/Worker polling/.test(worker.output()); i++) {
+      if (i > 600) throw new Error(`the worker did not start:\n${worker.output()}`);
+      await sleep(100);
+    }
+    const runId = `run_bench_${name}`;
+    const outputDir = path.join(work, 'runs');
+    const started = Date.now();
+    const cli = launch(['run', '--start-date', dataset.period.start_date, '--end-date', dataset.period.end_date, '--run-id', runId, '--output-dir', outputDir, '--json'], env);
+    const exit = await cli.exited;
+    const wallMs = Date.now() - started;
+    if (exit !== 0) console.error(cli.output());
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const history = await historyFigures(new Client({ connection, namespace: server.namespace }), workflowIdFor(runId));
+      return { wallMs, exit, workerPeakMiB: worker.peakRssMiB(), cliPeakMiB: cli.peakRssMiB(), history, runDir: path.join(outputDir, runId) };
+    } finally {
+      await connection.close();
     }
   } finally {
-    clearInterval(sampler);
-    await sandbox.close();
-    await temporal.stop();
-    await rm(outputDir, { recursive: true, force: true });
+    worker.process.kill('SIGTERM');
+    await worker.exited;
   }
 }
 
-aggregationBench(200_000);
-await pipelineBench();
+async function bench(name: 'standard' | 'large') {
+  console.log(`\n== ${name}: ${WORKLOADS[name].people} people × ${WORKLOADS[name].days} days ==`);
+  const generated = Date.now();
+  const dataset = generateWorkload({ ...WORKLOADS[name], previousPeriod: true });
+  console.log(`workload: ${dataset.toggl.time_entries.length.toLocaleString('en')} entries (both periods), generated in ${Date.now() - generated} ms`);
+  const binary = await ensureTemporalBinary();
+  const work = await mkdtemp(path.join(os.tmpdir(), `volt-bench-${name}-`));
+  const servers = await Promise.all([startDevServer({ binaryPath: binary }), startDevServer({ binaryPath: binary })]);
+  const sandbox = await startSandbox({ dataset, limits: 'documented', latency: 'realistic' });
+  const fast = await startSandbox({ dataset, limits: 'none', latency: 'none' });
+  try {
+    const real = await runOnce(name, dataset, sandbox, servers[0]!, path.join(work, 'real'));
+    const logs = sandbox.requestLogs();
+    const zero = name === 'standard' ? await runOnce(`${name}_zero`, dataset, fast, servers[1]!, path.join(work, 'zero')) : null;
+
+    const aggregated = JSON.parse(await readFile(path.join(real.runDir, 'toggl_aggregated.json'), 'utf8')) as { users: Record<string, { total_seconds: number }>; totals: { entries: number } };
+    const raw = (file: string) => readFile(path.join(real.runDir, file), 'utf8').then((t) => (t.match(/^ {4}\{/gm) ?? []).length, () => 0);
+    const fetchedEntries = (await raw('raw_toggl_data.json')) + (await raw('raw_toggl_previous.json'));
+    const expected = oracle(dataset);
+    const mismatches = [...expected].filter(([email, seconds]) => aggregated.users[email]?.total_seconds !== seconds).length + Object.keys(aggregated.users).filter((e) => !expected.has(e)).length;
+
+    const searches = logs.toggl.filter((e) => e.path.includes('/search/time_entries'));
+    const chunks = Math.ceil((Date.parse(dataset.period.end_date) - Date.parse(dataset.period.start_date)) / 86_400_000 + 1) * 2 > 365 ? 2 : 1;
+    const togglMinimum = Math.ceil(fetchedEntries / TOGGL_PAGE_SIZE_APPLIED) + chunks + 1;
+    const fibery = fiberyPlan(dataset);
+    const togglLimits = { latencyMs: sandbox.latency.toggl, requestsPerSecond: 1, quota: { limit: 600, windowSeconds: 3600 } };
+    const togglMs = togglFetchMs(togglMinimum, togglLimits);
+    const fiberyMs = fiberyEnrichmentMs(fibery.shape, { latencyMs: sandbox.latency.fibery, requestsPerSecond: 3 });
+    const critical = togglMs + fiberyMs;
+    const byToken = (entries: { tokenHash: string | null; at: number }[]) => Math.max(0, ...[...new Set(entries.map((e) => e.tokenHash))].map((t) => maxInWindow(entries.filter((e) => e.tokenHash === t), 1000)));
+
+    const result = {
+      workload: name,
+      people: WORKLOADS[name].people,
+      days: WORKLOADS[name].days,
+      entries_period: aggregated.totals.entries,
+      entries_fetched: fetchedEntries,
+      completed: real.exit === 0,
+      toggl: { requests: logs.toggl.length, search_requests: searches.length, minimum: togglMinimum, busiest_second: byToken(logs.toggl), repeated_pages: repeatedPages(logs.toggl).length },
+      fibery: { requests: logs.fibery.length, minimum: fibery.requests, busiest_second_per_token: byToken(logs.fibery), answered_429: logs.fibery.filter((e) => e.status === 429).length },
+      wall_seconds: real.wallMs / 1000,
+      critical_path_seconds: critical / 1000,
+      wall_over_critical: real.wallMs / critical,
+      orchestration_ms_per_activity_zero_latency: zero ? zero.history.idleMs / Math.max(1, zero.history.activities) : null,
+      zero_latency_wall_seconds: zero ? zero.wallMs / 1000 : null,
+      worker_peak_rss_mib: Math.round(real.workerPeakMiB),
+      cli_peak_rss_mib: Math.round(real.cliPeakMiB),
+      history: { executions: real.history.executions, max_events: real.history.maxEvents, max_bytes: real.history.maxBytes, largest_payload_bytes: real.history.largestPayloadBytes, activities: real.history.activities },
+      fetch_hours_under_quota: { free_30: quotaHours(togglMinimum, 30), starter_240: quotaHours(togglMinimum, 240), premium_600: quotaHours(togglMinimum, 600) },
+      aggregates_equal_oracle: mismatches === 0,
+    };
+    print(result);
+    return result;
+  } finally {
+    await Promise.allSettled([sandbox.close(), fast.close(), ...servers.map((s) => s.stop())]);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+type Result = Awaited<ReturnType<typeof bench>>;
+
+function print(r: Result): void {
+  const f = (n: number, d = 1) => n.toLocaleString('en', { maximumFractionDigits: d });
+  console.log(`completed: ${r.completed}; aggregates equal the oracle's: ${r.aggregates_equal_oracle}`);
+  console.log(`Toggl requests ${r.toggl.requests} (minimum ${r.toggl.minimum} = ⌈${r.entries_fetched} entries ÷ 200⌉ + chunks + 1); busiest second ${r.toggl.busiest_second}; pages fetched twice ${r.toggl.repeated_pages}`);
+  console.log(`Fibery requests ${r.fibery.requests} (minimum ${r.fibery.minimum}); busiest second per token ${r.fibery.busiest_second_per_token}; 429 answers ${r.fibery.answered_429}`);
+  console.log(`wall ${f(r.wall_seconds)} s, critical path ${f(r.critical_path_seconds)} s (× ${f(r.wall_over_critical, 2)})`);
+  if (r.orchestration_ms_per_activity_zero_latency !== null) console.log(`orchestration ${f(r.orchestration_ms_per_activity_zero_latency)} ms per activity at zero latency (run: ${f(r.zero_latency_wall_seconds ?? 0)} s)`);
+  console.log(`peak RSS: worker ${r.worker_peak_rss_mib} MiB, CLI ${r.cli_peak_rss_mib} MiB`);
+  console.log(`history: ${r.history.executions} executions, at most ${r.history.max_events} events / ${f(r.history.max_bytes / 1024, 0)} KiB each; largest payload ${f(r.history.largest_payload_bytes / 1024)} KiB`);
+  const q = r.fetch_hours_under_quota;
+  console.log(`the fetch under Toggl's quotas: Free ${f(q.free_30, 2)} h, Starter ${f(q.starter_240, 2)} h, Premium ${f(q.premium_600, 2)} h`);
+}
+
+function markdown(results: Result[]): string {
+  const rows: [string, (r: Result) => string][] = [
+    ['entries in the period / fetched (both periods)', (r) => `${r.entries_period} / ${r.entries_fetched}`],
+    ['Toggl requests (minimum)', (r) => `${r.toggl.requests} (${r.toggl.minimum})`],
+    ['Toggl busiest second / pages fetched twice', (r) => `${r.toggl.busiest_second} / ${r.toggl.repeated_pages}`],
+    ['Fibery requests (minimum)', (r) => `${r.fibery.requests} (${r.fibery.minimum})`],
+    ['Fibery busiest second per token / 429s', (r) => `${r.fibery.busiest_second_per_token} / ${r.fibery.answered_429}`],
+    ['wall / critical path', (r) => `${r.wall_seconds.toFixed(1)} s / ${r.critical_path_seconds.toFixed(1)} s (× ${r.wall_over_critical.toFixed(2)})`],
+    ['orchestration per activity, zero latency', (r) => (r.orchestration_ms_per_activity_zero_latency === null ? '–' : `${r.orchestration_ms_per_activity_zero_latency.toFixed(1)} ms`)],
+    ['peak RSS worker / CLI', (r) => `${r.worker_peak_rss_mib} / ${r.cli_peak_rss_mib} MiB`],
+    ['history: max events / bytes; largest payload', (r) => `${r.history.max_events} / ${(r.history.max_bytes / 1024).toFixed(0)} KiB; ${(r.history.largest_payload_bytes / 1024).toFixed(1)} KiB`],
+    ['fetch under Free / Starter / Premium', (r) => `${r.fetch_hours_under_quota.free_30.toFixed(2)} h / ${r.fetch_hours_under_quota.starter_240.toFixed(2)} h / ${r.fetch_hours_under_quota.premium_600.toFixed(2)} h`],
+    ['aggregates equal the oracle', (r) => String(r.aggregates_equal_oracle)],
+  ];
+  return [
+    `| | ${results.map((r) => `${r.workload} (${r.people} × ${r.days} d)`).join(' | ')} |`,
+    `|---|${results.map(() => '---').join('|')}|`,
+    ...rows.map(([label, cell]) => `| ${label} | ${results.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+const results: Result[] = [];
+for (const name of chosen) results.push(await bench(name));
+await mkdir('tmp/bench', { recursive: true });
+await writeFile('tmp/bench/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+await writeFile('tmp/bench/bench.md', `${markdown(results)}\n`);
+console.log(`\n${markdown(results)}\n\nwritten: tmp/bench/bench.json, tmp/bench/bench.md`);

@@ -124,6 +124,9 @@ export async function createPipelineWorker(opts: {
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTaskExecutions,
     // The SDK needs at least 2 workflow task slots while it caches workflows; 1 means no cache.
     ...(settings.maxConcurrentWorkflowTaskExecutions < 2 ? { maxCachedWorkflows: 0 } : {}),
+    // A worker that died leaves its runs' next workflow tasks on its own sticky queue: another
+    // worker takes them after this long (the SDK's default is 10 s).
+    stickyQueueScheduleToStartTimeout: '3s',
   });
   const toggl = await Worker.create({
     ...common,

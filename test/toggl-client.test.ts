@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { json, serve } from './support/fake-http.js';
 import { ApiError, QuotaExhaustedError, ValidationError } from '../src/errors.js';
 import { TogglClient } from '../src/toggl/client.js';
+import { initialFetchState } from '../src/toggl/fetch-plan.js';
 
 const TOKEN = 'toggl-test-token-0123456789';
 const WID = '4242';
@@ -237,11 +238,11 @@ test('402 without quota headers is feature gating: not retried, and the message 
   }
 });
 
-test('402 with quota headers and a long reset is QuotaExhaustedError carrying the wait', async () => {
+test('a page answered 402 with quota headers is QuotaExhaustedError carrying the wait: the fetch waits where it can be seen', async () => {
   const srv = await serve((_req, res) => res.writeHead(402, { 'X-Toggl-Quota-Remaining': '0', 'X-Toggl-Quota-Resets-In': '2040' }).end('quota used up'));
   try {
     const client = new TogglClient({ apiToken: TOKEN, workspaceId: WID, baseUrl: srv.url, sleep: noSleep, requestsPerSecond: 1000 });
-    await assert.rejects(client.searchTimeEntries({ startDate: '2026-03-02', endDate: '2026-03-03' }), (err: unknown) => {
+    await assert.rejects(client.searchPage(initialFetchState({ start: '2026-03-02', end: '2026-03-03' }, 366, null)), (err: unknown) => {
       assert.ok(err instanceof QuotaExhaustedError);
       assert.equal(err.resetInMs, 2_040_000);
       return true;

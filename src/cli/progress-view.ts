@@ -222,19 +222,20 @@ export class PlainProgressPrinter {
 /**
  * The workflow measures time with its own deterministic clock, which only moves when it does
  * work: its answer holds as of `as_of`. The watcher moves it to the wall clock: elapsed time since
- * the run started, and the workflow's ETA (which counts the quota waits ahead) less the time since.
+ * the run started, and the ETA extrapolated from it. While the fetch waits for Toggl's quota, the
+ * wait is known to the second: then the workflow's ETA (the wait and the work after it) counts down.
  */
 export function withWallClock(progress: Progress, startedAt: number | null, now: number): Progress {
   if (startedAt === null || progress.status !== 'running') return progress;
   const elapsed = Math.max(progress.details.elapsed_seconds, Math.round((now - startedAt) / 1000));
   const since = Math.max(0, (now - progress.details.as_of) / 1000);
   const p = progress.percentage;
-  const eta =
-    progress.eta_seconds !== null
-      ? Math.max(0, Math.round(progress.eta_seconds - since))
-      : p >= 2 && p < 100 && elapsed >= 3
-        ? Math.round((elapsed * (100 - p)) / p)
-        : null;
+  const waiting = progress.details.toggl?.quota_wait_until != null && progress.eta_seconds !== null;
+  const eta = waiting
+    ? Math.max(0, Math.round(progress.eta_seconds! - since))
+    : p >= 2 && p < 100 && elapsed >= 3
+      ? Math.round((elapsed * (100 - p)) / p)
+      : null;
   return { ...progress, eta_seconds: eta, details: { ...progress.details, elapsed_seconds: elapsed } };
 }
 

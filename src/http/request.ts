@@ -39,6 +39,11 @@ export interface RequestWithRetryOptions<T = Response> {
   /** Awaited before every attempt: the token's pacing budget (src/http/pacer.ts). */
   pace?: (signal?: AbortSignal) => Promise<void>;
   /**
+   * A used-up quota: wait for it here (up to maxDelayMs), or throw QuotaExhaustedError at once so
+   * the caller waits where it can be seen and cancelled (the Toggl fetch: a workflow timer).
+   */
+  onQuota?: 'wait' | 'throw';
+  /**
    * Reads a 2xx answer. Throwing `MalformedResponse` makes the attempt count as failed and be
    * retried like a 5xx; any other error propagates at once.
    */
@@ -245,6 +250,9 @@ export async function requestWithRetry<T = Response>(opts: RequestWithRetryOptio
       throw new ApiError(api, res.status, `${api} API answered ${withDetail} for ${where}${hint}`);
     }
     const hinted = quotaMs ?? serverRetryDelayMs(res.headers);
+    if (quotaMs !== null && opts.onQuota === 'throw') {
+      throw new QuotaExhaustedError(api, res.status, `${api} API answered ${withDetail} for ${where}: the quota frees a request in ${Math.ceil(quotaMs / 1000)} s`, quotaMs);
+    }
     if (hinted !== null && hinted > maxDelayMs) {
       const message =
         `${api} API answered ${withDetail} for ${where} and asked to wait ${Math.ceil(hinted / 1000)} s, ` +

@@ -3,7 +3,7 @@
  * See /work/shared/facts/apis.md for the wire format.
  */
 import { z } from 'zod';
-import { ApiError, ValidationError } from '../errors.js';
+import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readJson } from '../http/json.js';
 import { pacerFor } from '../http/pacer.js';
 import { basicAuth, requestWithRetry, type RetryInfo } from '../http/request.js';
@@ -140,7 +140,7 @@ export class TogglClient {
     this.auth = basicAuth(opts.apiToken, 'api_token');
   }
 
-  private request<T>(path: string, init: RequestInit, read: (res: Response) => Promise<T>): Promise<T> {
+  private request<T>(path: string, init: RequestInit, read: (res: Response) => Promise<T>, onQuota: 'wait' | 'throw' = 'wait'): Promise<T> {
     return requestWithRetry({
       api: API,
       url: `${this.baseUrl}${path}`,
@@ -155,6 +155,9 @@ export class TogglClient {
       timeoutMs: this.opts.timeoutMs,
       pace: this.pace,
       read,
+      onQuota,
+      // The users list waits out a used-up quota here (its activity heartbeats meanwhile).
+      maxDelayMs: onQuota === 'wait' ? 3_600_000 : undefined,
       onAttempt: () => {
         this.requestCount++;
       },
@@ -181,10 +184,11 @@ export class TogglClient {
       ...(state.cursor ?? {}),
     };
     const before = this.requestCount;
+    // A used-up quota is the fetch's to wait for, on a workflow timer the progress shows.
     const page = await this.request(path, { method: 'POST', body: JSON.stringify(body) }, async (res) => {
       const rows = (await readJson(API, res, searchSchema, `POST ${path}`)) ?? [];
       return { entries: rows.flatMap(flattenRow), headers: res.headers };
-    });
+    }, 'throw');
     const next = nextCursor(page.headers, state.cursor);
     return {
       entries: page.entries,
@@ -215,7 +219,14 @@ export class TogglClient {
     const out: TogglTimeEntry[] = [];
     while (!state.done) {
       if (state.pages >= MAX_PAGES) throw new ValidationError(`Toggl pagination did not end after ${MAX_PAGES} pages; giving up`);
-      const page = await this.searchPage(state);
+      let page: TogglPage;
+      try {
+        page = await this.searchPage(state);
+      } catch (error) {
+        if (!(error instanceof QuotaExhaustedError)) throw error;
+        await (this.opts.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))))(error.resetInMs);
+        continue;
+      }
       for (const entry of page.entries) {
         if (!inRange(state, entry.start.slice(0, 10)) || seen.has(entry.id)) continue;
         seen.add(entry.id);

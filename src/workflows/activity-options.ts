@@ -18,11 +18,19 @@ export const INFRASTRUCTURE_RETRY: RetryPolicy = {
   nonRetryableErrorTypes: APPLICATION_ERRORS,
 };
 
-/** Activities heartbeat every few seconds (src/activities/heartbeat.ts): a dead worker is noticed this fast. */
-export const HEARTBEAT_TIMEOUT = '15 seconds';
+/**
+ * Activities heartbeat three times per heartbeat timeout (src/activities/heartbeat.ts): a dead
+ * worker's activity is given to another worker this many seconds after its last heartbeat.
+ */
+export const DEFAULT_HEARTBEAT_SECONDS = 15;
 
-export function regular(startToCloseTimeout: ActivityOptions['startToCloseTimeout'], taskQueue?: string): ActivityOptions {
-  return { startToCloseTimeout, heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: INFRASTRUCTURE_RETRY, ...(taskQueue ? { taskQueue } : {}) };
+export function regular(startToCloseTimeout: ActivityOptions['startToCloseTimeout'], opts: { taskQueue?: string; heartbeatSeconds?: number } = {}): ActivityOptions {
+  return {
+    startToCloseTimeout,
+    heartbeatTimeout: `${opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS} seconds`,
+    retry: INFRASTRUCTURE_RETRY,
+    ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}),
+  };
 }
 
 export function local(startToCloseTimeout: LocalActivityOptions['startToCloseTimeout']): LocalActivityOptions {

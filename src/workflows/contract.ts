@@ -86,6 +86,8 @@ export interface PipelineInput {
   reload_config?: boolean;
   /** Channels to send the digest to once the reports are written (their settings live in the worker's environment). */
   deliver?: DeliveryChannel[];
+  /** How soon a lost worker's activity goes to another worker (default 15 s; at least 2). */
+  heartbeat_timeout_seconds?: number;
 }
 
 /** What a schedule's action carries: no dates (they come from the slot) and never a secret. */

@@ -9,9 +9,8 @@ import type { DeliveryRecord } from '../delivery/record.js';
 import { regular } from './activity-options.js';
 import type { DeliverReportsInput, DeliveryChannel, RunRef } from './contract.js';
 
-const channels = proxyActivities<Activities>(regular('10 minutes'));
-
-export async function deliverAll(ref: RunRef, list: readonly DeliveryChannel[]): Promise<DeliveryRecord[]> {
+export async function deliverAll(ref: RunRef, list: readonly DeliveryChannel[], heartbeatSeconds?: number): Promise<DeliveryRecord[]> {
+  const channels = proxyActivities<Activities>(regular('10 minutes', { heartbeatSeconds }));
   const records: DeliveryRecord[] = [];
   for (const channel of list) {
     try {

@@ -33,8 +33,6 @@ import { deliverAll } from './deliver.js';
 import { TogglFetch } from './toggl-fetch.js';
 
 const locals = proxyLocalActivities<Activities>(local('10 minutes'));
-const reports = proxyActivities<Activities>(regular('10 minutes'));
-const planning = proxyActivities<Activities>(regular('5 minutes'));
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -46,6 +44,8 @@ function checkInput(input: PipelineInput): void {
   if (input.start_from && input.start_from !== 'toggl' && input.start_from !== 'fibery') throw bad(`start_from must be "toggl" or "fibery", not "${input.start_from}"`);
   if (input.start_from === 'fibery' && !input.run_id) throw bad('start_from "fibery" needs the run_id of an earlier run');
   if (input.compare && input.compare !== 'previous' && input.compare !== 'none') throw bad(`compare must be "previous" or "none", not "${input.compare}"`);
+  const heartbeat = input.heartbeat_timeout_seconds;
+  if (heartbeat !== undefined && !(Number.isFinite(heartbeat) && heartbeat >= 2 && heartbeat <= 600)) throw bad('heartbeat_timeout_seconds must be from 2 to 600');
   for (const channel of input.deliver ?? []) {
     if (!(DELIVERY_CHANNELS as readonly string[]).includes(channel)) throw bad(`deliver: unknown channel "${channel}" (known: ${DELIVERY_CHANNELS.join(', ')})`);
   }
@@ -64,6 +64,9 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   const runId = input.run_id ?? runIdFor(new Date());
   const ref: RunRef = { output_dir: input.output_dir, run_id: runId };
   const progress = new ProgressTracker(runId, startFrom, Date.now(), { deliver: (input.deliver?.length ?? 0) > 0 });
+  const heartbeatSeconds = input.heartbeat_timeout_seconds;
+  const reports = proxyActivities<Activities>(regular('10 minutes', { heartbeatSeconds }));
+  const planning = proxyActivities<Activities>(regular('5 minutes', { heartbeatSeconds }));
   setHandler(getProgressQuery, () => progress.snapshot(Date.now()));
   setHandler(togglFetchSignal, (update) => progress.togglFetch(update, Date.now()));
 
@@ -109,7 +112,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
         });
         await executeChild(TogglFetch, {
           workflowId: `${info.workflowId}-toggl-fetch`,
-          args: [{ ...ref, state: plan, parent_workflow_id: info.workflowId }],
+          args: [{ ...ref, state: plan, parent_workflow_id: info.workflowId, ...(heartbeatSeconds ? { heartbeat_timeout_seconds: heartbeatSeconds } : {}) }],
         });
       });
       await step('aggregate_toggl_data', () => locals.aggregate_toggl_data(ref));
@@ -124,7 +127,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     progress.planPersons(plan.persons.length);
 
     await step('enrich_entities_by_type', () =>
-      cancelSiblingsOnFailure(() => Promise.all(plan.groups.map((group) => enrichGroup(ref, group, progress)))),
+      cancelSiblingsOnFailure(() => Promise.all(plan.groups.map((group) => enrichGroup(ref, group, progress, heartbeatSeconds)))),
     );
     await step('generate_person_reports', async () => {
       await locals.index_enriched_entities(ref);
@@ -138,7 +141,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     const saved = await step('save_enriched_data', () => locals.save_enriched_data(ref));
     await step('generate_team_report', () => locals.generate_team_report(ref));
     await locals.record_stage_completed({ ...ref, stage: 'fibery' });
-    if (input.deliver?.length) await step('deliver_reports', () => deliverAll(ref, input.deliver ?? []));
+    if (input.deliver?.length) await step('deliver_reports', () => deliverAll(ref, input.deliver ?? [], heartbeatSeconds));
     await locals.record_run_end({ ...ref, status: 'completed' });
     progress.end('completed', Date.now());
     return {
@@ -170,8 +173,8 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
  * One type's batches in a rolling window of its own `max_concurrent`. Types run side by side: the
  * pacing budget of the Fibery token (and the Fibery queue's rate), not the order, bounds the load.
  */
-async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: ProgressTracker): Promise<void> {
-  const enrich = proxyActivities<Activities>(regular('15 minutes', apiQueues(workflowInfo().taskQueue).fibery))[group.activity];
+async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: ProgressTracker, heartbeatSeconds: number | undefined): Promise<void> {
+  const enrich = proxyActivities<Activities>(regular('15 minutes', { taskQueue: apiQueues(workflowInfo().taskQueue).fibery, heartbeatSeconds }))[group.activity];
   const batches = Array.from({ length: Math.ceil(group.count / group.batch_size) }, (_, i) => ({
     index: i,
     offset: i * group.batch_size,

@@ -17,6 +17,7 @@ export interface TogglFetchInput extends RunRef {
   parent_workflow_id: string;
   /** Pages per execution before continuing as new (default 400: about 2,400 history events). */
   pages_per_run?: number;
+  heartbeat_timeout_seconds?: number;
 }
 
 const PAGES_PER_RUN = 400;
@@ -24,7 +25,7 @@ const REPORT_EVERY_PAGES = 10;
 
 export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchState> {
   const queues = apiQueues(workflowInfo().taskQueue);
-  const pages = proxyActivities<Activities>(regular('15 minutes', queues.toggl));
+  const pages = proxyActivities<Activities>(regular('15 minutes', { taskQueue: queues.toggl, heartbeatSeconds: input.heartbeat_timeout_seconds }));
   const parent = getExternalWorkflowHandle(input.parent_workflow_id);
   // Progress is news, not a duty: a pipeline that is gone (it closes its child anyway) is no reason to fail.
   const tell = (state: TogglFetchState, waitUntil: number | null) => parent.signal(togglFetchSignal, progressOf(state, waitUntil)).catch(() => undefined);

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { DeliveryConfig } from '../config/app-config.js';
 import { requestWithRetry } from '../http/request.js';
+import { paceAll, pacerFor } from '../http/pacer.js';
 import { readJson } from '../http/json.js';
 import { loadDigest, readTeamReport } from './digest.js';
 import { MissingSetting, recordDelivery, type DeliveryInput, type DeliveryRecord } from './record.js';
@@ -68,6 +69,8 @@ class FiberyWriter {
       baseDelayMs: this.policy.baseDelayMs,
       timeoutMs: this.policy.timeoutMs,
       sleep: (ms) => sleep(ms, this.signal),
+      // The same budget as enrichment: Fibery counts every request of the token and the workspace.
+      pace: paceAll([pacerFor('fibery-token', this.token, 3), pacerFor('fibery-workspace', this.baseUrl, 7)]),
     });
   }
 

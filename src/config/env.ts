@@ -101,6 +101,8 @@ export const VARIABLES = {
   VOLT_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: spec(wholeNumber(1), WORKER_FIX),
   VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: spec(wholeNumber(1), WORKER_FIX),
   VOLT_WORKER_SHUTDOWN_GRACE_SECONDS: spec(wholeNumber(0), WORKER_FIX),
+  VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: spec(positiveSeconds, 'set the Toggl requests per second all workers together may send (default 1), or unset it'),
+  VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND: spec(positiveSeconds, 'set the Fibery requests per second all workers together may send (default 3), or unset it'),
   VOLT_DEBUG: spec(flag, 'set it to 1 to print stack traces'),
   VOLT_NO_BROWSER: spec(flag, 'set it to 1 to never open a browser'),
   // Temporal (read by @temporalio/envconfig too; checked here so a typo is one clear line)
@@ -242,6 +244,14 @@ export function workerSettings(env: Env): WorkerEnvSettings {
   if (env.VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined) set.maxConcurrentWorkflowTaskExecutions = env.VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
   if (env.VOLT_WORKER_SHUTDOWN_GRACE_SECONDS !== undefined) set.shutdownGraceSeconds = env.VOLT_WORKER_SHUTDOWN_GRACE_SECONDS;
   return set;
+}
+
+/** The task-queue-wide request rates of the API queues, when set (src/worker.ts has the defaults). */
+export function apiRates(env: Env): { togglActivitiesPerSecond?: number; fiberyActivitiesPerSecond?: number } {
+  return {
+    ...(env.VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND !== undefined ? { togglActivitiesPerSecond: env.VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND } : {}),
+    ...(env.VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND !== undefined ? { fiberyActivitiesPerSecond: env.VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND } : {}),
+  };
 }
 
 export const DEFAULT_IDLE_SECONDS = 120;

@@ -53,7 +53,7 @@ async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
 }
 
 async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promise<number> {
-  const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
+  const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom, DEFAULT_API_RATES }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../activities/context.js'),
     import('../../worker.js'),
@@ -82,13 +82,16 @@ async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promi
   process.on('SIGTERM', onSignal);
   const where = `${server.address}, namespace ${server.namespace}`;
   try {
-    const pipelineWorker = await createPipelineWorker({ connection: native, namespace: server.namespace, deps: defaultDeps(env.raw), settings }).catch((error: unknown) => {
+    const { apiRates } = await import('../../config/env.js');
+    const rates = apiRates(env);
+    const pipelineWorker = await createPipelineWorker({ connection: native, namespace: server.namespace, deps: defaultDeps(env.raw), settings, rates }).catch((error: unknown) => {
       throw new EnvironmentError(`cannot start the worker on ${where}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
     });
     out.info(
       `Worker polling task queue ${TASK_QUEUE} on ${server.address} (namespace ${server.namespace}): ` +
         `${settings.maxConcurrentActivityTaskExecutions} activities, ${settings.maxConcurrentLocalActivityExecutions} local activities, ` +
-        `${settings.maxConcurrentWorkflowTaskExecutions} workflow tasks at once; Ctrl-C or SIGTERM stops it`,
+        `${settings.maxConcurrentWorkflowTaskExecutions} workflow tasks at once; ` +
+        `Toggl ${rates.togglActivitiesPerSecond ?? DEFAULT_API_RATES.togglActivitiesPerSecond} and Fibery ${rates.fiberyActivitiesPerSecond ?? DEFAULT_API_RATES.fiberyActivitiesPerSecond} requests/s across all workers; Ctrl-C or SIGTERM stops it`,
     );
     await pipelineWorker.run().catch((error: unknown) => {
       throw new EnvironmentError(`the worker stopped: ${(error as Error).message.split('\n')[0]} (${where})`, { cause: error });

@@ -22,7 +22,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { TASK_QUEUE } from '../../workflows/contract.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { createPipelineWorker, workerSettingsFrom, type PipelineWorker } from '../../worker.js';
-import { serviceSettings, type Env } from '../../config/env.js';
+import { apiRates, serviceSettings, type Env } from '../../config/env.js';
 import {
   acquireServiceLock,
   newFingerprint,
@@ -107,6 +107,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
       deps: defaultDeps(workerEnv),
       taskQueue,
       settings: workerSettingsFrom(env),
+      rates: apiRates(env),
     });
     const run = worker.run().then(
       () => {

@@ -1,0 +1,198 @@
+/**
+ * What production throws at a run, end to end on a real Temporal server against the simulators:
+ * every transient fault of every API (the outputs equal a fault-free run's), a Toggl quota used up
+ * mid-fetch (the run waits on a timer, shows it, and fetches no page twice), and workers killed
+ * mid-fetch, mid-enrichment and mid-reports (the run completes on the workers that replace them).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generateWorkload, repeatedPages, startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { RunMetadataSchema } from '../src/storage/schemas.js';
+import { getProgressQuery, WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type Progress } from '../src/workflows/contract.js';
+import type { TogglFiberyPipeline } from '../src/workflows/pipeline.js';
+import { runPipelineOn } from './support/pipeline.js';
+import { startTestTemporal, type TestTemporal } from './support/temporal.js';
+
+let temporal: TestTemporal;
+let outputDir: string;
+const sandboxes: Sandbox[] = [];
+before(async () => {
+  temporal = await startTestTemporal();
+  outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-faults-'));
+});
+after(async () => {
+  await Promise.allSettled(sandboxes.map((s) => s.close()));
+  await temporal?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const FAST = { togglActivitiesPerSecond: 50, fiberyActivitiesPerSecond: 50 };
+const FAST_CONFIG = { toggl: { requests_per_second: 50 }, fibery: { requests_per_second: 50, workspace_requests_per_second: 50 } };
+const dataset = generateWorkload({ people: 4, days: 7, previousPeriod: true, seed: 7 });
+const period = dataset.period;
+
+async function sandbox(opts: Parameters<typeof startSandbox>[0] = {}): Promise<Sandbox> {
+  const s = await startSandbox({ dataset, limits: 'none', ...opts });
+  sandboxes.push(s);
+  return s;
+}
+
+/** A run file without what differs between two runs of the same data: times, counts of requests, run ids. */
+async function comparable(runId: string, file: string): Promise<unknown> {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).filter(([k]) => !/(_at$|^requests$|generated|fetched|warnings)/.test(k)).map(([k, x]) => [k, strip(x)]));
+    }
+    return v;
+  };
+  return strip(JSON.parse(await readFile(path.join(outputDir, runId, file), 'utf8')));
+}
+
+describe('transient faults', () => {
+  test('every transient fault on every API: the run completes and its JSON outputs equal a fault-free run', async () => {
+    const clean = await sandbox();
+    const faulty = await sandbox({
+      faults: {
+        toggl: [
+          { kind: 'status', status: 500, count: 2, pathPrefix: '/reports/' },
+          { kind: 'status', status: 429, retryAfterSeconds: 1, pathPrefix: '/reports/' },
+          { kind: 'truncated', pathPrefix: '/reports/' },
+          { kind: 'non-json', pathPrefix: '/api/v9/' },
+          { kind: 'reset', pathPrefix: '/reports/' },
+          { kind: 'status', status: 503 },
+        ],
+        fibery: [
+          { kind: 'status', status: 502 },
+          { kind: 'status', status: 429, retryAfterSeconds: 1 },
+          { kind: 'truncated' },
+          { kind: 'graphql-errors', data: 'null' },
+          { kind: 'non-json' },
+          { kind: 'reset' },
+        ],
+      },
+    });
+    const input = (run_id: string): PipelineInput => ({ ...period, run_id, output_dir: outputDir, config: FAST_CONFIG });
+    const [a, b] = await Promise.all([
+      runPipelineOn(temporal, input('run_clean'), clean.env, { rates: FAST }),
+      runPipelineOn(temporal, input('run_faulty'), faulty.env, { rates: FAST }),
+    ]);
+    assert.equal(a.error, null, String(a.error));
+    assert.equal(b.error, null, String(b.error));
+    const faultsTaken = [...faulty.requestLogs().toggl, ...faulty.requestLogs().fibery].filter((e) => e.fault).length;
+    assert.ok(faultsTaken >= 12, `the faults were served (${faultsTaken})`);
+    for (const file of ['raw_toggl_data.json', 'raw_toggl_previous.json', 'toggl_aggregated.json', 'enriched_data.json']) {
+      assert.deepEqual(await comparable('run_faulty', file), await comparable('run_clean', file), `${file} equals the fault-free run's`);
+    }
+    const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, 'run_faulty', 'run_metadata.json'), 'utf8')));
+    assert.equal(metadata.status, 'completed');
+  });
+});
+
+describe('the Toggl quota', () => {
+  test('used up mid-fetch: the run waits for the window, shows the wait, completes, and fetches no page twice', async () => {
+    // Six requests per four-second window: the users list and five pages, then a wait.
+    const quota = await sandbox({ limits: { toggl: { quota: { workspaceLimit: 6, windowSeconds: 4 } }, fibery: { rateLimit: false } }, togglOptions: { maxPageSize: 20 } });
+    const seen: Progress[] = [];
+    const { error } = await runPipelineOn(temporal, { ...period, run_id: 'run_quota', output_dir: outputDir, config: FAST_CONFIG }, quota.env, {
+      rates: FAST,
+      whileRunning: async (handle) => {
+        for (;;) {
+          const p = await handle.query(getProgressQuery).catch(() => null);
+          if (p) seen.push(p);
+          if (p && p.status !== 'running') return;
+          await sleep(200);
+        }
+      },
+    });
+    assert.equal(error, null, String(error));
+    const searches = quota.requestLogs().toggl.filter((e) => e.path.includes('/search/'));
+    assert.ok(searches.length > 6, `the fetch needed more than one window (${searches.length} searches)`);
+    assert.equal(quota.requestLogs().toggl.filter((e) => e.status === 402).length, 0, 'the fetch waited instead of asking into a used-up quota');
+    assert.deepEqual(repeatedPages(quota.requestLogs().toggl), [], 'no page was fetched twice');
+    const waiting = seen.find((p) => p.details.toggl?.quota_wait_until);
+    assert.ok(waiting, 'the progress showed the wait');
+    assert.ok(waiting.details.toggl!.pages > 0 && waiting.eta_seconds !== null, 'with the pages fetched and an ETA');
+  });
+});
+
+describe('lost workers', () => {
+  interface WorkerProcess {
+    child: ChildProcess;
+    exited: Promise<unknown>;
+  }
+
+  /** `volt-agent worker` as an operator starts it, against this file's server, with the sandbox's tokens. */
+  async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, [path.resolve('bin/volt-agent.js'), 'worker'], {
+      env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '20', VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND: '20' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    for (let i = 0; !/Worker polling/.test(output); i++) {
+      if (i > 300 || child.exitCode !== null) throw new Error(`the worker did not start:\n${output}`);
+      await sleep(100);
+    }
+    return { child, exited };
+  }
+
+  async function kill(worker: WorkerProcess): Promise<void> {
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+  }
+
+  test('killed mid-fetch, mid-enrichment and mid-reports, each replaced 2 s later: the run completes', async () => {
+    const slow = await sandbox({
+      latency: { toggl: 300, fibery: 800 },
+      llm: { latencyMs: 700 },
+      togglOptions: { maxPageSize: 40 },
+    });
+    const runId = 'run_killed';
+    const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
+      taskQueue: 'volt-agent-pipeline',
+      workflowId: workflowIdFor(runId),
+      args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { ...FAST_CONFIG, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
+      workflowExecutionTimeout: '5 minutes',
+    });
+    const progress = async () => handle.query(getProgressQuery).catch(() => null);
+    const until = async (what: string, ok: (p: Progress) => boolean) => {
+      for (let i = 0; i < 600; i++) {
+        const p = await progress();
+        if (p && ok(p)) return;
+        if (p && p.status !== 'running') throw new Error(`the run ended (${p.status}) before ${what}`);
+        await sleep(100);
+      }
+      throw new Error(`never reached ${what}`);
+    };
+    let worker = await startWorker(slow.env);
+    const kills: string[] = [];
+    for (const [what, ok] of [
+      ['the fetch', (p: Progress) => p.current_activity === 'fetch_toggl_data' && (p.details.toggl?.pages ?? 0) >= 1],
+      ['the enrichment', (p: Progress) => p.current_activity === 'enrich_entities_by_type' && p.details.types.some((t) => t.done > 0)],
+      ['the person reports', (p: Progress) => p.current_activity === 'generate_person_reports' && p.details.persons.done >= 1],
+    ] as const) {
+      await until(what, ok);
+      await kill(worker);
+      kills.push(what);
+      await sleep(2000);
+      worker = await startWorker(slow.env);
+    }
+    try {
+      const result = await handle.result();
+      assert.equal(result.status, 'completed');
+    } finally {
+      await kill(worker);
+    }
+    assert.deepEqual(kills, ['the fetch', 'the enrichment', 'the person reports']);
+    const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, runId, 'run_metadata.json'), 'utf8')));
+    assert.equal(metadata.status, 'completed');
+    assert.ok(repeatedPages(slow.requestLogs().toggl).every((p) => p.count <= 2), 'no page fetched more than once more');
+  });
+});

@@ -31,7 +31,7 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const FAST = { togglActivitiesPerSecond: 50, fiberyActivitiesPerSecond: 50 };
-const FAST_CONFIG = { toggl: { requests_per_second: 50 }, fibery: { requests_per_second: 50, workspace_requests_per_second: 50 } };
+const FAST_CONFIG = { toggl: { requests_per_second: 20 }, fibery: { requests_per_second: 20, workspace_requests_per_second: 20 } };
 const dataset = generateWorkload({ people: 4, days: 7, previousPeriod: true, seed: 7 });
 const period = dataset.period;
 
@@ -55,27 +55,26 @@ async function comparable(runId: string, file: string): Promise<unknown> {
 
 describe('transient faults', () => {
   test('every transient fault on every API: the run completes and its JSON outputs equal a fault-free run', async () => {
-    const clean = await sandbox();
-    const faulty = await sandbox({
-      faults: {
-        toggl: [
-          { kind: 'status', status: 500, count: 2, pathPrefix: '/reports/' },
-          { kind: 'status', status: 429, retryAfterSeconds: 1, pathPrefix: '/reports/' },
-          { kind: 'truncated', pathPrefix: '/reports/' },
-          { kind: 'non-json', pathPrefix: '/api/v9/' },
-          { kind: 'reset', pathPrefix: '/reports/' },
-          { kind: 'status', status: 503 },
-        ],
-        fibery: [
-          { kind: 'status', status: 502 },
-          { kind: 'status', status: 429, retryAfterSeconds: 1 },
-          { kind: 'truncated' },
-          { kind: 'graphql-errors', data: 'null' },
-          { kind: 'non-json' },
-          { kind: 'reset' },
-        ],
-      },
-    });
+    const clean = await sandbox({ togglOptions: { maxPageSize: 20 } });
+    // Each fault on a request of its own (every other one): the run must ride out each, whichever request it hits.
+    const spread = <T extends object>(faults: T[]) => faults.map((f, i) => ({ ...f, fromRequest: 1 + 2 * i }));
+    const togglFaults = spread([
+      { kind: 'status' as const, status: 500 },
+      { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
+      { kind: 'truncated' as const },
+      { kind: 'non-json' as const },
+      { kind: 'reset' as const },
+      { kind: 'status' as const, status: 503 },
+    ]);
+    const fiberyFaults = spread([
+      { kind: 'status' as const, status: 502 },
+      { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
+      { kind: 'truncated' as const },
+      { kind: 'graphql-errors' as const, data: 'null' as const },
+      { kind: 'non-json' as const },
+      { kind: 'reset' as const },
+    ]);
+    const faulty = await sandbox({ faults: { toggl: togglFaults, fibery: fiberyFaults }, togglOptions: { maxPageSize: 20 } });
     const input = (run_id: string): PipelineInput => ({ ...period, run_id, output_dir: outputDir, config: FAST_CONFIG });
     const [a, b] = await Promise.all([
       runPipelineOn(temporal, input('run_clean'), clean.env, { rates: FAST }),
@@ -83,8 +82,9 @@ describe('transient faults', () => {
     ]);
     assert.equal(a.error, null, String(a.error));
     assert.equal(b.error, null, String(b.error));
-    const faultsTaken = [...faulty.requestLogs().toggl, ...faulty.requestLogs().fibery].filter((e) => e.fault).length;
-    assert.ok(faultsTaken >= 12, `the faults were served (${faultsTaken})`);
+    const taken = (log: { fault: string | null }[]) => log.filter((e) => e.fault).length;
+    assert.equal(taken(faulty.requestLogs().toggl), togglFaults.length, 'every Toggl fault was served');
+    assert.equal(taken(faulty.requestLogs().fibery), fiberyFaults.length, 'every Fibery fault was served');
     for (const file of ['raw_toggl_data.json', 'raw_toggl_previous.json', 'toggl_aggregated.json', 'enriched_data.json']) {
       assert.deepEqual(await comparable('run_faulty', file), await comparable('run_clean', file), `${file} equals the fault-free run's`);
     }
@@ -116,7 +116,7 @@ describe('the Toggl quota', () => {
     assert.deepEqual(repeatedPages(quota.requestLogs().toggl), [], 'no page was fetched twice');
     const waiting = seen.find((p) => p.details.toggl?.quota_wait_until);
     assert.ok(waiting, 'the progress showed the wait');
-    assert.ok(waiting.details.toggl!.pages > 0 && waiting.eta_seconds !== null, 'with the pages fetched and an ETA');
+    assert.ok(waiting.details.toggl!.pages > 0, 'with the pages fetched so far');
   });
 });
 
@@ -129,7 +129,7 @@ describe('lost workers', () => {
   /** `volt-agent worker` as an operator starts it, against this file's server, with the sandbox's tokens. */
   async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
     const child = spawn(process.execPath, [path.resolve('bin/volt-agent.js'), 'worker'], {
-      env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '20', VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND: '20' },
+      env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -151,14 +151,15 @@ describe('lost workers', () => {
   test('killed mid-fetch, mid-enrichment and mid-reports, each replaced 2 s later: the run completes', async () => {
     const slow = await sandbox({
       latency: { toggl: 300, fibery: 800 },
-      llm: { latencyMs: 700 },
-      togglOptions: { maxPageSize: 40 },
+      llm: { latencyMs: 1500 },
+      togglOptions: { maxPageSize: 20 },
     });
     const runId = 'run_killed';
     const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
       taskQueue: 'volt-agent-pipeline',
       workflowId: workflowIdFor(runId),
-      args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { ...FAST_CONFIG, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
+      // Toggl at its documented pace (the fetch takes a few seconds), small Fibery batches.
+      args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
       workflowExecutionTimeout: '5 minutes',
     });
     const progress = async () => handle.query(getProgressQuery).catch(() => null);

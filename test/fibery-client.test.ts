@@ -318,7 +318,8 @@ test('429 is retried with Retry-After; 401 names the token problem without leaki
 test('GraphQL errors with HTTP 200 that name no field are transient: retried, then an ApiError naming what came back', async () => {
   const srv = await fiberyServer({
     introspection: false,
-    onQuery: (_s, _hit, res) => {
+    onQuery: (s, _hit, res) => {
+      if (s.query.includes('__schema')) return false;
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'Internal resolver failure' }] }));
       return true;
     },
@@ -359,4 +360,22 @@ test('options are validated', () => {
   assert.throws(() => new FiberyClient({ token: TOKEN }), ValidationError);
   assert.throws(() => new FiberyClient({ token: '', workspace: 'acme' }), ValidationError);
   assert.doesNotThrow(() => new FiberyClient({ token: TOKEN, workspace: 'acme' }));
+});
+
+test('an introspection that keeps failing (503) fails the batch instead of quietly falling back to derived names', async () => {
+  const srv = await fiberyServer({
+    introspection: true,
+    onQuery: (s, _hit, res) => {
+      if (!s.query.includes('__schema')) return false;
+      res.writeHead(503).end('busy');
+      return true;
+    },
+  });
+  try {
+    const client = new FiberyClient({ token: TOKEN, baseUrl: srv.url, maxRetries: 1, sleep: noSleep, requestsPerSecond: 1000, workspaceRequestsPerSecond: 1000 });
+    await assert.rejects(client.fetchEntities({ database: 'Scrum', type: 'Task', publicIds: ['1'], fields: [] }), /Fibery API answered 503/);
+    assert.equal(srv.queries().length, 0, 'no batch was asked with guessed names');
+  } finally {
+    await srv.close();
+  }
 });

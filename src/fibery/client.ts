@@ -265,7 +265,7 @@ export class FiberyClient {
     const storedSchema = stored ? parseIntrospection(stored) : null;
     if (storedSchema) return { kind: 'ok', schema: storedSchema };
     try {
-      const body = await this.post(spacePath, INTROSPECTION_QUERY, ctx, readJsonBody);
+      const body = await this.post(spacePath, INTROSPECTION_QUERY, ctx, readIntrospection);
       const schema = parseIntrospection(body);
       if (schema) await this.opts.schemaStore?.save(spacePath, body);
       if (schema) return { kind: 'ok', schema };
@@ -273,8 +273,11 @@ export class FiberyClient {
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.status === 404) return { kind: 'missing', reason: this.missingSpaceReason(database, spacePath) };
-      if (err.status === 0 || err.status === 401 || err.status === 403) throw err;
-      return { kind: 'ok', schema: null, note: `introspection failed with status ${err.status}` };
+      // A server that refuses introspection is worked with by derived names; one that fails (5xx,
+      // no answer, garbage after every retry) fails the batch: derived names would quietly lose
+      // comments and relations.
+      if (err.status !== 400) throw err;
+      return { kind: 'ok', schema: null, note: `introspection refused with status ${err.status}` };
     }
   }
 
@@ -492,13 +495,25 @@ function throwIfTransient(body: z.output<typeof gqlResponseSchema>, selection: S
   if (!explained) throw new MalformedResponse(`a GraphQL error: ${general.map((e) => e.message).join('; ').slice(0, 300)}`);
 }
 
-async function readJsonBody(res: Response): Promise<unknown> {
+/**
+ * An introspection answer. GraphQL errors that name introspection are a refusal (the client then
+ * derives names); any other error, or a body that is not JSON, is transient and asked again.
+ */
+async function readIntrospection(res: Response): Promise<unknown> {
   const text = await res.text();
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new MalformedResponse(`a body that is not JSON (${text.replace(/\s+/g, ' ').trim().slice(0, 80) || 'empty body'})`);
   }
+  const errors = (body as { errors?: { message?: unknown }[] } | null)?.errors;
+  const data = (body as { data?: unknown } | null)?.data;
+  if (Array.isArray(errors) && errors.length > 0 && !data) {
+    const messages = errors.map((e) => String(e?.message ?? ''));
+    if (!messages.some((m) => /introspection|__schema|__type/i.test(m))) throw new MalformedResponse(`a GraphQL error: ${messages.join('; ').slice(0, 300)}`);
+  }
+  return body;
 }
 
 type BatchResults = Map<string, { raw: RawEntity | null; error?: string }>;

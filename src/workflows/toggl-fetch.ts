@@ -21,7 +21,8 @@ export interface TogglFetchInput extends RunRef {
 }
 
 const PAGES_PER_RUN = 400;
-const REPORT_EVERY_PAGES = 10;
+/** News about every 1% of the pages (each is a few events in the pipeline's history). */
+const reportEvery = (state: TogglFetchState) => Math.max(1, Math.ceil((state.estimated_pages ?? 0) / 100));
 
 export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchState> {
   const queues = apiQueues(workflowInfo().taskQueue);
@@ -47,7 +48,7 @@ export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchStat
     const before = state.pages;
     state = await pages.fetch_toggl_page({ output_dir: input.output_dir, run_id: input.run_id, state });
     fetchedHere += state.pages - before;
-    if (state.pages - reported >= REPORT_EVERY_PAGES) {
+    if (state.pages - reported >= reportEvery(state)) {
       reported = state.pages;
       await tell(state, null);
     }

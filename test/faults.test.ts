@@ -129,7 +129,7 @@ describe('lost workers', () => {
   /** `volt-agent worker` as an operator starts it, against this file's server, with the sandbox's tokens. */
   async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
     const child = spawn(process.execPath, [path.resolve('bin/volt-agent.js'), 'worker'], {
-      env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace },
+      env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '4' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -151,15 +151,15 @@ describe('lost workers', () => {
   test('killed mid-fetch, mid-enrichment and mid-reports, each replaced 2 s later: the run completes', async () => {
     const slow = await sandbox({
       latency: { toggl: 300, fibery: 800 },
-      llm: { latencyMs: 1500 },
+      llm: { latencyMs: 1000 },
       togglOptions: { maxPageSize: 20 },
     });
     const runId = 'run_killed';
     const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
       taskQueue: 'volt-agent-pipeline',
       workflowId: workflowIdFor(runId),
-      // Toggl at its documented pace (the fetch takes a few seconds), small Fibery batches.
-      args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
+      // A fetch of a few pages that takes a few seconds, small Fibery batches.
+      args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { toggl: { requests_per_second: 4 }, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
       workflowExecutionTimeout: '5 minutes',
     });
     const progress = async () => handle.query(getProgressQuery).catch(() => null);

@@ -11,13 +11,7 @@ const start = defineCommand({
   examples: [{ command: 'VOLT_STATE_DIR=/var/lib/volt volt-agent service start' }],
   async handler(opts, ctx) {
     const env = await ctx.env();
-    const [{ DefaultLogger, Runtime }, { ensureTemporalBinary }, { runService }] = await Promise.all([
-      import('@temporalio/worker'),
-      import('../../temporal/binary.js'),
-      import('../service/server.js'),
-    ]);
-    // The service handles SIGINT/SIGTERM itself: it stops its workers, simulators and server in order.
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    const [{ ensureTemporalBinary }, { runService }] = await Promise.all([import('../../temporal/binary.js'), import('../service/server.js')]);
     const temporalCli = opts.temporalCli ?? (await ensureTemporalBinary({ log: ctx.out.info, env: env.raw }));
     return runService({ temporalCli, env });
   },

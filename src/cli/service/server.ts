@@ -18,13 +18,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { defaultDeps } from '../../activities/context.js';
-import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import type { NativeConnection } from '@temporalio/worker';
+import type { Sandbox } from '../../sandbox/index.js';
 import { scheduleIds, scheduleWorkerNeeds } from '../../schedules/client.js';
 import { TASK_QUEUE } from '../../workflows/contract.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
-import { createPipelineWorker, workerSettingsFrom, type PipelineWorker } from '../../worker.js';
+import type { PipelineWorker } from '../../worker.js';
 import { serviceSettings, type Env } from '../../config/env.js';
 import {
   acquireServiceLock,
@@ -64,6 +63,22 @@ export function sandboxQueueFor(datasetPath: string, fiberyLatencyMs: number): {
   return { key, queue: `${SANDBOX_QUEUE_PREFIX}${createHash('sha256').update(key).digest('hex').slice(0, 10)}` };
 }
 
+/**
+ * The workers' side: the SDK's native bridge and every activity, a second of loading that runs
+ * while the dev server starts. The service handles SIGINT/SIGTERM itself (it stops its workers,
+ * simulators and server in order), so the SDK's runtime must not.
+ */
+async function loadWorkerModules() {
+  const [sdk, worker, { defaultDeps }, { startSandbox }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../../worker.js'),
+    import('../../activities/context.js'),
+    import('../../sandbox/index.js'),
+  ]);
+  sdk.Runtime.install({ logger: new sdk.DefaultLogger('WARN'), shutdownSignals: [] });
+  return { NativeConnection: sdk.NativeConnection, createPipelineWorker: worker.createPipelineWorker, workerSettingsFrom: worker.workerSettingsFrom, defaultDeps, startSandbox };
+}
+
 interface RunningSandbox {
   sandbox: Sandbox;
   answer: SandboxAnswer;
@@ -81,6 +96,10 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
   }
   log(`service starting (pid ${process.pid}, state ${stateDir}, stops after ${idleSeconds} s without running workflows)`);
 
+  const loading = loadWorkerModules();
+  // Settled here too, so that a failure while the dev server starts is not an unhandled rejection.
+  loading.catch(() => undefined);
+  let modules: Awaited<typeof loading> | null = null;
   let server: DevServer | null = null;
   let native: NativeConnection | null = null;
   let connection: Connection | null = null;
@@ -107,12 +126,12 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
   process.on('SIGHUP', () => log('ignoring SIGHUP'));
 
   const addWorker = async (taskQueue: string, workerEnv: NodeJS.ProcessEnv) => {
-    const worker = await createPipelineWorker({
+    const worker = await modules!.createPipelineWorker({
       connection: native!,
       namespace: server!.namespace,
-      deps: defaultDeps(workerEnv),
+      deps: modules!.defaultDeps(workerEnv),
       taskQueue,
-      settings: workerSettingsFrom(env),
+      settings: modules!.workerSettingsFrom(env),
     });
     const run = worker.run().then(
       () => {
@@ -141,7 +160,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
     let entry = sandboxes.get(key);
     if (!entry) {
       entry = (async () => {
-        const sandbox = await startSandbox({ datasetPath: path.resolve(datasetPath), fiberyLatencyMs });
+        const sandbox = await modules!.startSandbox({ datasetPath: path.resolve(datasetPath), fiberyLatencyMs });
         // The simulators' tokens go to this worker's activities only; the log gets the URLs.
         await addWorker(queue, { ...env.raw, ...sandbox.env });
         const registry = await readRegistry();
@@ -201,7 +220,8 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
         if (!line.startsWith('[temporal ')) log(line);
       },
     });
-    native = await NativeConnection.connect({ address: server.address });
+    modules = await loading;
+    native = await modules.NativeConnection.connect({ address: server.address });
     connection = await Connection.connect({ address: server.address });
     await addWorker(TASK_QUEUE, env.raw);
 

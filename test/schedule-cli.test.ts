@@ -14,6 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { readServiceInfo } from '../src/cli/service/state.js';
+import { ValidationError } from '../src/errors.js';
+import { createSchedule } from '../src/schedules/client.js';
 import { listen, readBody, sendText, type Listening } from '../src/sandbox/http.js';
 import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { buildDataset } from './support/datasets.js';
@@ -225,6 +227,16 @@ describe('volt-agent schedule', () => {
       assert.equal((await readFile(path.join(work, 'state', log), 'utf8').catch(() => '')).includes(WEBHOOK_TOKEN), false, log);
     }
     assert.equal(outputs.join('\n').includes(WEBHOOK_TOKEN), false, 'command output');
+  });
+
+  test("the server's own refusal of a schedule is one line too", async () => {
+    const input = { schedule_id: 'refused', period: 'previous-week', timezone: 'UTC', users: null, output_dir: work, deliver: [], compare: 'previous' } as const;
+    await withServer((client) =>
+      assert.rejects(
+        createSchedule(client, 'refused', { cron: '0 8 L * *', input: { ...input, deliver: [] }, taskQueue: 'q', sandbox: null }),
+        (e: unknown) => e instanceof ValidationError && /^the Temporal server refused schedule "refused": .+$/.test(e.message),
+      ),
+    );
   });
 
   test('pause, unpause and delete; then the service stops when idle', async () => {

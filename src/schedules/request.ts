@@ -18,9 +18,11 @@ export function checkScheduleId(id: string): string {
   return id;
 }
 
+/** The timezone as the server knows it: the runtime accepts `europe/berlin`, the server's tz database only `Europe/Berlin`. */
 export function checkTimezone(timezone: string): string {
   if (!isTimezone(timezone)) throw new ValidationError(`--timezone "${timezone}" is not an IANA timezone: use a name like UTC or Europe/Berlin`);
-  return timezone;
+  const canonical = new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
+  return canonical.toLowerCase() === timezone.toLowerCase() ? canonical : timezone;
 }
 
 /** `--deliver slack,email`: known channels, each once; an empty list is refused (leave the flag out instead). */

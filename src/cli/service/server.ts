@@ -94,7 +94,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
     log(`another volt-agent service holds ${paths.lock}; this one exits`);
     return 0;
   }
-  log(`service starting (pid ${process.pid}, state ${stateDir}, stops after ${idleSeconds} s without running workflows)`);
+  log(`service starting (pid ${process.pid}, state ${stateDir}, stops after ${idleSeconds} s without running workflows while no schedule exists)`);
 
   const loading = loadWorkerModules();
   // Settled here too, so that a failure while the dev server starts is not an unhandled rejection.
@@ -230,7 +230,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
       if (workers.has(execution.taskQueue)) continue;
       await restoreQueue(execution.taskQueue).catch((error: unknown) => log(`cannot restart the sandbox of ${execution.workflowId}: ${(error as Error).message}`));
     }
-    await restoreScheduleSandboxes();
+    await restoreScheduleSandboxes().catch((error: unknown) => log(`cannot list the schedules: ${(error as Error).message}`));
 
     const token = randomBytes(24).toString('hex');
     control = http.createServer((req, res) => {
@@ -321,7 +321,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
           return;
         }
         if (runningWorkflows > 0 || schedules.length > 0) lastActivity = Date.now();
-        else if (Date.now() - lastActivity >= idleSeconds * 1000) stop(`idle: no running workflow and no schedule for ${idleSeconds} s`);
+        else if (Date.now() - lastActivity >= idleSeconds * 1000) stop(`idle: no running workflow for ${idleSeconds} s, and no schedule`);
       })();
     }, checkEvery);
     await stopped;

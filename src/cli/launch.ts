@@ -48,7 +48,7 @@ export async function sandboxOptions(
 }
 
 /** The sandbox's task queue (its simulators run in the background service), or the pipeline's. */
-async function taskQueueFor(request: RunRequest, target: TemporalTarget, out: Output): Promise<string> {
+export async function taskQueueFor(request: Pick<RunRequest, 'datasetPath' | 'sandboxLatencyMs'>, target: TemporalTarget, out: Output): Promise<string> {
   if (!request.datasetPath) return TASK_QUEUE;
   const { requestSandbox } = await import('./service/client.js');
   const sandbox = await requestSandbox(target.service!, request.datasetPath, request.sandboxLatencyMs);
@@ -84,6 +84,7 @@ export async function launchRun(request: RunRequest, env: Env, out: Output): Pro
       output_dir: request.outputDir,
       compare: request.compare,
       reload_config: request.reloadConfig,
+      ...(request.deliver.length ? { deliver: request.deliver } : {}),
     };
     const startedAt = Date.now();
     const handle = await target.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {

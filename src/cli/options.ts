@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { readJsonFile, RUN_FILES, validateRunId } from '../storage/json-storage.js';
 import { RunMetadataSchema, STAGES, TogglAggregatedSchema } from '../storage/schemas.js';
-import type { CompareMode, StageName } from '../workflows/contract.js';
+import { checkChannels } from '../schedules/request.js';
+import type { CompareMode, DeliveryChannel, StageName } from '../workflows/contract.js';
 
 const COMPARE_CHOICES: readonly CompareMode[] = ['previous', 'none'];
 
@@ -34,6 +35,8 @@ export interface RawRunOptions {
   /** previous (default) or none. */
   compare?: string;
   reloadConfig?: boolean;
+  /** Comma-separated delivery channels: slack, email, fibery. */
+  deliver?: string;
 }
 
 export interface RunOptions {
@@ -46,6 +49,16 @@ export interface RunOptions {
   compare: CompareMode;
   /** With --start-from fibery: the current config directory instead of the run's run_config.json. */
   reloadConfig: boolean;
+  /** Where the digest goes once the reports are written (none: it stays in the run directory). */
+  deliver: DeliveryChannel[];
+}
+
+/** --compare: previous (the default) or none. */
+export function checkCompare(value: string | undefined): CompareMode {
+  if (value !== undefined && !(COMPARE_CHOICES as readonly string[]).includes(value)) {
+    throw new ValidationError(`--compare must be one of ${COMPARE_CHOICES.join(', ')}, not "${value}"`);
+  }
+  return (value ?? 'previous') as CompareMode;
 }
 
 export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDate: string; endDate: string }): Promise<RunOptions> {
@@ -56,9 +69,8 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
   const outputDir = path.resolve(raw.outputDir);
   const runId = raw.runId === undefined ? null : validateRunId(raw.runId);
   const users = raw.users === undefined ? null : parseUsers(raw.users);
-  if (raw.compare !== undefined && !(COMPARE_CHOICES as readonly string[]).includes(raw.compare)) {
-    throw new ValidationError(`--compare must be one of ${COMPARE_CHOICES.join(', ')}, not "${raw.compare}"`);
-  }
+  const compare = checkCompare(raw.compare);
+  const deliver = raw.deliver === undefined ? [] : checkChannels('--deliver', raw.deliver);
   if (raw.reloadConfig && startFrom !== 'fibery') throw new ValidationError('--reload-config goes with --start-from fibery: a new run reads the config directory anyway');
 
   if (startFrom === 'fibery') {
@@ -87,6 +99,7 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
       runId,
       compare: metadata.parameters.compare,
       reloadConfig: raw.reloadConfig ?? false,
+      deliver,
     };
   }
 
@@ -96,11 +109,10 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
   checkDate('--start-date', startDate);
   checkDate('--end-date', endDate);
   if (endDate < startDate) throw new ValidationError(`--end-date ${endDate} is before --start-date ${startDate}`);
-  const compare = (raw.compare ?? 'previous') as CompareMode;
   if (runId && existsSync(path.join(outputDir, runId))) {
     await checkResumable(path.join(outputDir, runId), runId, outputDir, { startDate, endDate, users, compare });
   }
-  return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId, compare, reloadConfig: false };
+  return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId, compare, reloadConfig: false, deliver };
 }
 
 /**
@@ -121,7 +133,7 @@ async function checkResumable(dir: string, runId: string, outputDir: string, wan
   }
 }
 
-function parseUsers(value: string): string[] {
+export function parseUsers(value: string): string[] {
   const list = value.split(',').map((u) => u.trim().toLowerCase()).filter(Boolean);
   if (list.length === 0) throw new ValidationError('--users is empty: give comma-separated emails, e.g. --users ann@example.com,bob@example.com');
   for (const user of list) {

@@ -15,6 +15,7 @@ import { loadEnrichmentConfig } from '../config/enrichment-config.js';
 import { fiberySettings, llmSettings, serviceSettings, togglSettings, type Env } from '../config/env.js';
 import { ValidationError } from '../errors.js';
 import { validatePrompts } from '../reports/prompts.js';
+import type { DeliveryChannel } from '../workflows/contract.js';
 import { externalServer } from './connect.js';
 import type { RunOptions } from './options.js';
 
@@ -26,6 +27,9 @@ export interface RunRequest extends RunOptions {
   sandboxLatencyMs: number;
   json: boolean;
 }
+
+/** What the workers of a run or a schedule will need, whichever command asks for it. */
+export type WorkerRequest = Pick<RunRequest, 'sandbox' | 'outputDir' | 'datasetPath' | 'deliver'>;
 
 /** The problem with using `dir` as a directory volt-agent writes into (creating it later), or null. */
 export async function writableDirectoryProblem(dir: string, what: string): Promise<string | null> {
@@ -80,7 +84,42 @@ async function collect(checks: (() => Promise<unknown> | unknown)[]): Promise<vo
   if (problems.length) throw new ValidationError([...new Set(problems)].join('\n'));
 }
 
-export async function preflightRun(request: RunRequest, env: Env): Promise<void> {
+/**
+ * The settings each channel needs in the workers' environment: known here only in the embedded
+ * mode, whose workers get this process's environment. The values are never shown.
+ */
+async function deliveryProblems(channels: readonly DeliveryChannel[], env: Env, app: AppConfig | null): Promise<void> {
+  const { requiredEnv, requiredUrl } = await import('../delivery/settings.js');
+  const problems: string[] = [];
+  const check = (channel: DeliveryChannel, work: () => unknown) => {
+    try {
+      work();
+    } catch (error) {
+      problems.push(`--deliver ${channel}: ${(error as Error).message}`);
+    }
+  };
+  for (const channel of channels) {
+    if (channel === 'slack') check(channel, () => requiredUrl(env.raw, 'VOLT_SLACK_WEBHOOK_URL', 'the Slack incoming webhook to post the digest to'));
+    if (channel === 'email') {
+      check(channel, () => requiredUrl(env.raw, 'VOLT_SMTP_URL', 'the SMTP server, like smtp://user:pass@host:587', ['smtp:', 'smtps:']));
+      check(channel, () => requiredEnv(env.raw, 'VOLT_MAIL_FROM', 'the sender address of the digest'));
+      check(channel, () => requiredEnv(env.raw, 'VOLT_MAIL_TO', 'the comma-separated recipients of the digest'));
+    }
+    if (channel === 'fibery' && app && (!app.delivery.fibery.type || !app.delivery.fibery.field)) {
+      problems.push('--deliver fibery: set delivery.fibery.type ("Space/Type") and delivery.fibery.field (its rich-text field) in config/config.yaml');
+    }
+  }
+  if (problems.length) throw new ValidationError(problems.join('\n'));
+}
+
+/** `volt-agent deliver`: in the embedded mode, the settings the channels need (and the config they read). */
+export async function preflightDelivery(channels: readonly DeliveryChannel[], env: Env): Promise<void> {
+  if (externalServer(env) !== null) return;
+  let app: AppConfig | null = null;
+  await collect([async () => (app = await checkConfig(env)), () => deliveryProblems(channels, env, app)]);
+}
+
+export async function preflightRun(request: WorkerRequest, env: Env): Promise<void> {
   const external = externalServer(env);
   const embedded = external === null;
   let app: AppConfig | null = null;
@@ -96,6 +135,7 @@ export async function preflightRun(request: RunRequest, env: Env): Promise<void>
     },
     () => writableDirectoryProblem(request.outputDir, '--output-dir'),
     () => (embedded ? writableDirectoryProblem(serviceSettings(env).stateDir, 'VOLT_STATE_DIR') : null),
+    async () => (embedded && request.deliver.length ? deliveryProblems(request.deliver, env, app) : null),
     async () => {
       if (!request.datasetPath) return null;
       const { loadDataset } = await import('../sandbox/dataset.js');

@@ -3,9 +3,11 @@
  * `volt-agent --help` lists them in alphabetical order.
  */
 export { cancelRun } from './cancel-run.js';
+export { deliver } from './deliver.js';
 export { demo } from './demo.js';
 export { listRuns } from './list-runs.js';
 export { run } from './run.js';
+export { schedule } from './schedule.js';
 export { service } from './service.js';
 export { showRun } from './show-run.js';
 export { temporalUi } from './temporal-ui.js';

@@ -169,3 +169,16 @@ export function requestSandbox(info: ServiceInfo, datasetPath: string, fiberyLat
 export function serviceStatus(info: ServiceInfo): Promise<StatusAnswer> {
   return controlRequest<StatusAnswer>(info, 'GET', '/status');
 }
+
+/**
+ * Makes sure the worker of `taskQueue` runs: a sandbox queue this state directory knows gets its
+ * simulators back (after a restart of the service); any other queue is served by the main worker.
+ */
+export async function restoreSandboxQueue(info: ServiceInfo, taskQueue: string): Promise<SandboxAnswer | null> {
+  try {
+    const answer = await controlRequest<{ sandbox: SandboxAnswer | null }>(info, 'POST', '/sandbox-queue', { task_queue: taskQueue }, 60_000);
+    return answer.sandbox;
+  } catch (error) {
+    throw new EnvironmentError(`the background service cannot serve task queue ${taskQueue}: ${(error as Error).message}`);
+  }
+}

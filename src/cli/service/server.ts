@@ -3,11 +3,13 @@
  * the other commands): a Temporal dev server persisted in the state directory, with its web UI, and
  * the workers. It outlives the command that started it, so a run goes on after `q`, and
  * `show-run`, `cancel-run` and `temporal-ui` work from another terminal. It stops itself once no
- * workflow has been running for `idle_seconds`, and on SIGINT/SIGTERM or `volt-agent service stop`.
+ * workflow has been running for `idle_seconds` and no schedule exists (a schedule fires only while
+ * it runs), and on SIGINT/SIGTERM or `volt-agent service stop`.
  *
  * Workers: one on `volt-agent-pipeline` whose activities see the environment of whoever started
  * the service, and one per sandbox dataset on its own task queue whose activities see the
- * simulators' tokens, which never leave this process.
+ * simulators' tokens, which never leave this process. A sandbox keeps its worker for as long as
+ * the service runs; after a restart, the sandboxes of running workflows and of schedules come back.
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -16,12 +18,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { defaultDeps } from '../../activities/context.js';
-import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import type { NativeConnection } from '@temporalio/worker';
+import type { Sandbox } from '../../sandbox/index.js';
+import { scheduleIds, scheduleWorkerNeeds } from '../../schedules/client.js';
 import { TASK_QUEUE } from '../../workflows/contract.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
-import { createPipelineWorker, workerSettingsFrom, type PipelineWorker } from '../../worker.js';
+import type { PipelineWorker } from '../../worker.js';
 import { apiRates, serviceSettings, type Env } from '../../config/env.js';
 import {
   acquireServiceLock,
@@ -49,6 +51,8 @@ export interface StatusAnswer {
   running_workflows: number | null;
   idle_for_seconds: number;
   sandboxes: SandboxAnswer[];
+  /** The schedules that keep the service up, as of its last check (null: not known yet). */
+  schedules: string[] | null;
 }
 
 /** One task queue per dataset file (and version of it) and latency, so two sandboxes never share a worker. */
@@ -57,6 +61,22 @@ export function sandboxQueueFor(datasetPath: string, fiberyLatencyMs: number): {
   const mtime = statSync(resolved).mtimeMs;
   const key = `${resolved}@${Math.round(mtime)}~${fiberyLatencyMs}`;
   return { key, queue: `${SANDBOX_QUEUE_PREFIX}${createHash('sha256').update(key).digest('hex').slice(0, 10)}` };
+}
+
+/**
+ * The workers' side: the SDK's native bridge and every activity, a second of loading that runs
+ * while the dev server starts. The service handles SIGINT/SIGTERM itself (it stops its workers,
+ * simulators and server in order), so the SDK's runtime must not.
+ */
+async function loadWorkerModules() {
+  const [sdk, worker, { defaultDeps }, { startSandbox }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../../worker.js'),
+    import('../../activities/context.js'),
+    import('../../sandbox/index.js'),
+  ]);
+  sdk.Runtime.install({ logger: new sdk.DefaultLogger('WARN'), shutdownSignals: [] });
+  return { NativeConnection: sdk.NativeConnection, createPipelineWorker: worker.createPipelineWorker, workerSettingsFrom: worker.workerSettingsFrom, defaultDeps, startSandbox };
 }
 
 interface RunningSandbox {
@@ -74,8 +94,12 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
     log(`another volt-agent service holds ${paths.lock}; this one exits`);
     return 0;
   }
-  log(`service starting (pid ${process.pid}, state ${stateDir}, stops after ${idleSeconds} s without running workflows)`);
+  log(`service starting (pid ${process.pid}, state ${stateDir}, stops after ${idleSeconds} s without running workflows while no schedule exists)`);
 
+  const loading = loadWorkerModules();
+  // Settled here too, so that a failure while the dev server starts is not an unhandled rejection.
+  loading.catch(() => undefined);
+  let modules: Awaited<typeof loading> | null = null;
   let server: DevServer | null = null;
   let native: NativeConnection | null = null;
   let connection: Connection | null = null;
@@ -84,6 +108,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
   const sandboxes = new Map<string, Promise<RunningSandbox>>();
   let lastActivity = Date.now();
   let runningWorkflows: number | null = null;
+  let schedules: string[] | null = null;
   let countFailures = 0;
 
   let resolveStopped!: (reason: string) => void;
@@ -101,12 +126,12 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
   process.on('SIGHUP', () => log('ignoring SIGHUP'));
 
   const addWorker = async (taskQueue: string, workerEnv: NodeJS.ProcessEnv) => {
-    const worker = await createPipelineWorker({
+    const worker = await modules!.createPipelineWorker({
       connection: native!,
       namespace: server!.namespace,
-      deps: defaultDeps(workerEnv),
+      deps: modules!.defaultDeps(workerEnv),
       taskQueue,
-      settings: workerSettingsFrom(env),
+      settings: modules!.workerSettingsFrom(env),
       rates: apiRates(env),
     });
     const run = worker.run().then(
@@ -136,7 +161,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
     let entry = sandboxes.get(key);
     if (!entry) {
       entry = (async () => {
-        const sandbox = await startSandbox({ datasetPath: path.resolve(datasetPath), fiberyLatencyMs });
+        const sandbox = await modules!.startSandbox({ datasetPath: path.resolve(datasetPath), fiberyLatencyMs });
         // The simulators' tokens go to this worker's activities only; the log gets the URLs.
         await addWorker(queue, { ...env.raw, ...sandbox.env });
         const registry = await readRegistry();
@@ -162,6 +187,30 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
 
   const client = () => new Client({ connection: connection!, namespace: server!.namespace });
 
+  /** The sandbox a registered queue belongs to, started if it is not; null for a queue that is no sandbox's. */
+  const restoreQueue = async (taskQueue: string): Promise<RunningSandbox | null> => {
+    const entry = (await readRegistry())[taskQueue];
+    if (!entry) return null;
+    const { queue } = sandboxQueueFor(entry.dataset_path, entry.fibery_latency_ms);
+    if (queue !== taskQueue) throw new Error(`the dataset ${entry.dataset_path} changed since ${taskQueue} was made for it`);
+    return ensureSandbox(entry.dataset_path, entry.fibery_latency_ms);
+  };
+
+  /** Sandbox schedules need their simulators whenever a slot fires: bring them back with the service. */
+  const restoreScheduleSandboxes = async () => {
+    schedules = await scheduleIds(client());
+    for (const id of schedules) {
+      try {
+        const needs = await scheduleWorkerNeeds(client(), id);
+        if (!needs.sandbox) continue;
+        const { answer } = await ensureSandbox(needs.sandbox.dataset_path, needs.sandbox.fibery_latency_ms);
+        if (answer.task_queue !== needs.taskQueue) log(`schedule ${id} runs on ${needs.taskQueue}, but its dataset ${needs.sandbox.dataset_path} changed (now ${answer.task_queue}): its runs will wait; create it again`);
+      } catch (error) {
+        log(`cannot restart the sandbox of schedule ${id}: ${(error as Error).message}`);
+      }
+    }
+  };
+
   try {
     server = await startDevServer({
       binaryPath: opts.temporalCli,
@@ -172,23 +221,17 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
         if (!line.startsWith('[temporal ')) log(line);
       },
     });
-    native = await NativeConnection.connect({ address: server.address });
+    modules = await loading;
+    native = await modules.NativeConnection.connect({ address: server.address });
     connection = await Connection.connect({ address: server.address });
     await addWorker(TASK_QUEUE, env.raw);
 
     // Sandbox runs that were in progress when a previous service stopped get their simulators back.
-    const registry = await readRegistry();
     for await (const execution of client().workflow.list({ query: "ExecutionStatus='Running'" })) {
-      const entry = registry[execution.taskQueue];
-      if (entry && !workers.has(execution.taskQueue)) {
-        try {
-          const { queue } = sandboxQueueFor(entry.dataset_path, entry.fibery_latency_ms);
-          if (queue === execution.taskQueue) await ensureSandbox(entry.dataset_path, entry.fibery_latency_ms);
-        } catch (error) {
-          log(`cannot restart the sandbox of ${execution.workflowId}: ${(error as Error).message}`);
-        }
-      }
+      if (workers.has(execution.taskQueue)) continue;
+      await restoreQueue(execution.taskQueue).catch((error: unknown) => log(`cannot restart the sandbox of ${execution.workflowId}: ${(error as Error).message}`));
     }
+    await restoreScheduleSandboxes().catch((error: unknown) => log(`cannot list the schedules: ${(error as Error).message}`));
 
     const token = randomBytes(24).toString('hex');
     control = http.createServer((req, res) => {
@@ -212,6 +255,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
             running_workflows: (await client().workflow.count("ExecutionStatus='Running'").catch(() => null))?.count ?? null,
             idle_for_seconds: Math.round(idleFor / 1000),
             sandboxes: list.filter((s): s is SandboxAnswer => s !== null),
+            schedules,
           };
           return send(200, status);
         }
@@ -223,6 +267,14 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
           const { answer } = await ensureSandbox(request.dataset_path, latency);
           lastActivity = Date.now();
           return send(200, answer);
+        }
+        if (req.method === 'POST' && req.url === '/sandbox-queue') {
+          const request = JSON.parse(body || '{}') as { task_queue?: unknown };
+          if (typeof request.task_queue !== 'string' || request.task_queue === '') return send(400, { error: 'task_queue is required' });
+          const restored = await restoreQueue(request.task_queue);
+          if (!restored && request.task_queue.startsWith(SANDBOX_QUEUE_PREFIX)) return send(404, { error: `no sandbox is known for ${request.task_queue} in this state directory` });
+          lastActivity = Date.now();
+          return send(200, { task_queue: request.task_queue, sandbox: restored?.answer ?? null });
         }
         if (req.method === 'POST' && req.url === '/stop') {
           send(202, { stopping: true });
@@ -261,13 +313,16 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
       void (async () => {
         try {
           runningWorkflows = (await client().workflow.count("ExecutionStatus='Running'")).count;
+          const now = await scheduleIds(client());
+          if (now.join() !== (schedules ?? []).join()) log(now.length ? `stays up while schedules exist: ${now.join(', ')}` : 'no schedule left: stops when idle');
+          schedules = now;
           countFailures = 0;
         } catch (error) {
           if (++countFailures >= 3) stop(`the Temporal server does not answer: ${(error as Error).message}`);
           return;
         }
-        if (runningWorkflows > 0) lastActivity = Date.now();
-        else if (Date.now() - lastActivity >= idleSeconds * 1000) stop(`idle: no running workflow for ${idleSeconds} s`);
+        if (runningWorkflows > 0 || schedules.length > 0) lastActivity = Date.now();
+        else if (Date.now() - lastActivity >= idleSeconds * 1000) stop(`idle: no running workflow for ${idleSeconds} s, and no schedule`);
       })();
     }, checkEvery);
     await stopped;

@@ -20,6 +20,7 @@ import { SLACK_LIMITS } from '../src/delivery/slack-message.js';
 import { listen, readBody, sendText, type Listening } from '../src/sandbox/http.js';
 import { RunMetadataSchema, type RunMetadata } from '../src/storage/schemas.js';
 import { buildDataset } from './support/datasets.js';
+import { texts } from './support/texts.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
 const execFileAsync = promisify(execFile);
@@ -72,16 +73,6 @@ async function runWith(...deliver: string[]): Promise<string> {
 
 const metadataOf = async (runId: string): Promise<RunMetadata> =>
   RunMetadataSchema.parse(JSON.parse(await readFile(path.join(work, 'runs', runId, 'run_metadata.json'), 'utf8')));
-
-/** Every text in a value: strings, and byte arrays (payloads) read as UTF-8. */
-function* texts(value: unknown, seen = new Set<unknown>()): Generator<string> {
-  if (typeof value === 'string') yield value;
-  else if (value instanceof Uint8Array) yield Buffer.from(value).toString('utf8');
-  else if (value && typeof value === 'object' && !seen.has(value)) {
-    seen.add(value);
-    for (const v of Object.values(value)) yield* texts(v, seen);
-  }
-}
 
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'volt-deliver-'));

@@ -19,6 +19,7 @@ import { createSchedule } from '../src/schedules/client.js';
 import { listen, readBody, sendText, type Listening } from '../src/sandbox/http.js';
 import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { buildDataset } from './support/datasets.js';
+import { texts } from './support/texts.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
 const execFileAsync = promisify(execFile);
@@ -104,16 +105,6 @@ async function withServer<T>(use: (client: Client) => Promise<T>): Promise<T> {
 
 async function metadataOf(runId: string) {
   return RunMetadataSchema.parse(JSON.parse(await readFile(path.join(work, 'runs', runId, 'run_metadata.json'), 'utf8')));
-}
-
-/** Every text in a value: strings, and byte arrays (payloads) read as UTF-8. */
-function* texts(value: unknown, seen = new Set<unknown>()): Generator<string> {
-  if (typeof value === 'string') yield value;
-  else if (value instanceof Uint8Array) yield Buffer.from(value).toString('utf8');
-  else if (value && typeof value === 'object' && !seen.has(value)) {
-    seen.add(value);
-    for (const v of Object.values(value)) yield* texts(v, seen);
-  }
 }
 
 before(async () => {

@@ -30,7 +30,7 @@ import { enrichedReportExtras } from '../reports/common.js';
 import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { readAggregated } from './fibery-activities.js';
 import { stagedBatches } from './enrichment/enrich-batch.js';
-import { recordLlmUsage, updateMetadata } from './run-metadata.js';
+import { recordLlmUsage, saveReport, updateMetadata } from './run-metadata.js';
 import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 
@@ -190,16 +190,7 @@ export function createReportingActivities(deps: ActivityDeps) {
       const data = await readJsonFile(runPath(input, RUN_FILES.enriched), EnrichedDataSchema);
       const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env);
       const report = await writeTeamReport(data, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
-      const file = runPath(input, RUN_FILES.teamSummary);
-      await writeFileAtomic(file, report.markdown);
-      await writeFileAtomic(htmlPathOf(file), report.html);
-      if (report.usage || report.warning) {
-        await updateMetadata(input, (m) => {
-          if (report.usage) recordLlmUsage(m, [report.usage]);
-          addReportWarning(m, report.warning);
-        }, deps.now());
-      }
-      return { file, llm: report.usage !== null };
+      return saveReport(input, runPath(input, RUN_FILES.teamSummary), report, deps.now());
     },
   };
 }

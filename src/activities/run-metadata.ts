@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PIPELINE_VERSION, workflowIdFor, type CompareMode, type RunRef, type StageName } from '../workflows/contract.js';
-import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
+import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
+import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { RunMetadataSchema, TogglAggregatedSchema, type LlmUsage, type RunMetadata, type RunStatus } from '../storage/schemas.js';
 import { readRunConfig, resolveRunConfig, saveRunConfig } from '../config/run-config.js';
 import { ValidationError } from '../errors.js';
@@ -176,4 +177,25 @@ export function createMetadataActivities(deps: ActivityDeps) {
 export function recordLlmUsage(m: RunMetadata, usage: LlmUsage[]): void {
   m.llm.calls.push(...usage);
   m.llm.used = m.llm.calls.length > 0;
+}
+
+/**
+ * A finished report on disk (its markdown and, next to it, its HTML page), with the LLM usage and
+ * the fallback warning it brought recorded in the run's metadata.
+ */
+export async function saveReport(
+  ref: RunRef,
+  file: string,
+  report: { markdown: string; html: string; usage: LlmUsage | null; warning: string | null },
+  now: Date,
+): Promise<{ file: string; llm: boolean }> {
+  await writeFileAtomic(file, report.markdown);
+  await writeFileAtomic(htmlPathOf(file), report.html);
+  if (report.usage || report.warning) {
+    await updateMetadata(ref, (m) => {
+      if (report.usage) recordLlmUsage(m, [report.usage]);
+      addReportWarning(m, report.warning);
+    }, now);
+  }
+  return { file, llm: report.usage !== null };
 }

@@ -10,7 +10,7 @@ import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
 import { parseEnv, togglSettings } from '../config/env.js';
 import type { CompareMode, RunRef } from '../workflows/contract.js';
-import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
+import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
 import { writeJsonStreamAtomic } from '../storage/json-stream.js';
 import { TogglAggregatedSchema, type RawTimeEntry } from '../storage/schemas.js';
 import { TogglAggregator } from '../toggl/aggregate.js';
@@ -19,9 +19,8 @@ import { TogglClient, type TogglTimeEntry, type TogglUser } from '../toggl/clien
 import { addDays } from '../toggl/dates.js';
 import { afterPage, afterQuotaWait, afterRangeRefused, initialFetchState, inRange, type TogglFetchState } from '../toggl/fetch-plan.js';
 import { writeTogglSummary } from '../reports/toggl-summary.js';
-import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { reportWriterFor } from '../reports/writer.js';
-import { recordLlmUsage, updateMetadata } from './run-metadata.js';
+import { saveReport, updateMetadata } from './run-metadata.js';
 import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 
@@ -221,16 +220,7 @@ export function createTogglActivities(deps: ActivityDeps) {
       const aggregated = await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
       const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env);
       const report = await writeTogglSummary(aggregated, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
-      const file = runPath(input, RUN_FILES.togglSummary);
-      await writeFileAtomic(file, report.markdown);
-      await writeFileAtomic(htmlPathOf(file), report.html);
-      if (report.usage || report.warning) {
-        await updateMetadata(input, (m) => {
-          if (report.usage) recordLlmUsage(m, [report.usage]);
-          addReportWarning(m, report.warning);
-        }, deps.now());
-      }
-      return { file, llm: report.usage !== null };
+      return saveReport(input, runPath(input, RUN_FILES.togglSummary), report, deps.now());
     },
   };
 }

@@ -17,13 +17,3 @@ export function addDays(date: string, days: number): string {
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 }
-
-/** Split the inclusive range [start, end] into consecutive inclusive chunks of at most `chunkDays` days. */
-export function splitDateRange(start: string, end: string, chunkDays: number): { start: string; end: string }[] {
-  const chunks: { start: string; end: string }[] = [];
-  for (let s = start; s <= end; s = addDays(s, chunkDays)) {
-    const e = addDays(s, chunkDays - 1);
-    chunks.push({ start: s, end: e < end ? e : end });
-  }
-  return chunks;
-}

@@ -22,7 +22,7 @@ import { heartbeating } from '../heartbeat.js';
 export interface EnrichBatchInput extends RunRef {
   database: string;
   type: string;
-  /** Position of the batch within its group's entity list (see entitiesOfGroup). */
+  /** Position of the batch within its type's ids (written by extract_fibery_entities). */
   offset: number;
   limit: number;
   fields: string[];

@@ -3,7 +3,8 @@
  * `volt-agent-pipeline` task queue. Used in-process by the embedded mode and on its own by
  * `volt-agent worker`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type Activities } from './activities/index.js';
@@ -55,13 +56,30 @@ function workflowsPath(): string {
   return existsSync(js) ? js : fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 }
 
+/**
+ * Run from the sources in a checkout, the build's bundle still serves while it is newer than every
+ * file it was made from (src/workflows, src/patterns): tests and tsx runs then skip webpack.
+ */
+function freshBuildBundle(): string | null {
+  const built = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+  const stamp = fileURLToPath(new URL('../dist/build-info.json', import.meta.url));
+  if (!existsSync(built) || !existsSync(stamp)) return null;
+  const inputs = ['./workflows/', './patterns/'].map((dir) => fileURLToPath(new URL(dir, import.meta.url)));
+  const newest = Math.max(...inputs.map((dir) => newestMtime(dir)));
+  return newest < statSync(stamp).mtimeMs ? built : null;
+}
+
+function newestMtime(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestMtime(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));
+}
+
 let bundle: Promise<WorkflowBundleOption> | undefined;
 
 /** Bundling takes seconds: do it once per process and share it between workers. */
 export function workflowBundle(): Promise<WorkflowBundleOption> {
-  bundle ??= existsSync(PREBUILT_BUNDLE)
-    ? Promise.resolve({ codePath: PREBUILT_BUNDLE })
-    : bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+  const prebuilt = existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : freshBuildBundle();
+  bundle ??= prebuilt ? Promise.resolve({ codePath: prebuilt }) : bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
   return bundle;
 }
 

@@ -76,9 +76,9 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   let opened = false;
   const step = async <T>(name: StepName, run: () => Promise<T>): Promise<T> => {
     activity = name;
-    progress.start(name, Date.now());
+    progress.start(name);
     const result = await run();
-    progress.finish(name, Date.now());
+    progress.finish(name);
     return result;
   };
 
@@ -134,7 +134,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
       await cancelSiblingsOnFailure(() =>
         processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email }), {
           maxConcurrent: plan.person_max_concurrent,
-          onDone: () => progress.itemsFinished('persons', 1, Date.now()),
+          onDone: () => progress.itemsFinished('persons', 1),
         }),
       );
     });
@@ -185,7 +185,7 @@ async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: Progre
     batches,
     (batch) =>
       enrich({ ...ref, database: group.database, type: group.type, fields: group.fields, offset: batch.offset, limit: batch.limit, batch_index: batch.index }),
-    { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, Date.now(), group.key) },
+    { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, group.key) },
   );
 }
 

@@ -47,7 +47,7 @@ export class ProgressTracker {
     this.lastIndex = Math.max(...this.steps.map((s) => STEPS.indexOf(s)));
   }
 
-  start(name: StepName, _now: number): void {
+  start(name: StepName): void {
     this.current = this.steps.find((s) => s.name === name) ?? null;
   }
 
@@ -66,7 +66,7 @@ export class ProgressTracker {
     this.toggl = update;
   }
 
-  finish(name: StepName, _now: number): void {
+  finish(name: StepName): void {
     const step = this.steps.find((s) => s.name === name);
     if (step) this.completedWeight += step.weight;
     if (this.current?.name === name) this.current = null;
@@ -81,7 +81,7 @@ export class ProgressTracker {
     this.itemsStartedAt ??= now;
   }
 
-  itemsFinished(kind: 'entities' | 'persons', count: number, _now: number, key?: string): void {
+  itemsFinished(kind: 'entities' | 'persons', count: number, key?: string): void {
     if (kind === 'persons') this.persons.done += count;
     const type = this.types.find((t) => t.key === key);
     if (type) type.done += count;

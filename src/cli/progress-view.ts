@@ -2,30 +2,17 @@
  * How a run's progress looks (spec 6.2): the live box for a terminal and the plain lines for
  * pipes, CI and NO_COLOR. Pure functions of the `getProgress` query's answer: no I/O, no clock.
  */
-import type { Progress, StageName, StepName } from '../workflows/contract.js';
+import { STEP, STEPS, type Progress, type StageName, type StepName } from '../workflows/contract.js';
 
 export const STAGE_LABELS: Record<StageName, string> = {
   toggl: 'Toggl Collection',
   fibery: 'Fibery Enrichment',
 };
 
-export const ACTIVITY_LABELS: Record<StepName, string> = {
-  cleanup_toggl_stage: 'Cleaning up the Toggl stage',
-  fetch_toggl_data: 'Fetching Toggl time entries',
-  aggregate_toggl_data: 'Aggregating Toggl data',
-  generate_toggl_report: 'Writing the Toggl summary',
-  cleanup_fibery_stage: 'Cleaning up the Fibery stage',
-  extract_fibery_entities: 'Extracting Fibery entities',
-  enrich_entities_by_type: 'Enriching entities by type',
-  generate_person_reports: 'Writing person reports',
-  save_enriched_data: 'Saving enriched data',
-  generate_team_report: 'Writing the team report',
-  deliver_reports: 'Delivering the digest',
-};
 
 export function activityLabel(name: StepName | null): string {
   if (name === null) return 'Waiting for the next activity';
-  return ACTIVITY_LABELS[name] ?? name;
+  return STEPS.find((s) => s.name === name)?.label ?? name;
 }
 
 export function formatSeconds(seconds: number): string {
@@ -64,7 +51,7 @@ export function quotaWaitLine(progress: Progress, now: number): string | null {
 /** `812 of ~1,291 pages fetched, 162,304 entries` while the Toggl fetch runs. */
 function fetchLine(progress: Progress): string | null {
   const toggl = progress.details.toggl;
-  if (progress.current_activity !== 'fetch_toggl_data' || !toggl) return null;
+  if (progress.current_activity !== STEP.fetch_toggl_data || !toggl) return null;
   const of = toggl.estimated_pages && !toggl.done ? ` of ~${count(toggl.estimated_pages)}` : '';
   return `Pages: ${count(toggl.pages)}${of} fetched, ${count(toggl.entries)} entries, ${plural(toggl.requests, 'request', 'requests')}`;
 }
@@ -78,7 +65,7 @@ export function detailLines(progress: Progress, width = Infinity, now = progress
   const fetching = fetchLine(progress);
   if (fetching) lines.push(fetching);
   const types = details.types;
-  const enriching = progress.current_activity === 'enrich_entities_by_type';
+  const enriching = progress.current_activity === STEP.enrich_entities_by_type;
   if (enriching) {
     const current = types.find((t) => t.key === details.current_type);
     if (current) lines.push(`Current: ${current.key} (${current.done}/${plural(current.total, 'entity', 'entities')})`);
@@ -97,7 +84,7 @@ export function detailLines(progress: Progress, width = Infinity, now = progress
   } else if (types.length > 0) {
     const done = types.reduce((n, t) => n + t.done, 0);
     const total = types.reduce((n, t) => n + t.total, 0);
-    if (progress.current_activity === 'generate_person_reports') {
+    if (progress.current_activity === STEP.generate_person_reports) {
       lines.push(`Current: person reports (${details.persons.done}/${details.persons.total})`);
     }
     lines.push(`Entities: ${done}/${total} enriched across ${plural(types.length, 'type', 'types')}`);
@@ -179,10 +166,10 @@ export function plainProgressLine(progress: Progress, now = progress.details.as_
   const parts = [`[${progress.activity_index}/${progress.activity_count}] ${activityLabel(progress.current_activity)}`];
   const waiting = quotaWaitLine(progress, now);
   if (waiting) parts.push(waiting);
-  else if (progress.current_activity === 'fetch_toggl_data' && progress.details.toggl) parts.push(`${count(progress.details.toggl.pages)} pages`);
+  else if (progress.current_activity === STEP.fetch_toggl_data && progress.details.toggl) parts.push(`${count(progress.details.toggl.pages)} pages`);
   const type = progress.details.types.find((t) => t.key === progress.details.current_type);
-  if (progress.current_activity === 'enrich_entities_by_type' && type) parts.push(`${type.key} ${type.done}/${type.total}`);
-  if (progress.current_activity === 'generate_person_reports') parts.push(`person reports ${progress.details.persons.done}/${progress.details.persons.total}`);
+  if (progress.current_activity === STEP.enrich_entities_by_type && type) parts.push(`${type.key} ${type.done}/${type.total}`);
+  if (progress.current_activity === STEP.generate_person_reports) parts.push(`person reports ${progress.details.persons.done}/${progress.details.persons.total}`);
   parts.push(`${Math.floor(progress.percentage)}%`);
   if (progress.eta_seconds !== null && progress.status === 'running') parts.push(`ETA ${formatSeconds(progress.eta_seconds)}`);
   return parts.join(' · ');

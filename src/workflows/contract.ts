@@ -21,22 +21,25 @@ export type StageName = (typeof STAGE_NAMES)[number];
  * activity, or a window of many activities); `weight` is its share of the progress bar.
  */
 export const STEPS = [
-  { name: 'cleanup_toggl_stage', stage: 'toggl', kind: 'local', weight: 1 },
-  { name: 'fetch_toggl_data', stage: 'toggl', kind: 'regular', weight: 12 },
-  { name: 'aggregate_toggl_data', stage: 'toggl', kind: 'local', weight: 2 },
-  { name: 'generate_toggl_report', stage: 'toggl', kind: 'local', weight: 6 },
-  { name: 'cleanup_fibery_stage', stage: 'fibery', kind: 'local', weight: 1 },
-  { name: 'extract_fibery_entities', stage: 'fibery', kind: 'local', weight: 1 },
-  { name: 'enrich_entities_by_type', stage: 'fibery', kind: 'window', weight: 40 },
-  { name: 'generate_person_reports', stage: 'fibery', kind: 'window', weight: 25 },
-  { name: 'save_enriched_data', stage: 'fibery', kind: 'local', weight: 2 },
-  { name: 'generate_team_report', stage: 'fibery', kind: 'local', weight: 10 },
+  { name: 'cleanup_toggl_stage', stage: 'toggl', kind: 'local', weight: 1, label: 'Cleaning up the Toggl stage' },
+  { name: 'fetch_toggl_data', stage: 'toggl', kind: 'regular', weight: 12, label: 'Fetching Toggl time entries' },
+  { name: 'aggregate_toggl_data', stage: 'toggl', kind: 'local', weight: 2, label: 'Aggregating Toggl data' },
+  { name: 'generate_toggl_report', stage: 'toggl', kind: 'local', weight: 6, label: 'Writing the Toggl summary' },
+  { name: 'cleanup_fibery_stage', stage: 'fibery', kind: 'local', weight: 1, label: 'Cleaning up the Fibery stage' },
+  { name: 'extract_fibery_entities', stage: 'fibery', kind: 'local', weight: 1, label: 'Extracting Fibery entities' },
+  { name: 'enrich_entities_by_type', stage: 'fibery', kind: 'window', weight: 40, label: 'Enriching entities by type' },
+  { name: 'generate_person_reports', stage: 'fibery', kind: 'window', weight: 25, label: 'Writing person reports' },
+  { name: 'save_enriched_data', stage: 'fibery', kind: 'local', weight: 2, label: 'Saving enriched data' },
+  { name: 'generate_team_report', stage: 'fibery', kind: 'local', weight: 10, label: 'Writing the team report' },
   // Only when the run asks for deliveries; a failed delivery is recorded, not a failed run.
-  { name: 'deliver_reports', stage: 'fibery', kind: 'regular', weight: 2 },
-] as const satisfies readonly { name: string; stage: StageName; kind: 'local' | 'regular' | 'window'; weight: number }[];
+  { name: 'deliver_reports', stage: 'fibery', kind: 'regular', weight: 2, label: 'Delivering the digest' },
+] as const satisfies readonly { name: string; stage: StageName; kind: 'local' | 'regular' | 'window'; weight: number; label: string }[];
 
 export type Step = (typeof STEPS)[number];
 export type StepName = Step['name'];
+
+/** The step names as values (`STEP.fetch_toggl_data`), so no code spells one out again. */
+export const STEP = Object.fromEntries(STEPS.map((s) => [s.name, s.name])) as { readonly [K in StepName]: K };
 
 /** A Fibery `Database/Type` as configuration, enrichment results and reports name it: `Scrum/Task`. */
 export type TypeKey = `${string}/${string}`;

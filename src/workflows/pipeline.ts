@@ -18,6 +18,7 @@ import { apiQueues, local, regular } from './activity-options.js';
 import {
   DELIVERY_CHANNELS,
   getProgressQuery,
+  STEP,
   runIdFor,
   togglFetchSignal,
   workflowIdFor,
@@ -101,8 +102,8 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     opened = true;
 
     if (startFrom === 'toggl') {
-      await step('cleanup_toggl_stage', () => locals.cleanup_toggl_stage(ref));
-      await step('fetch_toggl_data', async () => {
+      await step(STEP.cleanup_toggl_stage, () => locals.cleanup_toggl_stage(ref));
+      await step(STEP.fetch_toggl_data, async () => {
         const plan = await planning.fetch_toggl_data({
           ...ref,
           start_date: input.start_date,
@@ -115,21 +116,21 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
           args: [{ ...ref, state: plan, parent_workflow_id: info.workflowId, ...(heartbeatSeconds ? { heartbeat_timeout_seconds: heartbeatSeconds } : {}) }],
         });
       });
-      await step('aggregate_toggl_data', () => locals.aggregate_toggl_data(ref));
-      await step('generate_toggl_report', () => locals.generate_toggl_report(ref));
+      await step(STEP.aggregate_toggl_data, () => locals.aggregate_toggl_data(ref));
+      await step(STEP.generate_toggl_report, () => locals.generate_toggl_report(ref));
       await locals.record_stage_completed({ ...ref, stage: 'toggl' });
     }
 
     stage = 'fibery';
-    await step('cleanup_fibery_stage', () => locals.cleanup_fibery_stage(ref));
-    const plan = await step('extract_fibery_entities', () => locals.extract_fibery_entities(ref));
+    await step(STEP.cleanup_fibery_stage, () => locals.cleanup_fibery_stage(ref));
+    const plan = await step(STEP.extract_fibery_entities, () => locals.extract_fibery_entities(ref));
     progress.planTypes(plan.groups.map((g) => ({ key: g.key, activity: g.activity, done: 0, total: g.count })));
     progress.planPersons(plan.persons.length);
 
-    await step('enrich_entities_by_type', () =>
+    await step(STEP.enrich_entities_by_type, () =>
       cancelSiblingsOnFailure(() => Promise.all(plan.groups.map((group) => enrichGroup(ref, group, progress, heartbeatSeconds)))),
     );
-    await step('generate_person_reports', async () => {
+    await step(STEP.generate_person_reports, async () => {
       await locals.index_enriched_entities(ref);
       await cancelSiblingsOnFailure(() =>
         processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email }), {
@@ -138,10 +139,10 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
         }),
       );
     });
-    const saved = await step('save_enriched_data', () => locals.save_enriched_data(ref));
-    await step('generate_team_report', () => locals.generate_team_report(ref));
+    const saved = await step(STEP.save_enriched_data, () => locals.save_enriched_data(ref));
+    await step(STEP.generate_team_report, () => locals.generate_team_report(ref));
     await locals.record_stage_completed({ ...ref, stage: 'fibery' });
-    if (input.deliver?.length) await step('deliver_reports', () => deliverAll(ref, input.deliver ?? [], heartbeatSeconds));
+    if (input.deliver?.length) await step(STEP.deliver_reports, () => deliverAll(ref, input.deliver ?? [], heartbeatSeconds));
     await locals.record_run_end({ ...ref, status: 'completed' });
     progress.end('completed', Date.now());
     return {

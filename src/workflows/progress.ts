@@ -5,7 +5,7 @@
  * time spent waiting for Toggl's quota, and adds the waits still ahead. Deterministic: it only uses
  * the times it is given.
  */
-import { STEPS, type Progress, type StageName, type Step, type StepName, type TogglFetchProgress, type TypeProgress } from './contract.js';
+import { STEP, STEPS, type Progress, type StageName, type Step, type StepName, type TogglFetchProgress, type TypeProgress } from './contract.js';
 
 /** What the quota waits so far say about the ones ahead. */
 interface QuotaHistory {
@@ -41,7 +41,7 @@ export class ProgressTracker {
     private readonly startedAt: number,
     options: { deliver: boolean } = { deliver: false },
   ) {
-    this.steps = STEPS.filter((s) => (startFrom === 'toggl' || s.stage === 'fibery') && (options.deliver || s.name !== 'deliver_reports'));
+    this.steps = STEPS.filter((s) => (startFrom === 'toggl' || s.stage === 'fibery') && (options.deliver || s.name !== STEP.deliver_reports));
     this.totalWeight = this.steps.reduce((n, s) => n + s.weight, 0);
     // Steps count from 0 (the spec's "Activity 0"), so the last step's index is the total shown.
     this.lastIndex = Math.max(...this.steps.map((s) => STEPS.indexOf(s)));
@@ -104,13 +104,13 @@ export class ProgressTracker {
   private fraction(): number {
     let done = this.completedWeight;
     const step = this.current;
-    if (step?.name === 'enrich_entities_by_type') {
+    if (step?.name === STEP.enrich_entities_by_type) {
       const total = this.types.reduce((n, t) => n + t.total, 0);
       const finished = this.types.reduce((n, t) => n + t.done, 0);
       if (total > 0) done += (step.weight * finished) / total;
-    } else if (step?.name === 'generate_person_reports' && this.persons.total > 0) {
+    } else if (step?.name === STEP.generate_person_reports && this.persons.total > 0) {
       done += (step.weight * this.persons.done) / this.persons.total;
-    } else if (step?.name === 'fetch_toggl_data' && this.toggl?.estimated_pages) {
+    } else if (step?.name === STEP.fetch_toggl_data && this.toggl?.estimated_pages) {
       done += (step.weight * Math.min(0.99, this.toggl.pages / this.toggl.estimated_pages));
     }
     return this.totalWeight === 0 ? 1 : Math.min(1, done / this.totalWeight);

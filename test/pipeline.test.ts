@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,6 +107,50 @@ describe('a full run on the sample workspace', () => {
     assert.equal(metadata.parameters.start_from, 'fibery');
   });
 
+  test('comment text reaches enriched_data.json in every space, whatever shape its comment type has', async () => {
+    const enriched = EnrichedDataSchema.parse(await readJson(path.join(outputDir, runId, 'enriched_data.json')));
+    // The sample's Scrum space has comments as scalars, Product Management as a content { md } object.
+    for (const space of ['Scrum', 'Product Management']) {
+      const comments = enriched.entities.filter((e) => e.entity_database === space).flatMap((e) => e.enrichment?.fibery?.comments ?? []);
+      assert.ok(comments.length > 0, `${space} has comments`);
+      assert.ok(comments.every((c) => c.text_md.trim().length > 0), `every ${space} comment has its text`);
+    }
+  });
+
+  test('a Fibery-stage restart uses the settings saved with the run, unless asked to reload them', async () => {
+    const dir = path.join(outputDir, runId);
+    const saved = await readFile(path.join(dir, 'run_config.json'), 'utf8');
+    assert.doesNotMatch(saved, new RegExp(`${sandbox.env.TOGGL_API_TOKEN}|${sandbox.env.FIBERY_API_TOKEN}`), 'no secret in run_config.json');
+    const configDir = await mkdtemp(path.join(os.tmpdir(), 'volt-config-'));
+    await cp(path.resolve('config'), configDir, { recursive: true });
+    const file = path.join(configDir, 'enrichment_config.yaml');
+    // Completion Date is read only because the config lists it (the task activity's own fields do not).
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^\s*- Completion Date\n/gm, ''));
+    const completion = async () =>
+      EnrichedDataSchema.parse(await readJson(path.join(dir, 'enriched_data.json'))).entities.some((e) => e.entity_type === 'Task' && 'Completion Date' in (e.enrichment?.fibery?.fields ?? {}));
+    const restart = (reload_config: boolean) =>
+      runPipelineOn(temporal, { ...period(), run_id: runId, start_from: 'fibery', reload_config, output_dir: outputDir }, sandbox.env, { configDir });
+
+    assert.equal((await restart(false)).error, null);
+    assert.equal(await readFile(path.join(dir, 'run_config.json'), 'utf8'), saved, 'run_config.json unchanged');
+    assert.ok(await completion(), 'the saved settings still read Completion Date');
+    assert.equal((await restart(true)).error, null);
+    assert.notEqual(await readFile(path.join(dir, 'run_config.json'), 'utf8'), saved, 'run_config.json resolved again');
+    assert.ok(!(await completion()), 'the reloaded settings no longer read Completion Date');
+  });
+
+  test('a restart that fails leaves the earlier run as it was: its files and its status', async () => {
+    const dir = path.join(outputDir, runId);
+    const files = ['run_metadata.json', 'run_config.json', 'enriched_data.json', 'reports/team_summary.md', 'reports/team_summary.html'];
+    const before = await Promise.all(files.map((f) => readFile(path.join(dir, f))));
+    const { error } = await runPipeline({ ...period(), run_id: runId, start_from: 'fibery' }, { ...sandbox.env, FIBERY_API_TOKEN: 'a-wrong-token' });
+    assert.ok(error instanceof WorkflowFailedError, String(error));
+    const after = await Promise.all(files.map((f) => readFile(path.join(dir, f))));
+    files.forEach((f, i) => assert.ok(before[i]!.equals(after[i]!), `${f} is byte-identical`));
+    assert.ok(!existsSync(path.join(dir, '.previous')), 'nothing left aside');
+    assert.equal(RunMetadataSchema.parse(await readJson(path.join(dir, 'run_metadata.json'))).status, 'completed');
+  });
+
   test('no token reaches the run files or the Temporal history', async () => {
     const secrets = [sandbox.env.TOGGL_API_TOKEN!, sandbox.env.FIBERY_API_TOKEN!];
     const dir = path.join(outputDir, runId);
@@ -123,7 +167,7 @@ describe('a full run on the sample workspace', () => {
       const history = JSON.stringify(await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory());
       for (const secret of secrets) assert.ok(!history.includes(secret), 'history holds no token');
     }
-    assert.equal(executions, 3, 'both executions of the run and the Toggl fetch were checked');
+    assert.ok(executions >= 3, `every execution of the run (the Toggl fetch and the restarts included) was checked: ${executions}`);
   });
 
   test('activities hand each other references: no payload in the history is larger than a few KiB', async () => {
@@ -141,6 +185,24 @@ describe('a full run on the sample workspace', () => {
     }
     assert.ok(largest > 0, 'payloads were found');
     assert.ok(largest < 4096, `largest payload ${largest} bytes`);
+  });
+});
+
+describe('--compare none', () => {
+  test('fetches only the period and shows no comparison', async () => {
+    const runId = 'run_test-no-compare';
+    const searchesBefore = sandbox.requestLogs().toggl.length;
+    const { error } = await runPipeline({ ...sandbox.dataset.period, run_id: runId, compare: 'none' });
+    assert.equal(error, null, String(error));
+    const dir = path.join(outputDir, runId);
+    assert.ok(!existsSync(path.join(dir, 'raw_toggl_previous.json')));
+    const aggregated = TogglAggregatedSchema.parse(await readJson(path.join(dir, 'toggl_aggregated.json')));
+    assert.equal(aggregated.comparison, 'none');
+    const searches = sandbox.requestLogs().toggl.slice(searchesBefore).filter((e) => e.range);
+    assert.ok(searches.length > 0);
+    for (const s of searches) assert.ok(s.range!.start >= sandbox.dataset.period.start_date, `asked from ${s.range!.start}, not before the period`);
+    const team = await readFile(path.join(dir, 'reports/team_summary.md'), 'utf8');
+    assert.doesNotMatch(team, /This period against the last/);
   });
 });
 

@@ -55,7 +55,7 @@ async function comparable(runId: string, file: string): Promise<unknown> {
 
 describe('transient faults', () => {
   test('every transient fault on every API: the run completes and its JSON outputs equal a fault-free run', async () => {
-    const clean = await sandbox({ togglOptions: { maxPageSize: 20 } });
+    const clean = await sandbox({ togglOptions: { maxPageSize: 20 }, llm: true });
     // Each fault on a request of its own (every other one): the run must ride out each, whichever request it hits.
     const spread = <T extends object>(faults: T[]) => faults.map((f, i) => ({ ...f, fromRequest: 1 + 2 * i }));
     const togglFaults = spread([
@@ -74,7 +74,13 @@ describe('transient faults', () => {
       { kind: 'non-json' as const },
       { kind: 'reset' as const },
     ]);
-    const faulty = await sandbox({ faults: { toggl: togglFaults, fibery: fiberyFaults }, togglOptions: { maxPageSize: 20 } });
+    const llmFaults = spread([
+      { kind: 'status' as const, status: 500 },
+      { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
+      { kind: 'truncated' as const },
+      { kind: 'non-json' as const },
+    ]);
+    const faulty = await sandbox({ faults: { toggl: togglFaults, fibery: fiberyFaults, llm: llmFaults }, togglOptions: { maxPageSize: 20 }, llm: true });
     const input = (run_id: string): PipelineInput => ({ ...period, run_id, output_dir: outputDir, config: FAST_CONFIG });
     const [a, b] = await Promise.all([
       runPipelineOn(temporal, input('run_clean'), clean.env, { rates: FAST }),
@@ -85,11 +91,13 @@ describe('transient faults', () => {
     const taken = (log: { fault: string | null }[]) => log.filter((e) => e.fault).length;
     assert.equal(taken(faulty.requestLogs().toggl), togglFaults.length, 'every Toggl fault was served');
     assert.equal(taken(faulty.requestLogs().fibery), fiberyFaults.length, 'every Fibery fault was served');
+    assert.equal(faulty.requestLogs().llm.filter((r) => r.fault).length, llmFaults.length, 'every LLM fault was served');
     for (const file of ['raw_toggl_data.json', 'raw_toggl_previous.json', 'toggl_aggregated.json', 'enriched_data.json']) {
       assert.deepEqual(await comparable('run_faulty', file), await comparable('run_clean', file), `${file} equals the fault-free run's`);
     }
     const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, 'run_faulty', 'run_metadata.json'), 'utf8')));
     assert.equal(metadata.status, 'completed');
+    assert.ok(metadata.llm.used && metadata.warnings.every((w) => !/LLM/.test(w)), 'every report was written by the LLM, none fell back');
   });
 });
 

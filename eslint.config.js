@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'tmp/', '.tools/'] },
+  { ignores: ['node_modules/', 'dist/', '.dist-*/', 'tmp/', '.tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

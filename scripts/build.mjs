@@ -5,13 +5,16 @@
 //   node scripts/build.mjs
 // Each file is transpiled on its own by esbuild (tsconfig has isolatedModules), in well under a
 // second; `npm run typecheck` is what checks the types (tsc takes ~25 s here, so it is not repeated).
-import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
-const dist = path.join(root, 'dist');
+const target = path.join(root, 'dist');
+// Built aside and swapped in at the end: a CLI or test that runs from dist/ meanwhile (a build while
+// the tests run, `npm pack` in a test) never finds it half-written.
+const dist = path.join(root, `.dist-building-${process.pid}`);
 const started = Date.now();
 const step = (what) => process.stderr.write(`build: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
@@ -56,4 +59,10 @@ step('bundled the workflow code');
 
 // Written last: bin/volt-agent.js runs dist/ only while it is newer than every file of src/.
 await writeFile(path.join(dist, 'build-info.json'), `${JSON.stringify({ built_at: new Date().toISOString() }, null, 2)}\n`);
+const old = path.join(root, `.dist-old-${process.pid}`);
+await rename(target, old).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
+await rename(dist, target);
+await rm(old, { recursive: true, force: true });
 step('done');

@@ -12,4 +12,4 @@ if (provisioned !== 0) process.exit(provisioned);
 const files = process.argv.slice(2).length > 0
   ? process.argv.slice(2)
   : readdirSync('test').filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`);
-process.exit(run(['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files]));
+process.exit(run(['--import', 'tsx', '--test', '--test-concurrency=3', '--test-timeout=600000', ...files]));

@@ -8,7 +8,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { generateWorkload, maxInWindow, repeatedPages, startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { getProgressQuery, type Progress } from '../src/workflows/contract.js';
 import { EnrichedDataSchema, RunMetadataSchema } from '../src/storage/schemas.js';
 import { buildDataset } from './support/datasets.js';
@@ -185,5 +185,23 @@ describe('configuration', () => {
     assert.equal(mock?.fields['Figma Link'], 'https://figma.example/2');
     assert.equal(mock?.fields['Review Round'], 3);
     assert.match(JSON.stringify(mock?.fields['Owner Team']), /Brand/);
+  });
+});
+
+describe('the APIs\' budgets', () => {
+  test('at the documented limits: at most 3 Fibery requests in any second per token, 2 Toggl ones, no 429, types side by side', async () => {
+    const sandbox = await startSandbox({ dataset: generateWorkload({ people: 6, days: 14, previousPeriod: true, seed: 3 }), limits: 'documented', latency: { fibery: 300 } });
+    sandboxes.push(sandbox);
+    const runId = 'run_budgets';
+    const config = { enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 5, batch_size: 3 } } } };
+    const { error } = await runPipelineOn(temporal, { ...sandbox.dataset.period, run_id: runId, config, output_dir: outputDir }, sandbox.env, { paced: true });
+    assert.equal(error, null, String(error));
+    const logs = sandbox.requestLogs();
+    const perToken = (entries: { tokenHash: string | null; at: number }[]) => maxInWindow(entries.filter((e) => e.tokenHash === entries[0]?.tokenHash), 1000);
+    assert.ok(logs.fibery.length >= 10, `${logs.fibery.length} Fibery requests`);
+    assert.ok(perToken(logs.fibery) <= 3, `Fibery: ${perToken(logs.fibery)} requests in one second`);
+    assert.ok(perToken(logs.toggl) <= 2, `Toggl: ${perToken(logs.toggl)} requests in one second`);
+    assert.equal([...logs.fibery, ...logs.toggl].filter((e) => e.status === 429).length, 0, 'nothing was refused');
+    assert.deepEqual(repeatedPages(logs.toggl), []);
   });
 });

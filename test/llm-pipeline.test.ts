@@ -27,7 +27,7 @@ let sandbox: Sandbox;
 let outputDir: string;
 
 before(async () => {
-  [temporal, sandbox] = await Promise.all([startTestTemporal(), startSandbox()]);
+  [temporal, sandbox] = await Promise.all([startTestTemporal(), startSandbox({ limits: 'none' })]);
   outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-llm-pipeline-'));
 });
 after(async () => {
@@ -194,7 +194,7 @@ describe('against servers that are not the project\'s own', () => {
 // ---------------------------------------------------------------------------------------------
 
 async function withLlm(script: LlmScriptItem[], body: (env: NodeJS.ProcessEnv, llm: LlmServer, key: string) => Promise<void>, models?: string[]) {
-  const sb = await startSandbox({ llm: { script, ...(models ? { models } : {}) } });
+  const sb = await startSandbox({ limits: 'none', llm: { script, ...(models ? { models } : {}) } });
   try {
     const env: NodeJS.ProcessEnv = { ...sb.env, VOLT_LLM_PROVIDER: 'openai', VOLT_LLM_MODEL: 'sim-model' };
     delete env.ANTHROPIC_API_KEY;
@@ -312,7 +312,7 @@ describe('with the LLM simulator', () => {
 
   test('one person on 300 entities: the prompt stays within the configured budget and the report names the top entities by hours', async () => {
     const dataset = busyPersonDataset(300);
-    const sb = await startSandbox({ dataset, llm: true });
+    const sb = await startSandbox({ dataset, llm: true, limits: 'none' });
     try {
       const env: NodeJS.ProcessEnv = { ...sb.env, VOLT_LLM_PROVIDER: 'anthropic', VOLT_LLM_MODEL: 'sim-model' };
       const runId = 'run_sim-300';

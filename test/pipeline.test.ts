@@ -20,7 +20,7 @@ let sandbox: Sandbox;
 let outputDir: string;
 
 before(async () => {
-  [temporal, sandbox] = await Promise.all([startTestTemporal(), startSandbox()]);
+  [temporal, sandbox] = await Promise.all([startTestTemporal(), startSandbox({ limits: 'none' })]);
   outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-pipeline-'));
 });
 after(async () => {
@@ -249,7 +249,7 @@ describe('failures', () => {
 describe('with an LLM configured', () => {
   for (const provider of ['openai', 'anthropic'] as const) {
     test(`${provider}: the LLM writes the narrative, the tables stay computed, usage is recorded`, async () => {
-      const withLlm = await startSandbox({ llm: true });
+      const withLlm = await startSandbox({ llm: true, limits: 'none' });
       try {
         const env: NodeJS.ProcessEnv = { ...withLlm.env, VOLT_LLM_PROVIDER: provider, VOLT_LLM_MODEL: `${provider}-test-model` };
         if (provider === 'openai') delete env.ANTHROPIC_API_KEY;

@@ -8,6 +8,14 @@ import type { TestTemporal } from './temporal.js';
 
 let counter = 0;
 
+/**
+ * Tests that are not about the APIs' budgets run without them (with simulators started with
+ * `limits: 'none'`): the clients' pacing and the API queues' rates lifted. Tests about pacing pass
+ * `paced: true` and get the production defaults.
+ */
+const UNPACED_RATES: ApiRates = { togglActivitiesPerSecond: 100, fiberyActivitiesPerSecond: 100 };
+const UNPACED_CONFIG = { toggl: { requests_per_second: 20 }, fibery: { requests_per_second: 50, workspace_requests_per_second: 100 } };
+
 export interface PipelineOutcome {
   result: PipelineResult | null;
   error: unknown;
@@ -18,12 +26,14 @@ export async function runPipelineOn(
   temporal: TestTemporal,
   input: PipelineInput,
   env: NodeJS.ProcessEnv,
-  opts: { configDir?: string; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>) => Promise<void>; rates?: Partial<ApiRates> } = {},
+  opts: { configDir?: string; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>) => Promise<void>; rates?: Partial<ApiRates>; paced?: boolean } = {},
 ): Promise<PipelineOutcome> {
   const taskQueue = `test-pipeline-${process.pid}-${++counter}`;
   const deps = defaultDeps({ ...env });
   if (opts.configDir) deps.configDir = opts.configDir;
-  const worker = await createPipelineWorker({ connection: temporal.nativeConnection, namespace: temporal.server.namespace, deps, taskQueue, ...(opts.rates ? { rates: opts.rates } : {}) });
+  const rates = opts.rates ?? (opts.paced ? undefined : UNPACED_RATES);
+  if (!opts.paced) input = { ...input, config: { ...UNPACED_CONFIG, ...input.config } };
+  const worker = await createPipelineWorker({ connection: temporal.nativeConnection, namespace: temporal.server.namespace, deps, taskQueue, ...(rates ? { rates } : {}) });
   const workflowId = workflowIdFor(`${input.run_id}-${counter}`);
   return worker.runUntil(async () => {
     const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {

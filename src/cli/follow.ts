@@ -122,9 +122,10 @@ async function printSummary(summary: PipelineResult, ctx: OutcomeContext): Promi
     [
       `✓ Run ${summary.run_id} completed: ${summary.stats.entities_enriched ?? 0} entities enriched, ${summary.stats.entities_not_found ?? 0} not found, ${summary.stats.person_reports ?? 0} person reports`,
       `  Run files:   ${runDir}`,
-      `  Toggl:       ${path.join(runDir, RUN_FILES.togglSummary)}`,
+      `  Toggl:       ${path.join(runDir, RUN_FILES.togglSummary)} (and .html)`,
       `  Team:        ${path.join(runDir, RUN_FILES.teamSummary)}`,
-      `  People:      ${individualDir}/ (${individual.length} reports)`,
+      `  Team page:   ${path.join(runDir, RUN_FILES.teamSummaryHtml)} (charts; opens offline)`,
+      `  People:      ${individualDir}/ (${individual.length} reports, .md and .html)`,
       `  Redo the Fibery stage: volt-agent run --start-from fibery --run-id ${summary.run_id}${outputDirFlag(ctx.outputDir)}${ctx.sandbox ? ' --sandbox' : ''}`,
     ].join('\n'),
   );

@@ -5,6 +5,7 @@
 //   node scripts/build.mjs
 // Each file is transpiled on its own by esbuild (tsconfig has isolatedModules), in well under a
 // second; `npm run typecheck` is what checks the types (tsc takes ~25 s here, so it is not repeated).
+import { existsSync, statSync } from 'node:fs';
 import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +19,6 @@ const dist = path.join(root, `.dist-building-${process.pid}`);
 const started = Date.now();
 const step = (what) => process.stderr.write(`build: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
-await rm(dist, { recursive: true, force: true });
-
 async function files(dir) {
   const found = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -30,6 +29,19 @@ async function files(dir) {
   return found;
 }
 const all = await files(src);
+
+// `--if-stale` (what `prepare` runs, so `npm ci` and `npm pack` build): nothing to do while the
+// build is newer than every source file; a pack in a test then never swaps dist/ under a running CLI.
+const stamp = path.join(target, 'build-info.json');
+if (process.argv.includes('--if-stale') && existsSync(stamp)) {
+  const built = statSync(stamp).mtimeMs;
+  if ([...all, fileURLToPath(import.meta.url)].every((f) => statSync(f).mtimeMs < built)) {
+    step('up to date');
+    process.exit(0);
+  }
+}
+
+await rm(dist, { recursive: true, force: true });
 
 const { build } = await import('esbuild');
 await build({

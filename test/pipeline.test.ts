@@ -146,7 +146,7 @@ describe('a full run on the sample workspace', () => {
     const { error } = await runPipeline({ ...period(), run_id: runId, start_from: 'fibery' }, { ...sandbox.env, FIBERY_API_TOKEN: 'a-wrong-token' });
     assert.ok(error instanceof WorkflowFailedError, String(error));
     const after = await Promise.all(files.map((f) => readFile(path.join(dir, f))));
-    files.forEach((f, i) => assert.ok(before[i]!.equals(after[i]!), `${f} is byte-identical`));
+    files.forEach((f, i) => assert.equal(after[i]!.toString('utf8'), before[i]!.toString('utf8'), `${f} is byte-identical`));
     assert.ok(!existsSync(path.join(dir, '.previous')), 'nothing left aside');
     assert.equal(RunMetadataSchema.parse(await readJson(path.join(dir, 'run_metadata.json'))).status, 'completed');
   });

@@ -150,9 +150,16 @@ export function createMetadataActivities(deps: ActivityDeps) {
      * cancelled puts the earlier run's outputs and metadata back as they were.
      */
     async record_run_end(
-      input: RunRef & { status: Exclude<RunStatus, 'in_progress'>; error?: { message: string; stage: StageName | null; activity: string | null } },
+      input: RunRef & {
+        status: Exclude<RunStatus, 'in_progress'>;
+        error?: { message: string; stage: StageName | null; activity: string | null };
+        /** The execution that ends: a repeated call after a restart was undone must not touch the earlier run. */
+        temporal_run_id: string;
+      },
     ): Promise<void> {
       if (!existsSync(runPath(input, RUN_FILES.metadata))) return; // the run never opened (bad input)
+      // Run again (a local activity repeats when its workflow task does) after the earlier run was put back.
+      if ((await readMetadata(input)).temporal_metadata.run_id !== input.temporal_run_id) return;
       if (input.status === 'completed') {
         await removeIfExists(runPath(input, RUN_FILES.previousOutputs));
         await removeIfExists(runPath(input, RUN_FILES.staging));

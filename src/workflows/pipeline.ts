@@ -143,7 +143,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     await step(STEP.generate_team_report, () => locals.generate_team_report(ref));
     await locals.record_stage_completed({ ...ref, stage: 'fibery' });
     if (input.deliver?.length) await step(STEP.deliver_reports, () => deliverAll(ref, input.deliver ?? [], heartbeatSeconds));
-    await locals.record_run_end({ ...ref, status: 'completed' });
+    await locals.record_run_end({ ...ref, status: 'completed', temporal_run_id: workflowInfo().runId });
     progress.end('completed', Date.now());
     return {
       run_id: runId,
@@ -155,14 +155,14 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   } catch (error) {
     if (isCancellation(error)) {
       progress.end('cancelled', Date.now());
-      if (opened) await CancellationScope.nonCancellable(() => locals.record_run_end({ ...ref, status: 'cancelled' }));
+      if (opened) await CancellationScope.nonCancellable(() => locals.record_run_end({ ...ref, status: 'cancelled', temporal_run_id: workflowInfo().runId }));
       throw error;
     }
     const message = rootMessage(error);
     const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
     progress.end('failed', Date.now(), message);
     try {
-      if (opened) await locals.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity } });
+      if (opened) await locals.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity }, temporal_run_id: workflowInfo().runId });
     } catch {
       // The original failure matters more than a metadata file we could not update.
     }

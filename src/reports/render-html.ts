@@ -6,7 +6,7 @@
 import { chartSvg } from './charts.js';
 import type { Block, Cell, Table } from './model.js';
 import type { RenderedDocument } from './render-markdown.js';
-import { CELL_MAX_CHARS, htmlEscape, oneLine, shorten } from './text.js';
+import { HTML_CELL_MAX_CHARS, htmlEscape, oneLine, shorten } from './text.js';
 
 export interface HtmlOptions {
   /** The page's language tag. */
@@ -116,7 +116,7 @@ function cellHtml(cell: Cell): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell !== 'object') {
     const full = oneLine(cell);
-    const short = shorten(full, CELL_MAX_CHARS);
+    const short = shorten(full, HTML_CELL_MAX_CHARS);
     return short === full ? htmlEscape(full) : `<span title="${htmlEscape(full)}">${htmlEscape(short)}</span>`;
   }
   const text = cellHtml(cell.text);

@@ -141,6 +141,10 @@ export function comparisonFactsOf(input: ComparisonInput): Record<string, unknow
   return c?.hasData ? comparisonFacts(c) : null;
 }
 
+/** Why a project's hours here may differ from the Fibery-based sections of the same report. */
+const COMPARISON_BASIS =
+  'Both periods are counted the same way, from the tags in the entries\' descriptions ([Database] [Type] [Project]): the previous period is not looked up in Fibery, so project hours here can differ from sections that use the project Fibery gives.';
+
 export function comparisonSection<M>(get: (m: M) => ComparisonInput, scope: (m: M) => string): Section<M> {
   return {
     key: 'comparison',
@@ -155,6 +159,7 @@ export function comparisonSection<M>(get: (m: M) => ComparisonInput, scope: (m: 
       const titles: Record<Dimension, string> = { person: 'By person', type: 'By database / type', project: 'By project' };
       return [
         md(largestChanges(c, scope(m))),
+        md(COMPARISON_BASIS),
         ...dims
           .filter((d) => c.rows[d].length)
           .flatMap((d) => [

@@ -165,7 +165,7 @@ function allocationText(m: TeamModel): string {
 
 function risksText(m: TeamModel): string {
   const risks: string[] = [];
-  const more = (n: number) => (n > 5 ? ', …' : '');
+  const more = (n: number) => (n > 5 ? ' and the others in the table' : '');
   if (m.overdue.length) risks.push(`${plural(m.overdue.length, 'entity is', 'entities are')} overdue: ${m.overdue.slice(0, 5).map((r) => `${ref(r)} (planned end ${r.status.planned_end?.date ?? '?'})`).join(', ')}${more(m.overdue.length)}.`);
   if (m.highUnmatched.length) risks.push(`${m.highUnmatched.map(([, u]) => `${inline(u.name)} (${percent(u.unmatched_seconds, u.total_seconds)})`).join(', ')} spent more than ${THRESHOLD_PCT}% of their time on other activities.`);
   if (m.notFound.length) risks.push(`${plural(m.notFound.length, 'referenced entity was', 'referenced entities were')} not found in Fibery (${hours(secondsOf(m.notFound))}).`);
@@ -176,7 +176,7 @@ function risksText(m: TeamModel): string {
 function recommendationsText(m: TeamModel): string {
   const out: string[] = [];
   const { overdue, highUnmatched, notEnrichable, notFound } = m;
-  if (overdue.length) out.push(`Review ${overdue.length === 1 ? 'the overdue entity' : `the ${overdue.length} overdue entities`} with the people working on ${overdue.length === 1 ? 'it' : 'them'} and update the plan: ${overdue.slice(0, 5).map(ref).join(', ')}${overdue.length > 5 ? ', …' : ''}.`);
+  if (overdue.length) out.push(`Review ${overdue.length === 1 ? 'the overdue entity' : `the ${overdue.length} overdue entities`} with the people working on ${overdue.length === 1 ? 'it' : 'them'} and update the plan: ${overdue.slice(0, 5).map(ref).join(', ')}${overdue.length > 5 ? ' and the others under Risks' : ''}.`);
   if (highUnmatched.length) out.push(`Look at the other-activity time of ${highUnmatched.map(([, u]) => inline(u.name)).join(', ')} (more than ${THRESHOLD_PCT}% of their time): is it overhead to reduce, or work that should be tracked against Fibery entities?`);
   if (notEnrichable.length) out.push(`Start timers from Fibery so descriptions carry [Database] [Type] tags: ${plural(notEnrichable.length, 'reference', 'references')} could not be looked up.`);
   if (notFound.length) out.push(`Check the ${plural(notFound.length, 'reference', 'references')} not found in Fibery (mistyped ids, deleted entities or a wrong database/type tag).`);

@@ -6,6 +6,8 @@
 
 /** Longest text a table cell shows; the full text stays in the JSON files (and the HTML title). */
 export const CELL_MAX_CHARS = 120;
+/** A page wraps long cells, so it can show more (the people of a shared activity), yet a hostile 5,000-character name stays bounded. */
+export const HTML_CELL_MAX_CHARS = 400;
 
 /** One line, single spaces. */
 export function oneLine(value: unknown): string {

@@ -1,7 +1,9 @@
 /**
  * Progress of a run as the getProgress query reports it. Each activity owns a share of 100%; the
  * Toggl fetch fills its share page by page and the two rolling windows item by item, so the
- * percentage follows the real work and never goes back. The ETA counts time spent working, not
+ * percentage follows the real work and never goes back. The fetch's share grows with the pages it
+ * will need: a year of entries is most of a run's time, and a fixed share would make the ETA
+ * extrapolate a fetch's pace over the steps after it. The ETA counts time spent working, not
  * time spent waiting for Toggl's quota, and adds the waits still ahead. Deterministic: it only uses
  * the times it is given.
  */
@@ -18,9 +20,15 @@ interface QuotaHistory {
   currentWaitStartedAt: number | null;
 }
 
+/** The step weights were set for a fetch of about this many pages (25 people, a month, both periods). */
+const PAGES_FOR_FETCH_WEIGHT = 30;
+
 export class ProgressTracker {
   private readonly steps: readonly Step[];
-  private readonly totalWeight: number;
+  /** The fetch's weight, scaled once by its first estimate of pages; null until then. */
+  private fetchWeight: number | null = null;
+  /** The fraction shown when the fetch's weight was set: the bar never goes back below it. */
+  private floor = 0;
   private readonly lastIndex: number;
   private current: Step | null = null;
   private completedWeight = 0;
@@ -42,9 +50,16 @@ export class ProgressTracker {
     options: { deliver: boolean } = { deliver: false },
   ) {
     this.steps = STEPS.filter((s) => (startFrom === 'toggl' || s.stage === 'fibery') && (options.deliver || s.name !== STEP.deliver_reports));
-    this.totalWeight = this.steps.reduce((n, s) => n + s.weight, 0);
     // Steps count from 0 (the spec's "Activity 0"), so the last step's index is the total shown.
     this.lastIndex = Math.max(...this.steps.map((s) => STEPS.indexOf(s)));
+  }
+
+  private weightOf(step: Step): number {
+    return step.name === STEP.fetch_toggl_data && this.fetchWeight !== null ? this.fetchWeight : step.weight;
+  }
+
+  private get totalWeight(): number {
+    return this.steps.reduce((n, s) => n + this.weightOf(s), 0);
   }
 
   start(name: StepName): void {
@@ -64,11 +79,17 @@ export class ProgressTracker {
       q.pagesAtLastWaitEnd = update.pages;
     }
     this.toggl = update;
+    if (this.fetchWeight === null && update.estimated_pages) {
+      const fetch = this.steps.find((s) => s.name === STEP.fetch_toggl_data);
+      if (!fetch) return;
+      this.floor = this.fraction();
+      this.fetchWeight = Math.max(fetch.weight, Math.round((fetch.weight * update.estimated_pages) / PAGES_FOR_FETCH_WEIGHT));
+    }
   }
 
   finish(name: StepName): void {
     const step = this.steps.find((s) => s.name === name);
-    if (step) this.completedWeight += step.weight;
+    if (step) this.completedWeight += this.weightOf(step);
     if (this.current?.name === name) this.current = null;
   }
 
@@ -111,9 +132,10 @@ export class ProgressTracker {
     } else if (step?.name === STEP.generate_person_reports && this.persons.total > 0) {
       done += (step.weight * this.persons.done) / this.persons.total;
     } else if (step?.name === STEP.fetch_toggl_data && this.toggl?.estimated_pages) {
-      done += (step.weight * Math.min(0.99, this.toggl.pages / this.toggl.estimated_pages));
+      done += this.weightOf(step) * Math.min(0.99, this.toggl.pages / this.toggl.estimated_pages);
     }
-    return this.totalWeight === 0 ? 1 : Math.min(1, done / this.totalWeight);
+    const total = this.totalWeight;
+    return total === 0 ? 1 : Math.max(this.floor, Math.min(1, done / total));
   }
 
   snapshot(now: number): Progress {

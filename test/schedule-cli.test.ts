@@ -198,6 +198,8 @@ describe('volt-agent schedule', () => {
       view!.recent_runs.filter((r) => expected.has(r.run_id)).map((r) => [r.run_id, r.status, r.period]).sort(),
       [...expected].map(([id, period]) => [id, 'COMPLETED', period]).sort(),
     );
+    const shownSlots = view!.recent_runs.map((r) => Date.parse(r.scheduled_at));
+    assert.deepEqual(shownSlots, [...shownSlots].sort((a, b) => b - a), 'the last runs are listed newest slot first');
     assert.equal(view?.next_fire_times.length, 3);
     for (const t of view!.next_fire_times) {
       const at = new Date(t);

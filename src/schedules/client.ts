@@ -164,7 +164,8 @@ async function runOf(client: Client, scheduleId: string, input: ScheduledReportI
 export async function scheduleView(client: Client, id: string): Promise<ScheduleView> {
   const { description: d, input } = await describeOwn(client, id);
   const memo = MemoSchema.safeParse(d.memo?.[MEMO_KEY]);
-  const recent = d.info.recentActions.slice(-SHOWN_RUNS).reverse();
+  // Newest slot first: a backfill and a trigger take their actions in another order than their slots.
+  const recent = [...d.info.recentActions].sort((a, b) => b.scheduledAt.getTime() - a.scheduledAt.getTime()).slice(0, SHOWN_RUNS);
   return {
     id,
     cron: memo.success ? memo.data.cron : null,

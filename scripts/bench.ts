@@ -66,25 +66,33 @@ function launch(args: string[], env: NodeJS.ProcessEnv): Child {
   return { process: child, output: () => text, peakRssMiB: () => peak, exited };
 }
 
-/** Every person's seconds in the period, from the dataset itself: what the aggregates must equal. */
-function oracle(dataset: Dataset): Map<string, number> {
+/** The entries of the period itself, by each person's local day (the dataset also holds the period before). */
+function periodEntries(dataset: Dataset): { entry: Dataset['toggl']['time_entries'][number]; email: string }[] {
   const users = new Map(dataset.toggl.users.map((u) => [u.id, u]));
-  const totals = new Map<string, number>();
+  const out: { entry: Dataset['toggl']['time_entries'][number]; email: string }[] = [];
   for (const e of dataset.toggl.time_entries) {
     const user = users.get(e.user_id)!;
-    if (!e.stop) continue;
     const offsetMin = (Number(user.timezone_offset.slice(1, 3)) * 60 + Number(user.timezone_offset.slice(4, 6))) * (user.timezone_offset[0] === '-' ? -1 : 1);
     const day = new Date(Date.parse(e.start) + offsetMin * 60_000).toISOString().slice(0, 10);
-    if (day < dataset.period.start_date || day > dataset.period.end_date) continue;
-    const email = user.email.toLowerCase();
+    if (day >= dataset.period.start_date && day <= dataset.period.end_date) out.push({ entry: e, email: user.email.toLowerCase() });
+  }
+  return out;
+}
+
+/** Every person's seconds in the period, from the dataset itself: what the aggregates must equal. */
+function oracle(dataset: Dataset): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const { entry: e, email } of periodEntries(dataset)) {
+    if (!e.stop) continue;
     totals.set(email, (totals.get(email) ?? 0) + Math.round((Date.parse(e.stop) - Date.parse(e.start)) / 1000));
   }
   return totals;
 }
 
+/** The fewest Fibery requests: the period's referenced ids per type in batches, one introspection per space. */
 function fiberyPlan(dataset: Dataset, batch = 100): { shape: FiberyPlanShape; requests: number } {
   const ids = new Map<string, Set<string>>();
-  for (const e of dataset.toggl.time_entries) {
+  for (const { entry: e } of periodEntries(dataset)) {
     const m = /#(\d+)\s*\[([^\]]+)\]\s*\[([^\]]+)\]/.exec(e.description);
     if (!m) continue;
     const key = `${m[2]!.trim()}/${m[3]!.trim()}`;

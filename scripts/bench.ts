@@ -66,10 +66,12 @@ function launch(args: string[], env: NodeJS.ProcessEnv): Child {
   return { process: child, output: () => text, peakRssMiB: () => peak, exited };
 }
 
+type PeriodEntry = { entry: Dataset['toggl']['time_entries'][number]; email: string };
+
 /** The entries of the period itself, by each person's local day (the dataset also holds the period before). */
-function periodEntries(dataset: Dataset): { entry: Dataset['toggl']['time_entries'][number]; email: string }[] {
+function periodEntries(dataset: Dataset): PeriodEntry[] {
   const users = new Map(dataset.toggl.users.map((u) => [u.id, u]));
-  const out: { entry: Dataset['toggl']['time_entries'][number]; email: string }[] = [];
+  const out: PeriodEntry[] = [];
   for (const e of dataset.toggl.time_entries) {
     const user = users.get(e.user_id)!;
     const offsetMin = (Number(user.timezone_offset.slice(1, 3)) * 60 + Number(user.timezone_offset.slice(4, 6))) * (user.timezone_offset[0] === '-' ? -1 : 1);

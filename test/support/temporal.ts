@@ -12,6 +12,8 @@ export interface TestTemporal {
   server: DevServer;
   client: Client;
   nativeConnection: NativeConnection;
+  /** Run first by stop(), last added first (e.g. a worker shared by a file's tests). */
+  beforeStop: (() => Promise<void>)[];
   stop(): Promise<void>;
 }
 
@@ -23,11 +25,14 @@ export async function startTestTemporal(): Promise<TestTemporal> {
   const server = await startDevServer({ binaryPath: await ensureTemporalBinary() });
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const beforeStop: (() => Promise<void>)[] = [];
   return {
     server,
     client: new Client({ connection, namespace: server.namespace }),
     nativeConnection,
+    beforeStop,
     async stop() {
+      for (const hook of beforeStop.splice(0).reverse()) await hook();
       await nativeConnection.close();
       await connection.close();
       await server.stop();

@@ -1,9 +1,11 @@
-/** Runs TogglFiberyPipeline on a test's Temporal server with a worker whose activities see `env`. */
+/** Runs TogglFiberyPipeline on a test's Temporal server, on the file's shared worker, with activities that see `env`. */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/context.js';
 import { WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type PipelineResult } from '../../src/workflows/contract.js';
 import type { TogglFiberyPipeline } from '../../src/workflows/pipeline.js';
-import { createPipelineWorker, type ApiRates } from '../../src/worker.js';
+import { createActivities } from '../../src/activities/index.js';
+import { DEFAULT_API_RATES, type ApiRates } from '../../src/worker.js';
+import { sharedTaskQueue, withRunActivities } from './shared-worker.js';
 import type { TestTemporal } from './temporal.js';
 
 let counter = 0;
@@ -28,14 +30,13 @@ export async function runPipelineOn(
   env: NodeJS.ProcessEnv,
   opts: { configDir?: string; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>) => Promise<void>; rates?: Partial<ApiRates>; paced?: boolean } = {},
 ): Promise<PipelineOutcome> {
-  const taskQueue = `test-pipeline-${process.pid}-${++counter}`;
   const deps = defaultDeps({ ...env });
   if (opts.configDir) deps.configDir = opts.configDir;
-  const rates = opts.rates ?? (opts.paced ? undefined : UNPACED_RATES);
+  const rates = { ...DEFAULT_API_RATES, ...(opts.rates ?? (opts.paced ? {} : UNPACED_RATES)) };
   if (!opts.paced) input = { ...input, config: { ...UNPACED_CONFIG, ...input.config } };
-  const worker = await createPipelineWorker({ connection: temporal.nativeConnection, namespace: temporal.server.namespace, deps, taskQueue, ...(rates ? { rates } : {}) });
-  const workflowId = workflowIdFor(`${input.run_id}-${counter}`);
-  return worker.runUntil(async () => {
+  const taskQueue = await sharedTaskQueue(temporal, rates);
+  const workflowId = workflowIdFor(`${input.run_id}-${process.pid}-${++counter}`);
+  return withRunActivities(workflowId, createActivities(deps), async () => {
     const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId,

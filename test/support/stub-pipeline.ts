@@ -1,17 +1,14 @@
 /**
  * TogglFiberyPipeline against stub activities, as samples-typescript tests workflows: the real
  * workflow code on a real Temporal server, every activity a few lines that record their calls. Each
- * stub can be replaced per test. One worker serves all runs of a test file (starting one per run
- * cost more than the runs): its activities hand each call to the stubs of the run it belongs to.
+ * stub can be replaced per test. One worker serves all runs of a test file (./shared-worker.ts).
  */
-import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
-import { defaultDeps } from '../../src/activities/context.js';
 import type { Activities } from '../../src/activities/index.js';
 import { afterPage, initialFetchState, type TogglFetchState } from '../../src/toggl/fetch-plan.js';
 import { WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type PipelineResult } from '../../src/workflows/contract.js';
 import type { TogglFiberyPipeline } from '../../src/workflows/pipeline.js';
-import { createPipelineWorker } from '../../src/worker.js';
+import { sharedTaskQueue, withRunActivities } from './shared-worker.js';
 import type { TestTemporal } from './temporal.js';
 
 export interface StubCall {
@@ -95,53 +92,8 @@ export function stubActivities(calls: StubCall[], overrides: Partial<Activities>
 
 let counter = 0;
 
-/** The stubs and the call log of each run, by its workflow id. */
-const runs = new Map<string, { calls: StubCall[]; activities: Activities }>();
-const sharedQueues = new WeakMap<TestTemporal, Promise<string>>();
-
-/** The run an activity belongs to: its workflow, or the pipeline whose fetch child it runs in. */
-function runOf(workflowId: string) {
-  const run = runs.get(workflowId) ?? runs.get(workflowId.replace(/-toggl-fetch$/, ''));
-  if (!run) throw new Error(`no stubs for workflow ${workflowId}`);
-  return run;
-}
-
-function dispatchingActivities(): Activities {
-  const dispatched: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const name of Object.keys(stubActivities([]))) {
-    dispatched[name] = (input) => {
-      const stubs = runOf(Context.current().info.workflowExecution?.workflowId ?? '').activities as unknown as Record<string, (input: unknown) => Promise<unknown>>;
-      return stubs[name]!(input);
-    };
-  }
-  return dispatched as unknown as Activities;
-}
-
-/** The task queue of the file's shared stub worker, started on first use and stopped with `temporal`. */
-function sharedTaskQueue(temporal: TestTemporal): Promise<string> {
-  let queue = sharedQueues.get(temporal);
-  if (!queue) {
-    queue = (async () => {
-      const taskQueue = `stub-pipeline-${process.pid}`;
-      const worker = await createPipelineWorker({
-        connection: temporal.nativeConnection,
-        namespace: temporal.server.namespace,
-        deps: defaultDeps({}),
-        taskQueue,
-        activities: dispatchingActivities(),
-        rates: { togglActivitiesPerSecond: 1000, fiberyActivitiesPerSecond: 1000 },
-      });
-      const running = worker.run();
-      temporal.beforeStop.push(async () => {
-        worker.shutdown();
-        await running;
-      });
-      return taskQueue;
-    })();
-    sharedQueues.set(temporal, queue);
-  }
-  return queue;
-}
+/** The stubs need no pacing: the API queues' rates are lifted. */
+const STUB_RATES = { togglActivitiesPerSecond: 1000, fiberyActivitiesPerSecond: 1000 };
 
 export interface StubRun {
   result: PipelineResult | null;
@@ -156,12 +108,11 @@ export async function runWithStubs(
   opts: { overrides?: Partial<Activities>; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>, calls: StubCall[]) => Promise<void>; workflowId?: string } = {},
 ): Promise<StubRun> {
   const calls: StubCall[] = [];
-  const taskQueue = await sharedTaskQueue(temporal);
+  const taskQueue = await sharedTaskQueue(temporal, STUB_RATES);
   const runId = input.run_id ?? `run_stub_${++counter}`;
   const workflowId = opts.workflowId ?? workflowIdFor(`${runId}-${process.pid}-${++counter}`);
-  runs.set(workflowId, { calls, activities: stubActivities(calls, opts.overrides) });
   const full: PipelineInput = { start_date: '2026-11-09', end_date: '2026-11-15', output_dir: '/nonexistent/stub', run_id: runId, ...input };
-  try {
+  return withRunActivities(workflowId, stubActivities(calls, opts.overrides), async () => {
     const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
@@ -175,7 +126,5 @@ export async function runWithStubs(
     );
     await watching;
     return { ...outcome, calls, workflowId };
-  } finally {
-    runs.delete(workflowId);
-  }
+  });
 }

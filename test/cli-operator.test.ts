@@ -6,21 +6,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { hasEscapes, PlainProgressPrinter, plainProgressLine, renderProgressBox, withWallClock } from '../src/cli/progress-view.js';
 import { readServiceInfo } from '../src/cli/service/state.js';
 import type { Progress } from '../src/workflows/contract.js';
-import { RunMetadataSchema, type RunMetadata } from '../src/storage/schemas.js';
-
-const BIN = path.resolve('bin/volt-agent.js');
-const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import type { RunMetadata } from '../src/storage/schemas.js';
+import { BIN, cliIn, readMetadata, sleep } from './support/cli-process.js';
 
 let work: string;
 before(async () => {
@@ -30,56 +25,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** The environment of a user with no tokens and no server, plus `extra`. */
-function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(TOGGL_|FIBERY_|OPENAI_|ANTHROPIC_|VOLT_|TEMPORAL_ADDRESS|TEMPORAL_NAMESPACE|TEMPORAL_UI_URL|NO_COLOR|CI$)/.test(k)),
-  );
-  return { ...clean, VOLT_STATE_DIR: path.join(work, 'state'), VOLT_NO_BROWSER: '1', ...extra };
-}
-
-async function volt(args: string[], env: Record<string, string> = {}, timeout = 180_000) {
-  const started = Date.now();
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], { cwd: work, env: userEnv(env), timeout });
-    return { code: 0, stdout, stderr, ms: Date.now() - started };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started };
-  }
-}
-
-interface Spawned {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-}
-
-function spawnProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(command, args, { cwd: work, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (text += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (text += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => text,
-    exited,
-    async waitFor(pattern, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(text)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${text}`);
-        if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before ${pattern}; output:\n${text}`);
-        await sleep(100);
-      }
-    },
-  };
-}
-
-const spawnVolt = (args: string[], env: Record<string, string> = {}, base: NodeJS.ProcessEnv = userEnv(env)) => spawnProcess(process.execPath, [BIN, ...args], base);
-
-const readMetadata = async (dir: string): Promise<RunMetadata> => RunMetadataSchema.parse(JSON.parse(await readFile(path.join(dir, 'run_metadata.json'), 'utf8')));
+const { userEnv, volt, spawnProcess, spawnVolt } = cliIn(() => work);
 
 async function waitForMetadata(dir: string, check: (m: RunMetadata) => boolean, timeoutMs: number): Promise<RunMetadata> {
   const deadline = Date.now() + timeoutMs;

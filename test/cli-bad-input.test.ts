@@ -3,6 +3,8 @@
  * variable, config file and directory is one line on stderr and exit 2, with no stack trace and
  * nothing created: no output directory, no state directory (so no background service), no run
  * directory, and an earlier run byte-identical afterwards. No Temporal server is needed.
+ * Every case runs through the CLI's `main` in this process; a sample of them also runs as a
+ * process of its own, which must say exactly the same.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { main } from '../src/cli/main.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
 const EARLIER = 'run_2026-11-16-09-00-00';
@@ -136,6 +139,9 @@ const cases: Case[] = [
   { name: 'unknown stage', args: run(['--start-from', 'reports']), message: /--start-from must be one of toggl, fibery, not "reports"/ },
   { name: 'fibery without run id', args: (o) => ['run', '--start-from', 'fibery', '--output-dir', o], message: /--start-from fibery needs --run-id/ },
   { name: 'run id with a slash', args: run(['--run-id', 'a/b']), message: /invalid run id "a\/b"/ },
+  { name: 'run id ..', args: (o) => ['run', '--start-from', 'fibery', '--run-id', '..', '--output-dir', o], message: /invalid run id "\.\."/ },
+  { name: 'run id escaping upwards', args: run(['--run-id', '../x']), message: /invalid run id "\.\.\/x"/ },
+  { name: 'impossible month', args: (o) => ['run', '--start-date', '2025-13-01', '--end-date', '2025-13-05', '--output-dir', o], message: /--start-date "2025-13-01" is not a valid date/ },
   { name: 'run id taken', args: () => ['run', ...PERIOD, '--run-id', EARLIER, '--output-dir', runs()], message: /run "run_2026-11-16-09-00-00" already exists/ },
   { name: 'unknown run', args: fibery('run_2020-01-01-00-00-00'), message: /no run "run_2020-01-01-00-00-00"/ },
   { name: 'new period for an earlier run', args: fibery(EARLIER, ['--start-date', '2026-11-01']), message: /cannot change run "run_2026-11-16-09-00-00"/ },
@@ -192,48 +198,93 @@ function resolveEnv(env: Record<string, string | undefined>): Record<string, str
   );
 }
 
-async function volt(args: string[], env: NodeJS.ProcessEnv) {
-  const started = Date.now();
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The command as a user runs it: its own Node process. */
+async function voltProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
   return promisify(execFile)(process.execPath, [BIN, ...args], { cwd: work, env, timeout: 60_000 }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr, ms: Date.now() - started }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started }),
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
+}
+
+/**
+ * The same command in this process (`main` is what bin/volt-agent.js calls), with this environment
+ * and its output captured: about 0.3 CPU-seconds less per case than a process of its own. One at
+ * a time, as it swaps process.env and the output streams' write.
+ */
+async function voltInProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
+  const saved = { env: process.env, cwd: process.cwd(), out: process.stdout.write, err: process.stderr.write };
+  const captured = { stdout: '', stderr: '' };
+  const capture = (stream: 'stdout' | 'stderr') =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captured[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof process.stdout.write;
+  process.env = { ...env };
+  process.chdir(work);
+  process.stdout.write = capture('stdout');
+  process.stderr.write = capture('stderr');
+  try {
+    const code = await main([process.execPath, BIN, ...args]);
+    return { code, ...captured };
+  } finally {
+    process.stdout.write = saved.out;
+    process.stderr.write = saved.err;
+    process.chdir(saved.cwd);
+    process.env = saved.env;
+  }
+}
+
+const envOf = (c: Case): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...goodEnv(), ...resolveEnv(c.env ?? {}) };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env;
+};
+const outOf = (c: Case) => out(c.name.replace(/\W+/g, '-'));
+
+/** What is wrong with a refusal: not exit 2, not one line, a stack, something created. */
+function problemsOf(c: Case, result: Outcome): string[] {
+  const lines = result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
+  return [
+    result.code !== 2 && `exit ${result.code}`,
+    lines.length !== 1 && `${lines.length} lines`,
+    !c.message.test(lines[0]?.replace(/^(volt-agent|error): /, '') ?? '') && `message does not match ${c.message}`,
+    /\n\s+at /.test(result.stderr) && 'a stack trace',
+    result.stdout !== '' && 'output on stdout',
+    c.hidden !== undefined && (result.stderr + result.stdout).includes(c.hidden) && 'the secret was echoed',
+    existsSync(outOf(c)) && 'the output dir was created',
+    existsSync(state()) && 'the state dir was created',
+  ].filter((p): p is string => typeof p === 'string');
 }
 
 test(`${cases.length} bad inputs: exit 2, one line, no stack, nothing created, earlier runs untouched`, async () => {
   assert.ok(cases.length >= 25);
   const earlier = await snapshot(runs());
-  const results = [];
-  // Two at a time: each is a Node process of its own.
-  for (let i = 0; i < cases.length; i += 2) {
-    results.push(
-      ...(await Promise.all(
-        cases.slice(i, i + 2).map(async (c) => {
-          const env: NodeJS.ProcessEnv = { ...goodEnv(), ...resolveEnv(c.env ?? {}) };
-          for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-          return { c, result: await volt(c.args(out(c.name.replace(/\W+/g, '-'))), env) };
-        }),
-      )),
-    );
-  }
   const failures: string[] = [];
-  for (const { c, result } of results) {
-    const lines = result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
-    const problems = [
-      result.code !== 2 && `exit ${result.code}`,
-      lines.length !== 1 && `${lines.length} lines`,
-      !c.message.test(lines[0]?.replace(/^(volt-agent|error): /, '') ?? '') && `message does not match ${c.message}`,
-      /\n\s+at /.test(result.stderr) && 'a stack trace',
-      result.stdout !== '' && 'output on stdout',
-      c.hidden !== undefined && (result.stderr + result.stdout).includes(c.hidden) && 'the secret was echoed',
-      existsSync(out(c.name.replace(/\W+/g, '-'))) && 'the output dir was created',
-      existsSync(state()) && 'the state dir was created',
-    ].filter(Boolean);
+  for (const c of cases) {
+    const result = await voltInProcess(c.args(outOf(c)), envOf(c));
+    const problems = problemsOf(c, result);
     if (problems.length) failures.push(`${c.name}: ${problems.join(', ')}\n  stderr: ${result.stderr.trim()}`);
   }
   assert.deepEqual(failures, []);
   assert.deepEqual(await snapshot(runs()), earlier, 'the earlier runs are byte-identical and were not rewritten');
   assert.ok((await stat(path.join(work, 'a-file'))).isFile(), 'the file in the way is still a file');
-  const slowest = Math.max(...results.map((r) => r.result.ms));
-  console.log(`# ${cases.length} bad inputs refused; slowest ${slowest} ms`);
+});
+
+test('the installed command refuses them the same way: a flag, a variable, a config file and a run directory, each in its own process', async () => {
+  const earlier = await snapshot(runs());
+  const sample = ['impossible date', 'token with a space', 'unknown enrichment activity', 'damaged earlier run'].map((name) => cases.find((c) => c.name === name)!);
+  const results = await Promise.all(sample.map(async (c) => ({ c, own: await voltProcess(c.args(outOf(c)), envOf(c)) })));
+  for (const { c, own } of results) {
+    assert.deepEqual(problemsOf(c, own), [], `${c.name}: ${own.stderr}`);
+    assert.deepEqual(own, await voltInProcess(c.args(outOf(c)), envOf(c)), `${c.name}: the same exit, stdout and stderr in and out of process`);
+  }
+  assert.deepEqual(await snapshot(runs()), earlier);
 });

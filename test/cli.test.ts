@@ -5,7 +5,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,33 +42,7 @@ async function volt(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-describe('bad input: one clear line, a non-zero exit, nothing created', () => {
-  const cases: [string, string[], RegExp][] = [
-    ['an impossible month', ['run', '--start-date', '2025-13-01', '--end-date', '2025-13-05'], /--start-date "2025-13-01" is not a valid date/],
-    ['an impossible day', ['run', '--start-date', '2025-02-30', '--end-date', '2025-03-05'], /not a valid date/],
-    ['the end before the start', ['run', '--start-date', '2025-10-13', '--end-date', '2025-10-07'], /--end-date 2025-10-07 is before --start-date 2025-10-13/],
-    ['fibery without a run id', ['run', '--start-from', 'fibery'], /--start-from fibery needs --run-id/],
-    ['a run id with a slash', ['run', '--start-from', 'fibery', '--run-id', 'a/b'], /invalid run id "a\/b"/],
-    ['a run id with ..', ['run', '--start-from', 'fibery', '--run-id', '..'], /invalid run id "\.\."/],
-    ['a run id escaping upwards', ['run', '--start-date', '2025-10-07', '--end-date', '2025-10-13', '--run-id', '../x'], /invalid run id/],
-    ['an unknown run id', ['run', '--start-from', 'fibery', '--run-id', 'run_2020-01-01-00-00-00'], /no run "run_2020-01-01-00-00-00"/],
-    ['a bad email', ['run', '--start-date', '2025-10-07', '--end-date', '2025-10-13', '--users', 'not-an-email'], /"not-an-email" is not an email address/],
-    ['an unknown stage', ['run', '--start-from', 'reports'], /start-from/],
-    ['missing dates', ['run'], /--start-date and --end-date are required/],
-  ];
-  for (const [name, args, message] of cases) {
-    test(name, async () => {
-      const outputDir = path.join(work, `out-${name.replace(/\W+/g, '-')}`);
-      const result = await volt([...args, '--output-dir', outputDir]);
-      assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, message);
-      assert.equal(result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help')).length, 1, `one line: ${result.stderr}`);
-      assert.equal(result.stdout, '');
-      assert.ok(!existsSync(outputDir), 'no output directory was created');
-      assert.ok(!existsSync(path.join(work, 'state')), 'no Temporal state was created');
-    });
-  }
-});
+// Bad input (flags, variables, config files, directories) is test/cli-bad-input.test.ts.
 
 describe('demo, then a Fibery-stage re-run, through the command line', () => {
   let runId = '';

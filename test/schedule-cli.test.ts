@@ -25,6 +25,7 @@ const BIN = path.resolve('bin/volt-agent.js');
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WEBHOOK_TOKEN = 'scheduleHookSecret4711';
+const IDLE_SECONDS = 4;
 
 let work: string;
 let hook: Listening;
@@ -37,10 +38,15 @@ function userEnv(): NodeJS.ProcessEnv {
     VOLT_STATE_DIR: path.join(work, 'state'),
     VOLT_NO_BROWSER: '1',
     // Short, so that the test sees the service stay up for its schedule rather than for a run.
-    VOLT_SERVICE_IDLE_SECONDS: '2',
+    // Short, so the last test sees the service stop; long enough that a command started on a busy
+    // machine reaches the service before it stops (each command's contact restarts the count).
+    VOLT_SERVICE_IDLE_SECONDS: String(IDLE_SECONDS),
     VOLT_SLACK_WEBHOOK_URL: `${hook.url}/services/T0/B0/${WEBHOOK_TOKEN}`,
   };
 }
+
+/** The end of the service's log, for a failure's message. */
+const serviceLog = async () => `\n--- service.log:\n${(await readFile(path.join(work, 'state', 'service.log'), 'utf8').catch(() => '')).split('\n').slice(-30).join('\n')}`;
 
 const outputs: string[] = [];
 async function volt(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -161,7 +167,7 @@ describe('volt-agent schedule', () => {
 
     // A command that only reads starts the service again; the schedule's sandbox comes back with it.
     const { task_queue: queue } = await json<{ task_queue: string }>('schedule', 'describe', '--id', 'weekly', '--json');
-    await sleep(2500); // longer than VOLT_SERVICE_IDLE_SECONDS, with nothing running
+    await sleep(IDLE_SECONDS * 1000 + 500); // longer than VOLT_SERVICE_IDLE_SECONDS, with nothing running
     const status = await json<Status>('service', 'status', '--json');
     assert.equal(status.running, true, 'still up: a schedule exists');
     assert.equal(status.stays_up_for, 'schedules');
@@ -234,21 +240,27 @@ describe('volt-agent schedule', () => {
 
   test('pause, unpause and delete; then the service stops when idle', async () => {
     const paused = () => withServer(async (client) => (await client.schedule.getHandle('weekly').describe()).state.paused);
-    assert.equal((await volt('schedule', 'pause', '--id', 'weekly', '--note', 'holidays')).code, 0);
+    const ok = async (...args: string[]) => {
+      const result = await volt(...args);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}${await serviceLog()}`);
+    };
+    await ok('schedule', 'pause', '--id', 'weekly', '--note', 'holidays');
     assert.equal(await paused(), true);
-    assert.equal((await volt('schedule', 'unpause', '--id', 'weekly')).code, 0);
+    await ok('schedule', 'unpause', '--id', 'weekly');
     assert.equal(await paused(), false);
 
-    const deleted = await volt('schedule', 'delete', '--id', 'weekly');
-    assert.equal(deleted.code, 0, deleted.stderr);
+    await ok('schedule', 'delete', '--id', 'weekly');
     const gone = await volt('schedule', 'describe', '--id', 'weekly');
-    assert.equal(gone.code, 2);
+    assert.equal(gone.code, 2, `${gone.stderr}${await serviceLog()}`);
     assert.match(gone.stderr, /no schedule "weekly"/);
 
+    // service.json goes first; the lock when the process has shut its workers down.
+    const lock = path.join(work, 'state', 'service.lock');
     let running = true;
     for (const deadline = Date.now() + 15_000; running && Date.now() < deadline; await sleep(250)) {
-      running = (await readServiceInfo(path.join(work, 'state'))) !== null;
+      running = (await readServiceInfo(path.join(work, 'state'))) !== null || existsSync(lock);
     }
-    assert.equal(running, false, 'with no schedule left the service stops when idle');
+    assert.equal(running, false, 'with no schedule left the service stops when idle and releases its lock');
+    assert.match(await readFile(path.join(work, 'state', 'service.log'), 'utf8'), /stopping: idle: no running workflow for \d+ s, and no schedule/);
   });
 });

@@ -4,7 +4,6 @@
  * Connection failures and temporary (4xx) SMTP replies are retried, bounded; a permanent reply
  * (5xx, bad login) fails at once. The SMTP password never appears in a record.
  */
-import { createTransport } from 'nodemailer';
 import { backoffDelayMs } from '../http/request.js';
 import { loadDigest, readTeamReport } from './digest.js';
 import { buildEmail, type EmailMessage } from './email-message.js';
@@ -49,6 +48,8 @@ export function isTransientSmtpError(error: unknown): boolean {
 }
 
 async function sendOnce(settings: MailSettings, message: EmailMessage, policy: RetryPolicy, signal?: AbortSignal): Promise<string> {
+  // Loaded when a mail is sent, not with every worker.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     url: settings.url.href,
     connectionTimeout: policy.timeoutMs,

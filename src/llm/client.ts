@@ -6,8 +6,8 @@
  * deadline. Failures become `ApiError('OpenAI' | 'Anthropic', status, …)` with no key in the message.
  */
 import { readVariable } from '../config/env.js';
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import type Anthropic from '@anthropic-ai/sdk';
+import type OpenAI from 'openai';
 import { z } from 'zod';
 import { ApiError, ValidationError } from '../errors.js';
 
@@ -239,9 +239,16 @@ type Completion = Omit<LlmResult, 'provider' | 'seconds' | 'attempts'>;
 /** "0.5 s", "120 s". */
 const secondsText = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
+/** One provider's SDK, whose error classes tell its failures apart. */
+type SdkClass = typeof OpenAI | typeof Anthropic;
+
+/** Loaded on first use: a worker whose runs have no LLM never loads either SDK (about 0.25 s of start-up). */
+const loadSdk = (provider: LlmProvider): Promise<SdkClass> =>
+  provider === 'openai' ? import('openai').then((m) => m.default) : import('@anthropic-ai/sdk').then((m) => m.default);
+
 /** A 400 refusing a request parameter the model does not take (reasoning models and `temperature`, …). */
-function unsupportedParameter(err: unknown): string | null {
-  if (!(err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) || err.status !== 400) return null;
+function unsupportedParameter(err: unknown, sdk: SdkClass): string | null {
+  if (!(err instanceof sdk.APIError) || err.status !== 400) return null;
   const body = err.error as { param?: unknown; error?: { param?: unknown; message?: unknown }; message?: unknown } | undefined;
   const param = typeof body?.param === 'string' ? body.param : typeof body?.error?.param === 'string' ? body.error.param : null;
   const message = String(body?.error?.message ?? body?.message ?? err.message);
@@ -264,7 +271,7 @@ export class LlmClient {
     this.apiName = API_NAME[settings.provider];
   }
 
-  private sdk(state: CallState): { openai: OpenAI } | { anthropic: Anthropic } {
+  private sdk(Sdk: SdkClass, state: CallState): { openai: OpenAI } | { anthropic: Anthropic } {
     const common = {
       apiKey: this.apiKey,
       maxRetries: this.settings.maxRetries ?? DEFAULT_MAX_RETRIES,
@@ -273,8 +280,8 @@ export class LlmClient {
     };
     const base = this.settings.baseUrl;
     return this.settings.provider === 'openai'
-      ? { openai: new OpenAI({ ...common, ...(base ? { baseURL: normaliseOpenAiBase(base) } : {}) }) }
-      : { anthropic: new Anthropic({ ...common, ...(base ? { baseURL: normaliseAnthropicBase(base) } : {}) }) };
+      ? { openai: new (Sdk as typeof OpenAI)({ ...common, ...(base ? { baseURL: normaliseOpenAiBase(base) } : {}) }) }
+      : { anthropic: new (Sdk as typeof Anthropic)({ ...common, ...(base ? { baseURL: normaliseAnthropicBase(base) } : {}) }) };
   }
 
   async complete(req: LlmRequest): Promise<LlmResult> {
@@ -285,7 +292,8 @@ export class LlmClient {
     const state: CallState = { attempts: 0, lastBody: null, deadline: started + deadlineMs, refusedWaitMs: null };
     const deadline = AbortSignal.timeout(Math.max(1, deadlineMs));
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-    const sdk = this.sdk(state);
+    const Sdk = await loadSdk(this.settings.provider);
+    const sdk = this.sdk(Sdk, state);
 
     const attempt = async (): Promise<Completion> => {
       const temperature = this.refused.has('temperature') ? undefined : (req.temperature ?? this.settings.temperature);
@@ -308,7 +316,7 @@ export class LlmClient {
         return await attempt();
       } catch (err) {
         // A model that takes no `temperature` (or wants the other token-limit name): once more without it.
-        const param = unsupportedParameter(err);
+        const param = unsupportedParameter(err, Sdk);
         if (!param || this.refused.has(param)) throw err;
         this.refused.add(param);
         return attempt();
@@ -336,7 +344,7 @@ export class LlmClient {
         if (req.signal?.aborted) throw err instanceof Error ? err : new Error(String(err));
         throw new ApiError(this.apiName, 0, `${this.apiName} gave no answer within ${secondsText(deadlineMs)} (${state.attempts} ${state.attempts === 1 ? 'request' : 'requests'}, retries included)`);
       }
-      throw this.wrap(err, state);
+      throw this.wrap(err, state, Sdk);
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort);
     }
@@ -421,19 +429,17 @@ export class LlmClient {
     return out.replace(/\b(sk-(?:ant-)?[A-Za-z0-9_*-]{3})[A-Za-z0-9_*-]+/g, '$1***');
   }
 
-  private wrap(err: unknown, state: CallState): Error {
+  private wrap(err: unknown, state: CallState, sdk: SdkClass): Error {
     if (err instanceof ApiError || err instanceof ValidationError) return err;
     const api = this.apiName;
     const tries = state.attempts > 1 ? ` (after ${state.attempts} requests)` : '';
-    const isConnection =
-      err instanceof OpenAI.APIConnectionError || err instanceof Anthropic.APIConnectionError;
-    if (isConnection) {
+    if (err instanceof sdk.APIConnectionError) {
       const where = this.settings.baseUrl ?? (this.settings.provider === 'openai' ? 'https://api.openai.com' : 'https://api.anthropic.com');
-      const timedOut = err instanceof OpenAI.APIConnectionTimeoutError || err instanceof Anthropic.APIConnectionTimeoutError;
+      const timedOut = err instanceof sdk.APIConnectionTimeoutError;
       const what = timedOut ? `request timed out after ${secondsText(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS)}` : this.scrub(err.message);
       return new ApiError(api, 0, `cannot reach ${api} at ${this.scrub(where)}: ${what}${tries}`);
     }
-    if (err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) {
+    if (err instanceof sdk.APIError) {
       const status = typeof err.status === 'number' ? err.status : 0;
       const body = err.error as { message?: unknown; error?: { message?: unknown; type?: unknown }; code?: unknown; type?: unknown } | undefined;
       const providerMessage =

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RawTimeEntry, RawTogglData } from '../src/storage/schemas.js';
 import { TogglAggregatedSchema } from '../src/storage/schemas.js';
-import { aggregateToggl, TogglAggregator } from '../src/toggl/aggregate.js';
+import { aggregateToggl } from '../src/toggl/aggregate.js';
 import { previousPeriod } from '../src/toggl/breakdown.js';
 import { completePersonHygiene, hygieneScore } from '../src/toggl/hygiene.js';
 import { writeTogglSummary } from '../src/reports/toggl-summary.js';
@@ -102,28 +102,11 @@ test('hygiene (Toggl side): empty descriptions, untagged references, overlaps, r
   assert.equal(hygieneScore({ ...ann, total_seconds: 0 }), null);
 });
 
-test('entries in any order give the same result; a year for 200 people stays lean', () => {
+// Speed and memory at scale (a year for 200 people) are measured by `npm run bench`, not asserted here.
+test('entries in any order give the same result', () => {
   const forward = aggregateToggl(raw(current), new Date('2026-11-23T00:00:00Z'), { entries: before });
   const backward = aggregateToggl(raw([...current].reverse()), new Date('2026-11-23T00:00:00Z'), { entries: [...before].reverse() });
   assert.deepEqual(backward, forward);
-
-  const aggregator = new TogglAggregator({ period: { start_date: '2026-01-01', end_date: '2026-12-31' }, fetched_at: '2027-01-01T00:00:00Z' });
-  const heapBefore = process.memoryUsage().heapUsed;
-  const started = Date.now();
-  const template = e(A, '', '2026-01-01T09:00:00+00:00', 3600);
-  for (let i = 0; i < 258_000; i++) {
-    const person = (i * 7919) % 200;
-    const day = (i * 104_729) % 365;
-    const start = new Date(Date.UTC(2026, 0, 1 + day, 8 + (i % 9))).toISOString();
-    aggregator.add({ ...template, id: i, user_email: `p${person}@example.com`, user_name: `P ${person}`, description: i % 5 ? `Task ${i % 300} #${i % 300} [Scrum] [Task] [P${i % 7}]` : 'Meeting', start, seconds: 1800 + (i % 5) * 600 });
-  }
-  const result = aggregator.finish();
-  const seconds = (Date.now() - started) / 1000;
-  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
-  assert.equal(result.totals.entries, 258_000);
-  assert.equal(Object.keys(result.users).length, 200);
-  console.log(`258,000 entries for 200 people: ${seconds.toFixed(1)} s, heap +${heapMb.toFixed(0)} MB, JSON ${(JSON.stringify(result).length / 1e6).toFixed(1)} MB`);
-  assert.ok(seconds < 30, `${seconds} s`);
 });
 
 test('reports: deltas per person, type and project equal the aggregates; no previous data says so; comparison off shows none', async () => {

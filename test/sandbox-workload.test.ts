@@ -34,11 +34,9 @@ test('previous period and a running entry on request', () => {
   assert.equal(d.toggl.time_entries.filter((e) => e.stop === null).length, 1);
 });
 
-test('large workload: 200 people × 365 days in seconds, about 258,000 entries and 8,800 entities', () => {
-  const started = performance.now();
+// How long generating it takes is part of `npm run bench --workload large`, not asserted here.
+test('large workload: 200 people × 365 days, about 258,000 entries and 8,800 entities', () => {
   const d = generateWorkload(WORKLOADS.large);
-  const ms = performance.now() - started;
-  assert.ok(ms < 15_000, `${ms.toFixed(0)} ms`);
   assert.ok(Math.abs(d.toggl.time_entries.length - 258_000) < 8_000, `${d.toggl.time_entries.length} entries`);
   const n = entityCount(d);
   assert.ok(Math.abs(n - 8_800) < 300, `${n} entities`);

@@ -9,8 +9,10 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { CommanderError } from '@commander-js/extra-typings';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { cliSettings, fiberySettings, llmSettings, parseEnv, readVariable, serviceSettings, togglSettings, workerSettings } from '../src/config/env.js';
 import { EnvironmentError, ValidationError } from '../src/errors.js';
+import { startPipeline } from '../src/cli/launch.js';
 import { failure } from '../src/cli/main.js';
 import { writableDirectoryProblem } from '../src/cli/preflight.js';
 import { codeFingerprint } from '../src/cli/service/state.js';
@@ -190,5 +192,39 @@ describe('installed, not a checkout', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('starting a run', () => {
+  const request = { runId: null, startDate: '2026-11-09', endDate: '2026-11-15', users: null, startFrom: 'toggl' as const, compare: 'previous' as const, reloadConfig: false, deliver: [] };
+
+  test('a run id taken by a run started in the same second: the next second\'s id', async () => {
+    const outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-start-'));
+    const tried: string[] = [];
+    const client = {
+      workflow: {
+        start: async (_type: string, options: { workflowId: string }) => {
+          tried.push(options.workflowId);
+          if (tried.length === 1) throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, 'TogglFiberyPipeline');
+          return { workflowId: options.workflowId };
+        },
+      },
+    } as unknown as Client;
+    const { runId } = await startPipeline(client, 'q', { ...request, outputDir });
+    assert.equal(tried.length, 2);
+    assert.notEqual(tried[0], tried[1]);
+    assert.equal(tried[1], `toggl-fibery-${runId}`);
+    await rm(outputDir, { recursive: true, force: true });
+  });
+
+  test('a run id given by the user is never replaced', async () => {
+    const client = {
+      workflow: {
+        start: async (_type: string, options: { workflowId: string }) => {
+          throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, 'TogglFiberyPipeline');
+        },
+      },
+    } as unknown as Client;
+    await assert.rejects(startPipeline(client, 'q', { ...request, runId: 'run_mine', outputDir: os.tmpdir() }), WorkflowExecutionAlreadyStartedError);
   });
 });

@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.js';
 import { SAMPLE_DATASET_PATH } from '../sandbox/dataset-info.js';
 import { runIdFor, TASK_QUEUE, WORKFLOW_TYPE, workflowIdFor, type PipelineInput } from '../workflows/contract.js';
 import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
+import type { Client } from '@temporalio/client';
 import type { TemporalTarget } from './connect.js';
 import type { Output } from './output.js';
 import { preflightRun, type RunRequest } from './preflight.js';
@@ -21,12 +22,14 @@ import { DEFAULT_SANDBOX_LATENCY_MS } from './shared-options.js';
  */
 const RUN_TIMEOUT = '7 days';
 
+const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+
 async function freshRunId(outputDir: string): Promise<string> {
   // Run ids have one-second resolution: two runs started within a second must not share a directory.
   for (;;) {
     const id = runIdFor(new Date());
     if (!existsSync(path.join(outputDir, id))) return id;
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+    await nextSecond();
   }
 }
 
@@ -59,6 +62,44 @@ export async function taskQueueFor(request: Pick<RunRequest, 'datasetPath' | 'sa
   return sandbox.task_queue;
 }
 
+/**
+ * Starts the pipeline's workflow. A run id made from the clock (one-second resolution) may be taken
+ * by another command started in the same second: the server refuses the second workflow of that id,
+ * and this one takes the next second's.
+ */
+export async function startPipeline(client: Client, taskQueue: string, request: Pick<RunRequest, 'runId' | 'outputDir' | 'startDate' | 'endDate' | 'users' | 'startFrom' | 'compare' | 'reloadConfig' | 'deliver'>) {
+  const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
+  for (;;) {
+    const runId = request.runId ?? (await freshRunId(request.outputDir));
+    const input: PipelineInput = {
+      start_date: request.startDate,
+      end_date: request.endDate,
+      users: request.users,
+      start_from: request.startFrom,
+      run_id: runId,
+      config: null,
+      output_dir: request.outputDir,
+      compare: request.compare,
+      reload_config: request.reloadConfig,
+      ...(request.deliver.length ? { deliver: request.deliver } : {}),
+    };
+    try {
+      const handle = await client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: workflowIdFor(runId),
+        args: [input],
+        workflowExecutionTimeout: RUN_TIMEOUT,
+        workflowRunTimeout: RUN_TIMEOUT,
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      return { runId, handle };
+    } catch (error) {
+      if (request.runId !== null || !(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      await nextSecond();
+    }
+  }
+}
+
 export async function launchRun(request: RunRequest, env: Env, out: Output): Promise<number> {
   await preflightRun(request, env);
   // The Temporal client and the service code load only for input that passed.
@@ -73,28 +114,8 @@ export async function launchRun(request: RunRequest, env: Env, out: Output): Pro
     );
     await requirePoller(target, taskQueue);
 
-    const runId = request.runId ?? (await freshRunId(request.outputDir));
-    const input: PipelineInput = {
-      start_date: request.startDate,
-      end_date: request.endDate,
-      users: request.users,
-      start_from: request.startFrom,
-      run_id: runId,
-      config: null,
-      output_dir: request.outputDir,
-      compare: request.compare,
-      reload_config: request.reloadConfig,
-      ...(request.deliver.length ? { deliver: request.deliver } : {}),
-    };
     const startedAt = Date.now();
-    const handle = await target.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
-      taskQueue,
-      workflowId: workflowIdFor(runId),
-      args: [input],
-      workflowExecutionTimeout: RUN_TIMEOUT,
-      workflowRunTimeout: RUN_TIMEOUT,
-      workflowIdConflictPolicy: 'FAIL',
-    });
+    const { runId, handle } = await startPipeline(target.client, taskQueue, request);
     const runDir = path.join(request.outputDir, runId);
     const uiUrl = uiWorkflowUrl(target.uiBaseUrl, target.namespace, handle.workflowId);
     out.info(`Run ${runId} started (workflow ${handle.workflowId}); files go to ${runDir}`);

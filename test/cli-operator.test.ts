@@ -332,67 +332,71 @@ describe('embedded mode: the background service', () => {
     assert.equal(unknown.code, 2, unknown.stderr);
   });
 
-  test("in a real terminal: the box, 'q' returns to the shell, the run goes on and completes", async () => {
-    // `script` gives the command a pseudo-terminal, as tmux or a terminal emulator would.
-    const command = `stty cols 110 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --sandbox ${slow.join(' ')} --start-date 2026-11-09 --end-date 2026-11-22 --output-dir ${JSON.stringify(runs())}`;
-    const tty = spawnProcess('script', ['-qfec', command, '/dev/null'], { ...userEnv(), TERM: 'xterm-256color' });
-    await tty.waitFor(/Stage: Fibery Enrichment/, 120_000);
-    await tty.waitFor(/━+─* \d+% \| ETA: \d/, 30_000);
-    const beforeQ = tty.output();
-    assert.match(beforeQ, /╭─+╮/);
-    assert.match(beforeQ, /\[Activity 6\/9\] Enriching entities by type/);
-    assert.match(beforeQ, /Press 'q' to quit monitoring/);
-    assert.ok(hasEscapes(beforeQ), 'the box is redrawn in place');
-    tty.child.stdin!.write('d');
-    await tty.waitFor(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/toggl-fibery-run_/, 10_000);
-    const pressed = Date.now();
-    tty.child.stdin!.write('q');
-    assert.equal(await tty.exited, 0, tty.output());
-    assert.ok(Date.now() - pressed < 5000, 'q returns at once');
-    assert.match(tty.output(), /Stopped watching\. Run (run_\S+) goes on/);
-    const runId = /Stopped watching\. Run (run_\S+) goes on/.exec(tty.output())![1]!;
-    assert.match(tty.output(), new RegExp(`volt-agent show-run --run-id ${runId} --output-dir \\S+ --watch`));
-    assert.match(tty.output(), new RegExp(`volt-agent cancel-run --run-id ${runId}`));
+  // Two runs on the demo's service at once, as from two terminals (often started within one second,
+  // the resolution of run ids: the second takes the next second's id).
+  describe('two runs at once', { concurrency: true }, () => {
+    test("in a real terminal: the box, 'q' returns to the shell, the run goes on and completes", async () => {
+      // `script` gives the command a pseudo-terminal, as tmux or a terminal emulator would.
+      const command = `stty cols 110 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --sandbox ${slow.join(' ')} --start-date 2026-11-09 --end-date 2026-11-22 --output-dir ${JSON.stringify(runs())}`;
+      const tty = spawnProcess('script', ['-qfec', command, '/dev/null'], { ...userEnv(), TERM: 'xterm-256color' });
+      await tty.waitFor(/Stage: Fibery Enrichment/, 120_000);
+      await tty.waitFor(/━+─* \d+% \| ETA: \d/, 30_000);
+      const beforeQ = tty.output();
+      assert.match(beforeQ, /╭─+╮/);
+      assert.match(beforeQ, /\[Activity 6\/9\] Enriching entities by type/);
+      assert.match(beforeQ, /Press 'q' to quit monitoring/);
+      assert.ok(hasEscapes(beforeQ), 'the box is redrawn in place');
+      tty.child.stdin!.write('d');
+      await tty.waitFor(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/toggl-fibery-run_/, 10_000);
+      const pressed = Date.now();
+      tty.child.stdin!.write('q');
+      assert.equal(await tty.exited, 0, tty.output());
+      assert.ok(Date.now() - pressed < 5000, 'q returns at once');
+      assert.match(tty.output(), /Stopped watching\. Run (run_\S+) goes on/);
+      const runId = /Stopped watching\. Run (run_\S+) goes on/.exec(tty.output())![1]!;
+      assert.match(tty.output(), new RegExp(`volt-agent show-run --run-id ${runId} --output-dir \\S+ --watch`));
+      assert.match(tty.output(), new RegExp(`volt-agent cancel-run --run-id ${runId}`));
 
-    const running = JSON.parse((await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--json'])).stdout) as { status: string; workflow_status: string; progress: Progress | null };
-    assert.equal(running.status, 'in_progress');
-    assert.equal(running.workflow_status, 'RUNNING');
-    assert.equal(running.progress?.run_id, runId, 'show-run shows the live progress');
+      const running = JSON.parse((await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--json'])).stdout) as { status: string; workflow_status: string; progress: Progress | null };
+      assert.equal(running.status, 'in_progress');
+      assert.equal(running.workflow_status, 'RUNNING');
+      assert.equal(running.progress?.run_id, runId, 'show-run shows the live progress');
 
-    const watched = await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--watch']);
-    assert.equal(watched.code, 0, watched.stderr);
-    assert.match(watched.stdout, new RegExp(`✓ Run ${runId} completed`));
-    const shown = await volt(['show-run', '--run-id', runId, '--output-dir', runs()]);
-    assert.match(shown.stdout, new RegExp(`^Run ${runId}: completed$`, 'm'));
-  });
+      const watched = await volt(['show-run', '--run-id', runId, '--output-dir', runs(), '--watch']);
+      assert.equal(watched.code, 0, watched.stderr);
+      assert.match(watched.stdout, new RegExp(`✓ Run ${runId} completed`));
+      const shown = await volt(['show-run', '--run-id', runId, '--output-dir', runs()]);
+      assert.match(shown.stdout, new RegExp(`^Run ${runId}: completed$`, 'm'));
+    });
 
-  test('cancel-run from another process: cancelled in run_metadata.json within 10 s and on the server', async () => {
-    const run = spawnVolt(['run', '--sandbox', ...slow, '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()]);
-    await run.waitFor(/Enriching entities by type/, 120_000);
-    const runId = /Run (run_\S+) started/.exec(run.output())![1]!;
-    const started = Date.now();
-    const cancel = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()]);
-    assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
-    assert.match(cancel.stdout, new RegExp(`✓ Run ${runId} cancelled`));
-    const m = await waitForMetadata(path.join(runs(), runId), (x) => x.status === 'cancelled', 10_000);
-    assert.ok(Date.now() - started < 10_000, `cancelled after ${Date.now() - started} ms`);
-    assert.equal(m.status, 'cancelled');
-    assert.equal(await run.exited, 1, 'the watching command reports the cancellation');
-    assert.match(run.output(), new RegExp(`✗ Run ${runId} was cancelled`));
+    test('cancel-run from another process: cancelled in run_metadata.json within 10 s and on the server', async () => {
+      const run = spawnVolt(['run', '--sandbox', ...slow, '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()]);
+      await run.waitFor(/Enriching entities by type/, 120_000);
+      const runId = /Run (run_\S+) started/.exec(run.output())![1]!;
+      const started = Date.now();
+      const cancel = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()]);
+      assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
+      assert.match(cancel.stdout, new RegExp(`✓ Run ${runId} cancelled`));
+      const m = await waitForMetadata(path.join(runs(), runId), (x) => x.status === 'cancelled', 10_000);
+      assert.ok(Date.now() - started < 10_000, `cancelled after ${Date.now() - started} ms`);
+      assert.equal(m.status, 'cancelled');
+      assert.equal(await run.exited, 1, 'the watching command reports the cancellation');
+      assert.match(run.output(), new RegExp(`✗ Run ${runId} was cancelled`));
 
-    const info = (await readServiceInfo(stateDir()))!;
-    const connection = await Connection.connect({ address: info.address });
-    try {
-      const description = await new Client({ connection }).workflow.getHandle(`toggl-fibery-${runId}`).describe();
-      assert.equal(description.status.name, 'CANCELLED');
-    } finally {
-      await connection.close();
-    }
-    const again = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()]);
-    assert.equal(again.code, 2);
-    assert.match(again.stderr, /is cancelled .*nothing to cancel/);
-    const failed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json', '--status', 'cancelled'])).stdout) as { run_id: string }[];
-    assert.deepEqual(failed.map((r) => r.run_id), [runId]);
+      const info = (await readServiceInfo(stateDir()))!;
+      const connection = await Connection.connect({ address: info.address });
+      try {
+        const description = await new Client({ connection }).workflow.getHandle(`toggl-fibery-${runId}`).describe();
+        assert.equal(description.status.name, 'CANCELLED');
+      } finally {
+        await connection.close();
+      }
+      const again = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()]);
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /is cancelled .*nothing to cancel/);
+      const failed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json', '--status', 'cancelled'])).stdout) as { run_id: string }[];
+      assert.deepEqual(failed.map((r) => r.run_id), [runId]);
+    });
   });
 
   test('a service with other settings and nothing running is restarted; a second one steps aside; service stop stops it', async () => {

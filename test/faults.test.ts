@@ -53,155 +53,158 @@ async function comparable(runId: string, file: string): Promise<unknown> {
   return strip(JSON.parse(await readFile(path.join(outputDir, runId, file), 'utf8')));
 }
 
-describe('transient faults', () => {
-  test('every transient fault on every API: the run completes and its JSON outputs equal a fault-free run', async () => {
-    const clean = await sandbox({ togglOptions: { maxPageSize: 20 }, llm: true });
-    // Each fault on a request of its own (every other one): the run must ride out each, whichever request it hits.
-    const spread = <T extends object>(faults: T[]) => faults.map((f, i) => ({ ...f, fromRequest: 1 + 2 * i }));
-    const togglFaults = spread([
-      { kind: 'status' as const, status: 500 },
-      { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
-      { kind: 'truncated' as const },
-      { kind: 'non-json' as const },
-      { kind: 'reset' as const },
-      { kind: 'status' as const, status: 503 },
-    ]);
-    const fiberyFaults = spread([
-      { kind: 'status' as const, status: 502 },
-      { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
-      { kind: 'truncated' as const },
-      { kind: 'graphql-errors' as const, data: 'null' as const },
-      { kind: 'non-json' as const },
-      { kind: 'reset' as const },
-    ]);
-    const llmFaults = spread([
-      { kind: 'status' as const, status: 500 },
-      { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
-      { kind: 'truncated' as const },
-      { kind: 'non-json' as const },
-    ]);
-    const faulty = await sandbox({ faults: { toggl: togglFaults, fibery: fiberyFaults, llm: llmFaults }, togglOptions: { maxPageSize: 20 }, llm: true });
-    const input = (run_id: string): PipelineInput => ({ ...period, run_id, output_dir: outputDir, config: FAST_CONFIG });
-    const [a, b] = await Promise.all([
-      runPipelineOn(temporal, input('run_clean'), clean.env, { rates: FAST }),
-      runPipelineOn(temporal, input('run_faulty'), faulty.env, { rates: FAST }),
-    ]);
-    assert.equal(a.error, null, String(a.error));
-    assert.equal(b.error, null, String(b.error));
-    const taken = (log: { fault: string | null }[]) => log.filter((e) => e.fault).length;
-    assert.equal(taken(faulty.requestLogs().toggl), togglFaults.length, 'every Toggl fault was served');
-    assert.equal(taken(faulty.requestLogs().fibery), fiberyFaults.length, 'every Fibery fault was served');
-    assert.equal(faulty.requestLogs().llm.filter((r) => r.fault).length, llmFaults.length, 'every LLM fault was served');
-    for (const file of ['raw_toggl_data.json', 'raw_toggl_previous.json', 'toggl_aggregated.json', 'enriched_data.json']) {
-      assert.deepEqual(await comparable('run_faulty', file), await comparable('run_clean', file), `${file} equals the fault-free run's`);
-    }
-    const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, 'run_faulty', 'run_metadata.json'), 'utf8')));
-    assert.equal(metadata.status, 'completed');
-    assert.ok(metadata.llm.used && metadata.warnings.every((w) => !/LLM/.test(w)), 'every report was written by the LLM, none fell back');
+// The three parts share the server but nothing else (each its own sandbox and task queue): at once.
+describe('faults', { concurrency: true }, () => {
+  describe('transient faults', () => {
+    test('every transient fault on every API: the run completes and its JSON outputs equal a fault-free run', async () => {
+      const clean = await sandbox({ togglOptions: { maxPageSize: 20 }, llm: true });
+      // Each fault on a request of its own (every other one): the run must ride out each, whichever request it hits.
+      const spread = <T extends object>(faults: T[]) => faults.map((f, i) => ({ ...f, fromRequest: 1 + 2 * i }));
+      const togglFaults = spread([
+        { kind: 'status' as const, status: 500 },
+        { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
+        { kind: 'truncated' as const },
+        { kind: 'non-json' as const },
+        { kind: 'reset' as const },
+        { kind: 'status' as const, status: 503 },
+      ]);
+      const fiberyFaults = spread([
+        { kind: 'status' as const, status: 502 },
+        { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
+        { kind: 'truncated' as const },
+        { kind: 'graphql-errors' as const, data: 'null' as const },
+        { kind: 'non-json' as const },
+        { kind: 'reset' as const },
+      ]);
+      const llmFaults = spread([
+        { kind: 'status' as const, status: 500 },
+        { kind: 'status' as const, status: 429, retryAfterSeconds: 1 },
+        { kind: 'truncated' as const },
+        { kind: 'non-json' as const },
+      ]);
+      const faulty = await sandbox({ faults: { toggl: togglFaults, fibery: fiberyFaults, llm: llmFaults }, togglOptions: { maxPageSize: 20 }, llm: true });
+      const input = (run_id: string): PipelineInput => ({ ...period, run_id, output_dir: outputDir, config: FAST_CONFIG });
+      const [a, b] = await Promise.all([
+        runPipelineOn(temporal, input('run_clean'), clean.env, { rates: FAST }),
+        runPipelineOn(temporal, input('run_faulty'), faulty.env, { rates: FAST }),
+      ]);
+      assert.equal(a.error, null, String(a.error));
+      assert.equal(b.error, null, String(b.error));
+      const taken = (log: { fault: string | null }[]) => log.filter((e) => e.fault).length;
+      assert.equal(taken(faulty.requestLogs().toggl), togglFaults.length, 'every Toggl fault was served');
+      assert.equal(taken(faulty.requestLogs().fibery), fiberyFaults.length, 'every Fibery fault was served');
+      assert.equal(faulty.requestLogs().llm.filter((r) => r.fault).length, llmFaults.length, 'every LLM fault was served');
+      for (const file of ['raw_toggl_data.json', 'raw_toggl_previous.json', 'toggl_aggregated.json', 'enriched_data.json']) {
+        assert.deepEqual(await comparable('run_faulty', file), await comparable('run_clean', file), `${file} equals the fault-free run's`);
+      }
+      const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, 'run_faulty', 'run_metadata.json'), 'utf8')));
+      assert.equal(metadata.status, 'completed');
+      assert.ok(metadata.llm.used && metadata.warnings.every((w) => !/LLM/.test(w)), 'every report was written by the LLM, none fell back');
+    });
   });
-});
 
-describe('the Toggl quota', () => {
-  test('used up mid-fetch: the run waits for the window, shows the wait, completes, and fetches no page twice', async () => {
-    // Six requests per four-second window: the users list and five pages, then a wait.
-    const quota = await sandbox({ limits: { toggl: { quota: { workspaceLimit: 6, windowSeconds: 4 } }, fibery: { rateLimit: false } }, togglOptions: { maxPageSize: 20 } });
-    const seen: Progress[] = [];
-    const { error } = await runPipelineOn(temporal, { ...period, run_id: 'run_quota', output_dir: outputDir, config: FAST_CONFIG }, quota.env, {
-      rates: FAST,
-      whileRunning: async (handle) => {
-        for (;;) {
-          const p = await handle.query(getProgressQuery).catch(() => null);
-          if (p) seen.push(p);
-          if (p && p.status !== 'running') return;
-          await sleep(200);
-        }
-      },
+  describe('the Toggl quota', () => {
+    test('used up mid-fetch: the run waits for the window, shows the wait, completes, and fetches no page twice', async () => {
+      // Six requests per four-second window: the users list and five pages, then a wait.
+      const quota = await sandbox({ limits: { toggl: { quota: { workspaceLimit: 6, windowSeconds: 4 } }, fibery: { rateLimit: false } }, togglOptions: { maxPageSize: 20 } });
+      const seen: Progress[] = [];
+      const { error } = await runPipelineOn(temporal, { ...period, run_id: 'run_quota', output_dir: outputDir, config: FAST_CONFIG }, quota.env, {
+        rates: FAST,
+        whileRunning: async (handle) => {
+          for (;;) {
+            const p = await handle.query(getProgressQuery).catch(() => null);
+            if (p) seen.push(p);
+            if (p && p.status !== 'running') return;
+            await sleep(200);
+          }
+        },
+      });
+      assert.equal(error, null, String(error));
+      const searches = quota.requestLogs().toggl.filter((e) => e.path.includes('/search/'));
+      assert.ok(searches.length > 6, `the fetch needed more than one window (${searches.length} searches)`);
+      assert.equal(quota.requestLogs().toggl.filter((e) => e.status === 402).length, 0, 'the fetch waited instead of asking into a used-up quota');
+      assert.deepEqual(repeatedPages(quota.requestLogs().toggl), [], 'no page was fetched twice');
+      const waiting = seen.find((p) => p.details.toggl?.quota_wait_until);
+      assert.ok(waiting, 'the progress showed the wait');
+      assert.ok(waiting.details.toggl!.pages > 0, 'with the pages fetched so far');
     });
-    assert.equal(error, null, String(error));
-    const searches = quota.requestLogs().toggl.filter((e) => e.path.includes('/search/'));
-    assert.ok(searches.length > 6, `the fetch needed more than one window (${searches.length} searches)`);
-    assert.equal(quota.requestLogs().toggl.filter((e) => e.status === 402).length, 0, 'the fetch waited instead of asking into a used-up quota');
-    assert.deepEqual(repeatedPages(quota.requestLogs().toggl), [], 'no page was fetched twice');
-    const waiting = seen.find((p) => p.details.toggl?.quota_wait_until);
-    assert.ok(waiting, 'the progress showed the wait');
-    assert.ok(waiting.details.toggl!.pages > 0, 'with the pages fetched so far');
   });
-});
 
-describe('lost workers', () => {
-  interface WorkerProcess {
-    child: ChildProcess;
-    exited: Promise<unknown>;
-  }
-
-  /** `volt-agent worker` as an operator starts it, against this file's server, with the sandbox's tokens. */
-  async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, [path.resolve('bin/volt-agent.js'), 'worker'], {
-      env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '4' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    for (let i = 0; !/Worker polling/.test(output); i++) {
-      if (i > 300 || child.exitCode !== null) throw new Error(`the worker did not start:\n${output}`);
-      await sleep(100);
+  describe('lost workers', () => {
+    interface WorkerProcess {
+      child: ChildProcess;
+      exited: Promise<unknown>;
     }
-    return { child, exited };
-  }
 
-  async function kill(worker: WorkerProcess): Promise<void> {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-  }
-
-  test('killed mid-fetch, mid-enrichment and mid-reports, each replaced 2 s later: the run completes', async () => {
-    const slow = await sandbox({
-      latency: { toggl: 300, fibery: 800 },
-      llm: { latencyMs: 1000 },
-      togglOptions: { maxPageSize: 20 },
-    });
-    const runId = 'run_killed';
-    const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
-      taskQueue: 'volt-agent-pipeline',
-      workflowId: workflowIdFor(runId),
-      // A fetch of a few pages that takes a few seconds, small Fibery batches.
-      args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { toggl: { requests_per_second: 4 }, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
-      workflowExecutionTimeout: '5 minutes',
-    });
-    const progress = async () => handle.query(getProgressQuery).catch(() => null);
-    const until = async (what: string, ok: (p: Progress) => boolean) => {
-      for (let i = 0; i < 600; i++) {
-        const p = await progress();
-        if (p && ok(p)) return;
-        if (p && p.status !== 'running') throw new Error(`the run ended (${p.status}) before ${what}`);
+    /** `volt-agent worker` as an operator starts it, against this file's server, with the sandbox's tokens. */
+    async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+      const child = spawn(process.execPath, [path.resolve('bin/volt-agent.js'), 'worker'], {
+        env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '4' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      for (let i = 0; !/Worker polling/.test(output); i++) {
+        if (i > 300 || child.exitCode !== null) throw new Error(`the worker did not start:\n${output}`);
         await sleep(100);
       }
-      throw new Error(`never reached ${what}`);
-    };
-    let worker = await startWorker(slow.env);
-    const kills: string[] = [];
-    for (const [what, ok] of [
-      ['the fetch', (p: Progress) => p.current_activity === 'fetch_toggl_data' && (p.details.toggl?.pages ?? 0) >= 1],
-      ['the enrichment', (p: Progress) => p.current_activity === 'enrich_entities_by_type' && p.details.types.some((t) => t.done > 0)],
-      ['the person reports', (p: Progress) => p.current_activity === 'generate_person_reports' && p.details.persons.done >= 1],
-    ] as const) {
-      await until(what, ok);
-      await kill(worker);
-      kills.push(what);
-      await sleep(2000);
-      worker = await startWorker(slow.env);
+      return { child, exited };
     }
-    try {
-      const result = await handle.result();
-      assert.equal(result.status, 'completed');
-    } finally {
-      await kill(worker);
+
+    async function kill(worker: WorkerProcess): Promise<void> {
+      worker.child.kill('SIGKILL');
+      await worker.exited;
     }
-    assert.deepEqual(kills, ['the fetch', 'the enrichment', 'the person reports']);
-    const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, runId, 'run_metadata.json'), 'utf8')));
-    assert.equal(metadata.status, 'completed');
-    assert.ok(repeatedPages(slow.requestLogs().toggl).every((p) => p.count <= 2), 'no page fetched more than once more');
+
+    test('killed mid-fetch, mid-enrichment and mid-reports, each replaced 2 s later: the run completes', async () => {
+      const slow = await sandbox({
+        latency: { toggl: 300, fibery: 800 },
+        llm: { latencyMs: 1000 },
+        togglOptions: { maxPageSize: 20 },
+      });
+      const runId = 'run_killed';
+      const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
+        taskQueue: 'volt-agent-pipeline',
+        workflowId: workflowIdFor(runId),
+        // A fetch of a few pages that takes a few seconds, small Fibery batches.
+        args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { toggl: { requests_per_second: 4 }, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
+        workflowExecutionTimeout: '5 minutes',
+      });
+      const progress = async () => handle.query(getProgressQuery).catch(() => null);
+      const until = async (what: string, ok: (p: Progress) => boolean) => {
+        for (let i = 0; i < 600; i++) {
+          const p = await progress();
+          if (p && ok(p)) return;
+          if (p && p.status !== 'running') throw new Error(`the run ended (${p.status}) before ${what}`);
+          await sleep(100);
+        }
+        throw new Error(`never reached ${what}`);
+      };
+      let worker = await startWorker(slow.env);
+      const kills: string[] = [];
+      for (const [what, ok] of [
+        ['the fetch', (p: Progress) => p.current_activity === 'fetch_toggl_data' && (p.details.toggl?.pages ?? 0) >= 1],
+        ['the enrichment', (p: Progress) => p.current_activity === 'enrich_entities_by_type' && p.details.types.some((t) => t.done > 0)],
+        ['the person reports', (p: Progress) => p.current_activity === 'generate_person_reports' && p.details.persons.done >= 1],
+      ] as const) {
+        await until(what, ok);
+        await kill(worker);
+        kills.push(what);
+        await sleep(2000);
+        worker = await startWorker(slow.env);
+      }
+      try {
+        const result = await handle.result();
+        assert.equal(result.status, 'completed');
+      } finally {
+        await kill(worker);
+      }
+      assert.deepEqual(kills, ['the fetch', 'the enrichment', 'the person reports']);
+      const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, runId, 'run_metadata.json'), 'utf8')));
+      assert.equal(metadata.status, 'completed');
+      assert.ok(repeatedPages(slow.requestLogs().toggl).every((p) => p.count <= 2), 'no page fetched more than once more');
+    });
   });
 });

@@ -22,7 +22,7 @@ for (const step of [['--import', 'tsx', 'scripts/provision-temporal.mjs'], ['scr
 }
 
 /** Measured longest first; a file not named here runs after them, in name order. */
-const LONGEST_FIRST = ['cli-operator', 'faults', 'cli-production', 'schedule-cli', 'cli', 'llm-pipeline', 'enrichment', 'cli-tls', 'workflow', 'deliver-cli', 'pipeline', 'cli-bad-input', 'temporal-dev-server', 'llm-client'];
+const LONGEST_FIRST = ['cli-operator', 'faults', 'cli-production', 'schedule-cli', 'llm-pipeline', 'enrichment', 'cli-tls', 'workflow', 'deliver-cli', 'pipeline', 'cli-bad-input', 'temporal-dev-server', 'llm-client'];
 const rank = (file) => {
   const i = LONGEST_FIRST.indexOf(path.basename(file).replace(/\.test\.ts$/, ''));
   return i === -1 ? LONGEST_FIRST.length : i;

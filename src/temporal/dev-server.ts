@@ -45,7 +45,8 @@ export interface DevServer {
 
 const STOP_GRACE_MS = 10_000;
 const MAX_PORT_RETRIES = 3;
-const TAIL_LINES = 40;
+const HEAD_LINES = 8;
+const TAIL_LINES = 32;
 
 // ---------------------------------------------------------------------------
 // Children still running are stopped when this process exits.
@@ -93,14 +94,34 @@ function untrack(child: ChildProcess): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-class LineTail {
-  readonly lines: string[] = [];
+/**
+ * What the server printed, for a failure's message: the first lines (where a Go panic names its
+ * cause) and the last ones (a panic's goroutine dump runs to hundreds of lines between them).
+ */
+class ServerOutput {
+  private readonly head: string[] = [];
+  private readonly tail: string[] = [];
+  private skipped = 0;
+  /** A port we picked was taken by another process before the server bound it. */
+  portClash = false;
+
   push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > TAIL_LINES) this.lines.shift();
+    if (/address already in use|bind: /i.test(line)) this.portClash = true;
+    if (this.head.length < HEAD_LINES) {
+      this.head.push(line);
+      return;
+    }
+    this.tail.push(line);
+    if (this.tail.length > TAIL_LINES) {
+      this.tail.shift();
+      this.skipped++;
+    }
   }
+
   text(): string {
-    return this.lines.length ? this.lines.join('\n') : '(no output)';
+    if (this.head.length === 0) return '(no output)';
+    const gap = this.skipped ? [`… (${this.skipped} lines)`] : [];
+    return [...this.head, ...gap, ...this.tail].join('\n');
   }
 }
 
@@ -183,14 +204,23 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const explicitPorts = opts.port !== undefined && (headless || opts.uiPort !== undefined);
   const attempts = explicitPorts ? 1 : MAX_PORT_RETRIES;
   let lastFailure = '';
+  let retriedOtherFailure = false;
   try {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const result = await startOnce(binaryPath, namespace, headless, startTimeoutMs, dbFilename, opts, log, logStream);
       if ('server' in result) return result.server;
       lastFailure = result.failure;
-      // A port we picked was taken by someone else in the meantime: pick new ones.
-      if (!result.portClash || attempt === attempts) break;
-      log(`Temporal dev server could not bind its ports; retrying with new ones (attempt ${attempt + 1})`);
+      if (attempt === attempts) break;
+      if (result.portClash) {
+        // A port we picked was taken by someone else in the meantime: pick new ones.
+        log(`Temporal dev server could not bind its ports; retrying with new ones (attempt ${attempt + 1})`);
+        continue;
+      }
+      // On a starved machine the server has been seen to give up during its own start-up: once more.
+      if (retriedOtherFailure) break;
+      retriedOtherFailure = true;
+      log(`${result.failure}\nRetrying once (attempt ${attempt + 1})`);
+      await sleep(1000);
     }
   } catch (err) {
     logStream?.end();
@@ -258,7 +288,7 @@ async function startOnce(
   const started = Date.now();
 
   const child = spawn(binaryPath, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-  const tail = new LineTail();
+  const tail = new ServerOutput();
   const onLine = (stream: string) => (line: string) => {
     tail.push(line);
     logStream?.write(`${line}\n`);
@@ -304,8 +334,8 @@ async function startOnce(
     return {
       failure:
         `Temporal dev server (${binaryPath}) failed to start on ${address}: ${ready.reason}` +
-        ` (after ${((Date.now() - started) / 1000).toFixed(1)} s).\nLast server output:\n${output}`,
-      portClash: /address already in use|bind: /i.test(output),
+        ` (after ${((Date.now() - started) / 1000).toFixed(1)} s).\nServer output:\n${output}`,
+      portClash: tail.portClash,
     };
   }
   log(`Temporal dev server ready at ${address} (pid ${child.pid}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);

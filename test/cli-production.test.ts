@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { hasEscapes } from '../src/cli/progress-view.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { cliIn, readMetadata, type Spawned } from './support/cli-process.js';
+import { buildDataset } from './support/datasets.js';
 import { ensureTemporalBinary } from '../src/temporal/binary.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 
@@ -38,7 +39,8 @@ describe('production topology: a separate Temporal server, `volt-agent worker`, 
   before(async () => {
     [server, sandbox] = await Promise.all([
       startDevServer({ binaryPath: await ensureTemporalBinary() }),
-      startSandbox({ fiberyLatencyMs: 700 }),
+      // A small dataset whose Fibery answers take 700 ms: the enrichment lasts long enough to stop a worker in it.
+      startSandbox({ dataset: buildDataset([{ space: 'Scrum', type: 'Task', count: 4 }, { space: 'Scrum', type: 'Bug', count: 2 }], { people: 3 }), fiberyLatencyMs: 700 }),
     ]);
   });
   after(async () => {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { buildDataset } from './support/datasets.js';
 import { ensureTemporalBinary } from '../src/temporal/binary.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 
@@ -65,7 +66,8 @@ async function startTlsProxy(target: string): Promise<tls.Server> {
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'volt-tls-'));
   await makeCertificates(work);
-  [server, sandbox] = await Promise.all([startDevServer({ binaryPath: await ensureTemporalBinary() }), startSandbox({ fiberyLatencyMs: 0 })]);
+  // What is tested is the connection: a small dataset keeps the run short.
+  [server, sandbox] = await Promise.all([startDevServer({ binaryPath: await ensureTemporalBinary() }), startSandbox({ dataset: buildDataset([{ space: 'Scrum', type: 'Task', count: 2 }]), fiberyLatencyMs: 0 })]);
   proxy = await startTlsProxy(server.address);
   // A host name, as a real cluster has (TLS names no IP addresses: Node warns about SNI with one).
   address = `localhost:${(proxy.address() as net.AddressInfo).port}`;

@@ -208,20 +208,25 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
   let inFlight = 0;
   const inFlightByType = new Map<string, number>();
 
-  /** Both windows must have room; a refused request counts in neither. */
-  function rateLimited(token: string): boolean {
+  /**
+   * Both windows must have room at the request's arrival (as the real API counts, and not later,
+   * when this process has read its body: on a busy machine that happens in bursts); a refused
+   * request counts in neither.
+   */
+  function rateLimited(token: string, arrivedAt: number): boolean {
     if (!limit || !workspaceWindow) return false;
     let mine = tokenWindows.get(token);
     if (!mine) tokenWindows.set(token, (mine = new SlidingWindow(limit.perToken, limit.windowMs)));
-    if (mine.remaining() === 0 || workspaceWindow.remaining() === 0) return true;
-    mine.tryTake();
-    workspaceWindow.tryTake();
+    if (mine.remaining(arrivedAt) === 0 || workspaceWindow.remaining(arrivedAt) === 0) return true;
+    mine.tryTake(arrivedAt);
+    workspaceWindow.tryTake(arrivedAt);
     return false;
   }
 
   const errorReply = (status: number, message: string, headers: Record<string, string> = {}) => jsonReply(status, { message }, headers);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const spaceSegment = spaceOf(url.pathname);
@@ -250,7 +255,7 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
       refusal.headers = retryAfterHeader(fault.retryAfterSeconds);
     } else if (token === null || !tokens.has(token)) {
       refusal = errorReply(401, 'Unauthorized: invalid or missing token');
-    } else if (rateLimited(token)) {
+    } else if (rateLimited(token, arrivedAt)) {
       entry.limited = 'rate-limit';
       refusal = errorReply(429, 'Too Many Requests', retryAfterHeader(limit?.retryAfterSeconds));
     }

@@ -24,17 +24,19 @@ export class SlidingWindow {
     if (drop > 0) this.admitted.splice(0, drop);
   }
 
-  /** Counts a request when there is room; false when the window is full. */
-  tryTake(): boolean {
-    const now = this.now();
+  /** Counts a request (arrived at `now`) when there is room; false when the window is full. */
+  tryTake(now = this.now()): boolean {
     this.prune(now);
     if (this.admitted.length >= this.limit) return false;
-    this.admitted.push(now);
+    // Oldest first, also when a request that arrived earlier is counted after a later one.
+    let at = this.admitted.length;
+    while (at > 0 && this.admitted[at - 1]! > now) at--;
+    this.admitted.splice(at, 0, now);
     return true;
   }
 
-  remaining(): number {
-    this.prune(this.now());
+  remaining(now = this.now()): number {
+    this.prune(now);
     return Math.max(0, this.limit - this.admitted.length);
   }
 

@@ -7,7 +7,7 @@
 // files start first, so the short ones fill the gaps at the end. Extra arguments select test files (test/x.test.ts). The install test (test/install/: npm
 // pack, npm install -g, a demo from the installed CLI) is `npm run test:install`, which CI runs too.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,13 @@ import { compileTests } from './test-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root }).status ?? 1;
+
+const chosen = process.argv.slice(2);
+const missing = chosen.filter((f) => !existsSync(path.resolve(root, f)));
+if (missing.length > 0) {
+  console.error(`npm test: no test file ${missing.join(', ')} (give paths like test/pipeline.test.ts)`);
+  process.exit(2);
+}
 
 for (const step of [['--import', 'tsx', 'scripts/provision-temporal.mjs'], ['scripts/build.mjs', '--if-stale']]) {
   const status = run(step);
@@ -28,7 +35,6 @@ const rank = (file) => {
   return i === -1 ? LONGEST_FIRST.length : i;
 };
 
-const chosen = process.argv.slice(2);
 const files = chosen.length > 0
   ? chosen
   : readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`).sort((a, b) => rank(a) - rank(b));

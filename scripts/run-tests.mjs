@@ -4,8 +4,9 @@
 // compile the tests to JavaScript (scripts/test-build.mjs), then run every test file with Node's
 // test runner, six files at a time on any machine (most of a file's time is spent waiting on
 // servers, simulators and timers: on two cores, four left a fifth of the CPU idle). The longest
-// files start first, so the short ones fill the gaps at the end. Extra arguments select test files (test/x.test.ts). The install test (test/install/: npm
-// pack, npm install -g, a demo from the installed CLI) is `npm run test:install`, which CI runs too.
+// files start first, so the short ones fill the gaps at the end. Extra arguments select test files
+// (test/x.test.ts). The install test (test/install/: npm pack, npm install -g, a demo from the
+// installed CLI) is `npm run test:install`, which CI runs too.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';

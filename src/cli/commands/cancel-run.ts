@@ -56,7 +56,9 @@ export const cancelRun = defineCommand({
         return EXIT.OK;
       }
       if (closed !== 'RUNNING') {
-        ctx.out.result(`Run ${opts.runId}: the workflow ended as ${closed?.toLowerCase() ?? 'unknown'}; ${RUN_FILES.metadata} says ${metadataStatus}`);
+        // Why it ended otherwise than cancelled: the workflow's own failure message.
+        const why = closed === 'FAILED' ? await handle.result().then(() => '', (error: { cause?: Error; message?: string }) => ` (${error.cause?.message ?? error.message ?? 'no message'})`) : '';
+        ctx.out.result(`Run ${opts.runId}: the workflow ended as ${closed?.toLowerCase() ?? 'unknown'}${why}; ${RUN_FILES.metadata} says ${metadataStatus}`);
         return closed === 'CANCELLED' ? EXIT.OK : EXIT.RUN_FAILED;
       }
       ctx.out.result(

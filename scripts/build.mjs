@@ -6,9 +6,10 @@
 // Each file is transpiled on its own by esbuild (tsconfig has isolatedModules), in well under a
 // second; `npm run typecheck` is what checks the types (tsc takes ~25 s here, so it is not repeated).
 import { existsSync, statSync } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyInto, filesUnder } from './files.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
@@ -19,16 +20,7 @@ const dist = path.join(root, `.dist-building-${process.pid}`);
 const started = Date.now();
 const step = (what) => process.stderr.write(`build: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
-async function files(dir) {
-  const found = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await files(full)));
-    else found.push(full);
-  }
-  return found;
-}
-const all = await files(src);
+const all = await filesUnder(src);
 
 // `--if-stale` (what `prepare` runs, so `npm ci` and `npm pack` build): nothing to do while the
 // build is newer than every source file; a pack in a test then never swaps dist/ under a running CLI.
@@ -56,11 +48,7 @@ await build({
 });
 step('compiled src/ to dist/');
 
-for (const from of all.filter((f) => !f.endsWith('.ts'))) {
-  const to = path.join(dist, path.relative(src, from));
-  await mkdir(path.dirname(to), { recursive: true });
-  await cp(from, to);
-}
+await copyInto(all.filter((f) => !f.endsWith('.ts')), src, dist);
 step('copied assets');
 
 const { bundleWorkflowCode } = await import('@temporalio/worker');

@@ -10,21 +10,12 @@
 // directory, the Temporal CLI) resolve as they do from the sources. node_modules is found by
 // walking up, as the build directory lies inside the repository.
 import { existsSync, statSync } from 'node:fs';
-import { cp, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, readdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { copyInto, filesUnder } from './files.mjs';
 
 const COMPILED = ['src', 'test'];
 const LINKED = ['config', 'bin', 'package.json', '.tools'];
-
-async function files(dir) {
-  const found = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await files(full)));
-    else found.push(full);
-  }
-  return found;
-}
 
 /** Builds into `<root>/tmp/test-build/run-<pid>` and returns that directory. */
 export async function compileTests(root) {
@@ -33,7 +24,7 @@ export async function compileTests(root) {
   const out = path.join(parent, `run-${process.pid}`);
   await rm(out, { recursive: true, force: true });
 
-  const all = (await Promise.all(COMPILED.map((dir) => files(path.join(root, dir))))).flat();
+  const all = (await Promise.all(COMPILED.map((dir) => filesUnder(path.join(root, dir))))).flat();
   const { build } = await import('esbuild');
   await build({
     entryPoints: all.filter((f) => f.endsWith('.ts')),
@@ -45,11 +36,7 @@ export async function compileTests(root) {
     sourcemap: true,
     logLevel: 'warning',
   });
-  for (const from of all.filter((f) => !f.endsWith('.ts'))) {
-    const to = path.join(out, path.relative(root, from));
-    await mkdir(path.dirname(to), { recursive: true });
-    await cp(from, to);
-  }
+  await copyInto(all.filter((f) => !f.endsWith('.ts')), root, out);
   for (const name of LINKED) {
     if (existsSync(path.join(root, name))) await symlink(path.join(root, name), path.join(out, name));
   }

@@ -15,7 +15,7 @@ import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { getProgressQuery, WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type Progress } from '../src/workflows/contract.js';
 import type { TogglFiberyPipeline } from '../src/workflows/pipeline.js';
 import { runPipelineOn } from './support/pipeline.js';
-import { startTestTemporal, type TestTemporal } from './support/temporal.js';
+import { collectProgress, startTestTemporal, type TestTemporal } from './support/temporal.js';
 
 let temporal: TestTemporal;
 let outputDir: string;
@@ -110,14 +110,7 @@ describe('faults', { concurrency: true }, () => {
       const seen: Progress[] = [];
       const { error } = await runPipelineOn(temporal, { ...period, run_id: 'run_quota', output_dir: outputDir, config: FAST_CONFIG }, quota.env, {
         rates: FAST,
-        whileRunning: async (handle) => {
-          for (;;) {
-            const p = await handle.query(getProgressQuery).catch(() => null);
-            if (p) seen.push(p);
-            if (p && p.status !== 'running') return;
-            await sleep(200);
-          }
-        },
+        whileRunning: (handle) => collectProgress(handle, seen, 200),
       });
       assert.equal(error, null, String(error));
       const searches = quota.requestLogs().toggl.filter((e) => e.path.includes('/search/'));

@@ -13,7 +13,7 @@ import { TogglFetch } from '../src/workflows/toggl-fetch.js';
 import { createPipelineWorker } from '../src/worker.js';
 import { defaultDeps } from '../src/activities/context.js';
 import { runWithStubs, sleep, stubActivities, stubPage, type StubCall } from './support/stub-pipeline.js';
-import { startTestTemporal, type TestTemporal } from './support/temporal.js';
+import { collectProgress, startTestTemporal, type TestTemporal } from './support/temporal.js';
 
 let temporal: TestTemporal;
 before(async () => {
@@ -204,14 +204,7 @@ describe('progress', () => {
           return { enriched: input.limit, not_found: 0, warnings: 0, requests: 1, file: '' };
         },
       },
-      whileRunning: async (handle) => {
-        for (;;) {
-          const p = await handle.query(getProgressQuery).catch(() => null);
-          if (p) seen.push(p);
-          if (p && p.status !== 'running') break;
-          await sleep(100);
-        }
-      },
+      whileRunning: (handle) => collectProgress(handle, seen, 100),
     });
     assert.equal(error, null, String(error));
     const percentages = seen.map((p) => p.percentage);

@@ -1,10 +1,11 @@
 /**
  * A real Temporal dev server for a test file: started on free ports, stopped afterwards.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { ensureTemporalBinary } from '../../src/temporal/binary.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { getProgressQuery, type Progress } from '../../src/workflows/contract.js';
 
 let runtimeInstalled = false;
 
@@ -38,4 +39,14 @@ export async function startTestTemporal(): Promise<TestTemporal> {
       await server.stop();
     },
   };
+}
+
+/** Queries a run's progress every `everyMs` into `seen` until it is no longer running (a failed query is skipped). */
+export async function collectProgress(handle: WorkflowHandle, seen: Progress[], everyMs: number): Promise<void> {
+  for (;;) {
+    const p = await handle.query(getProgressQuery).catch(() => null);
+    if (p) seen.push(p);
+    if (p && p.status !== 'running') return;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }

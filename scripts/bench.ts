@@ -30,6 +30,7 @@ import { workflowIdFor } from '../src/workflows/contract.js';
 import { fiberyEnrichmentMs, quotaHours, togglFetchMs, type FiberyPlanShape } from './bench/critical-path.js';
 import { historyFigures, type HistoryFigures } from './bench/histories.js';
 import { measureStartup } from './bench/startup.js';
+import { WORKER_VARIABLE_PREFIXES } from '../src/cli/service/state.js';
 
 const { values } = parseArgs({ options: { workload: { type: 'string', default: 'standard' }, 'quota-window': { type: 'string' } } });
 const chosen = values.workload === 'all' ? (['standard', 'large'] as const) : ([values.workload] as ('standard' | 'large')[]);
@@ -122,7 +123,7 @@ interface RunFigures {
 
 async function runOnce(name: string, dataset: Dataset, sandbox: Sandbox, server: DevServer, work: string): Promise<RunFigures> {
   const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TOGGL_|FIBERY_|OPENAI_|ANTHROPIC_|VOLT_|TEMPORAL_)/.test(k))),
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => ![...WORKER_VARIABLE_PREFIXES, 'TEMPORAL_'].some((prefix) => k.startsWith(prefix)))),
     ...sandbox.env,
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_NAMESPACE: server.namespace,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { json, serve } from './support/fake-http.js';
 import { ApiError, ValidationError } from '../src/errors.js';
-import { createLlmClient, LlmClient, normaliseOpenAiBase, resolveLlmSettings } from '../src/llm/client.js';
+import { createLlmClient, LlmClient, resolveLlmSettings } from '../src/llm/client.js';
+import { normaliseOpenAiBase } from '../src/llm/providers/openai.js';
 import { startLlmServer } from '../src/sandbox/llm-server.js';
 
 

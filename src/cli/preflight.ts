@@ -63,10 +63,10 @@ export async function checkConfig(env: Env): Promise<AppConfig> {
   return app;
 }
 
-/** Whether anything asks for an LLM; only then is the LLM client (two SDKs) loaded to check it. */
+/** Whether anything asks for an LLM (a provider, a model, any provider's key or base URL); only then is it checked. */
 function llmConfigured(env: Env, app: AppConfig): boolean {
   const llm = llmSettings(env);
-  return Boolean(llm.provider || llm.model || llm.openai.apiKey || llm.openai.baseUrl || llm.anthropic.apiKey || llm.anthropic.baseUrl || app.llm.provider);
+  return Boolean(llm.provider || llm.model || app.llm.provider || Object.values(llm.providers).some((p) => p.apiKey || p.baseUrl));
 }
 
 /** Runs each check, keeps going after a ValidationError, and throws them all as one. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { LLM_PROVIDER_NAMES } from '../llm/providers/index.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -20,10 +21,6 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const positiveInt = z.number().int().positive();
-
-/** The LLM providers volt-agent can talk to: `llm.provider` and VOLT_LLM_PROVIDER accept these. */
-export const LLM_PROVIDERS = ['openai', 'anthropic'] as const;
-export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
 
 const LLM_DEFAULTS = {
   temperature: 0.2,
@@ -67,7 +64,8 @@ export type DeliveryConfig = z.infer<typeof DeliveryConfigSchema>;
 export const AppConfigSchema = z.strictObject({
   llm: z
     .strictObject({
-      provider: z.enum(LLM_PROVIDERS, { error: (issue) => `unknown provider ${JSON.stringify(issue.input)}: use one of ${LLM_PROVIDERS.join(', ')}` }).nullish(),
+      /** One of the registry's (src/llm/providers/index.ts). */
+      provider: z.enum(LLM_PROVIDER_NAMES, { error: (issue) => `unknown provider ${JSON.stringify(issue.input)}: use one of ${LLM_PROVIDER_NAMES.join(', ')}` }).nullish(),
       model: z.string().nullish(),
       /** null: send none (models that take only their default temperature). */
       temperature: z.number().min(0).max(2).nullable().default(0.2),

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { LLM_PROVIDERS, type LlmProviderName } from './app-config.js';
+import { LLM_PROVIDER_NAMES, providerList, type LlmProviderName, type LlmVariableName } from '../llm/providers/index.js';
 
 interface VariableSpec {
   schema: z.ZodType<unknown, string>;
@@ -57,6 +57,15 @@ const secret = (fix: string) => spec(noWhitespace, fix, true);
 
 const WORKER_FIX = 'set a whole number or unset it for the default (see volt-agent worker --help)';
 
+/** Each LLM provider's key and base URL (src/llm/providers/). */
+function llmVariables(): Record<LlmVariableName, ReturnType<typeof secret>> {
+  const entries = providerList().flatMap((p) => [
+    [p.keyVariable, secret(p.keyFix)],
+    [p.baseUrlVariable, spec(httpUrl, p.baseUrlFix)],
+  ]);
+  return Object.fromEntries(entries) as Record<LlmVariableName, ReturnType<typeof secret>>;
+}
+
 /** The variables, by name. A new variable is one entry here plus its accessor. */
 export const VARIABLES = {
   // Toggl Track (the worker's activities)
@@ -68,13 +77,10 @@ export const VARIABLES = {
   FIBERY_WORKSPACE: spec(z.string().regex(/^[A-Za-z0-9.-]+$/, 'is not a Fibery account name'), 'use the account name only: acme for acme.fibery.io'),
   FIBERY_API_URL: spec(httpUrl, 'use a URL like https://acme.fibery.io, or unset it'),
   // LLM
-  OPENAI_API_KEY: secret('copy the key from your OpenAI (or compatible) account again'),
-  OPENAI_BASE_URL: spec(httpUrl, 'use a URL like http://localhost:11434/v1, or unset it for api.openai.com'),
-  ANTHROPIC_API_KEY: secret('copy the key from console.anthropic.com again'),
-  ANTHROPIC_BASE_URL: spec(httpUrl, 'use a URL like https://api.anthropic.com, or unset it'),
+  ...llmVariables(),
   VOLT_LLM_PROVIDER: spec(
-    z.string().transform((v) => v.toLowerCase()).pipe(z.enum(LLM_PROVIDERS, { error: 'is not a known LLM provider' })),
-    `use one of ${LLM_PROVIDERS.join(', ')}, or unset it to choose by the API key that is set`,
+    z.string().transform((v) => v.toLowerCase()).pipe(z.enum(LLM_PROVIDER_NAMES, { error: 'is not a known LLM provider' })),
+    `use one of ${LLM_PROVIDER_NAMES.join(', ')}, or unset it to choose by the API key that is set`,
   ),
   VOLT_LLM_MODEL: spec(noWhitespace, 'use a model name like gpt-4.1-mini, or unset it for the default'),
   // Delivery (the worker's activities)
@@ -216,17 +222,15 @@ export interface LlmEnvSettings {
   /** VOLT_LLM_PROVIDER; null: config.yaml or the key that is set decides. */
   provider: LlmProviderName | null;
   model: string | null;
-  openai: { apiKey: string | null; baseUrl: string | null };
-  anthropic: { apiKey: string | null; baseUrl: string | null };
+  /** Each provider's key and base URL, when set. */
+  providers: Record<LlmProviderName, { apiKey: string | null; baseUrl: string | null }>;
 }
 
 export function llmSettings(env: Env): LlmEnvSettings {
-  return {
-    provider: env.VOLT_LLM_PROVIDER ?? null,
-    model: env.VOLT_LLM_MODEL ?? null,
-    openai: { apiKey: env.OPENAI_API_KEY ?? null, baseUrl: env.OPENAI_BASE_URL ?? null },
-    anthropic: { apiKey: env.ANTHROPIC_API_KEY ?? null, baseUrl: env.ANTHROPIC_BASE_URL ?? null },
-  };
+  const providers = Object.fromEntries(
+    providerList().map((p) => [p.name, { apiKey: env[p.keyVariable] ?? null, baseUrl: env[p.baseUrlVariable] ?? null }]),
+  ) as LlmEnvSettings['providers'];
+  return { provider: env.VOLT_LLM_PROVIDER ?? null, model: env.VOLT_LLM_MODEL ?? null, providers };
 }
 
 /** VOLT_WORKER_*: only the ones that are set (the worker's defaults fill in the rest). */

@@ -1,4 +1,5 @@
 /** `volt-agent run`: the pipeline for a period, or its Fibery stage again, with live progress. */
+import { providerList } from '../../llm/providers/index.js';
 import { defineCommand } from '../define-command.js';
 import { jsonOption, outputDirOption, runIdOption, sandboxLatencyOption } from '../shared-options.js';
 
@@ -36,7 +37,7 @@ export const run = defineCommand({
 the Temporal UI. Piped, in CI or with NO_COLOR it is plain lines.
 
 Tokens come from the environment or .env: TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID, FIBERY_API_TOKEN,
-FIBERY_WORKSPACE, and optionally OPENAI_API_KEY or ANTHROPIC_API_KEY. Without a Temporal server
+FIBERY_WORKSPACE, and optionally ${providerList().map((p) => p.keyVariable).join(' or ')}. Without a Temporal server
 configured (TEMPORAL_ADDRESS or a profile of Temporal's config file) a background service (embedded
 Temporal server and worker, state in VOLT_STATE_DIR, default ./tmp/temporal) runs the workflow and
 stops itself when idle; with one, start \`volt-agent worker\` next to it.

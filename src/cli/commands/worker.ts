@@ -1,6 +1,7 @@
 /** `volt-agent worker`: the separate worker process of the production topology (spec 7.2, 8.3). */
 import type { Env, WorkerEnvSettings } from '../../config/env.js';
 import { EnvironmentError, ValidationError } from '../../errors.js';
+import { providerList } from '../../llm/providers/index.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT, type Output } from '../output.js';
 import { wholeNumber } from '../shared-options.js';
@@ -21,7 +22,7 @@ export const worker = defineCommand({
   ],
   notes: `Defaults can also come from VOLT_WORKER_MAX_CONCURRENT_ACTIVITIES, VOLT_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
 VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS and VOLT_WORKER_SHUTDOWN_GRACE_SECONDS.
-The worker reads the tokens (TOGGL_*, FIBERY_*, OPENAI_*/ANTHROPIC_*) from its own environment or .env.
+The worker reads the tokens (TOGGL_*, FIBERY_*, ${providerList().map((p) => `${p.envPrefix}*`).join('/')}) from its own environment or .env.
 Connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* or TEMPORAL_PROFILE
 (see README "Your own Temporal"); without any, localhost:7233.`,
   async handler(opts, ctx) {

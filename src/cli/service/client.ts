@@ -11,7 +11,7 @@ import { serviceSettings, type Env } from '../../config/env.js';
 import { EnvironmentError } from '../../errors.js';
 import { ensureTemporalBinary } from '../../temporal/binary.js';
 import type { SandboxAnswer, StatusAnswer } from './server.js';
-import { lockHolder, pidAlive, readServiceInfo, sameFingerprint, serviceLogTail, servicePaths, type ServiceInfo } from './state.js';
+import { lockHolder, pidAlive, readServiceInfo, sameFingerprint, serviceLogTail, servicePaths, WORKER_VARIABLE_PREFIXES, type ServiceInfo } from './state.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const START_TIMEOUT_MS = 120_000;
@@ -77,7 +77,7 @@ export async function ensureService(opts: EnsureServiceOptions): Promise<Service
     const running = status.running_workflows ?? 0;
     if (running > 0) {
       throw new EnvironmentError(
-        `the background service for ${dir} (pid ${info.pid}) runs with other settings (TOGGL_/FIBERY_/OPENAI_/ANTHROPIC_/VOLT_ variables, config directory or code) ` +
+        `the background service for ${dir} (pid ${info.pid}) runs with other settings (${WORKER_VARIABLE_PREFIXES.join('/')} variables, config directory or code) ` +
           `and ${running} workflow${running === 1 ? ' is' : 's are'} still running: wait for ${running === 1 ? 'it' : 'them'} (volt-agent list-runs --status in_progress) ` +
           'or cancel (volt-agent cancel-run --run-id …), then try again; or use another VOLT_STATE_DIR',
       );

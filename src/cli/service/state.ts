@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
 import { configDir, PACKAGE_ROOT } from '../../config/app-config.js';
 import type { Env } from '../../config/env.js';
+import { providerList } from '../../llm/providers/index.js';
 import { writeFileAtomic } from '../../storage/json-storage.js';
 
 /**
@@ -54,8 +55,12 @@ export function packageVersion(): string {
   }
 }
 
-/** Variables that change what the workers' activities do; a service started with others is restarted. */
-const FINGERPRINT_VARS = /^(TOGGL_|FIBERY_|OPENAI_|ANTHROPIC_|VOLT_)/;
+/**
+ * Variables that change what the workers' activities do (the APIs', each LLM provider's and
+ * volt-agent's own, by prefix); a service started with others is restarted.
+ */
+export const WORKER_VARIABLE_PREFIXES = ['TOGGL_', 'FIBERY_', ...providerList().map((p) => p.envPrefix), 'VOLT_'];
+const FINGERPRINT_VARS = new RegExp(`^(${WORKER_VARIABLE_PREFIXES.join('|')})`);
 // Read by the commands, not by the workers.
 const NOT_FINGERPRINTED = new Set(['VOLT_STATE_DIR', 'VOLT_DEBUG', 'VOLT_NO_BROWSER', 'VOLT_SANDBOX_FIBERY_LATENCY_MS']);
 

@@ -27,7 +27,8 @@ export default tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O.
     files: ['src/workflows/**/*.ts', 'src/patterns/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'https', 'crypto'] }],
+      // Module names exactly (a pattern 'http' would also refuse this repository's src/http/).
+      'no-restricted-imports': ['error', { paths: ['fs', 'path', 'os', 'child_process', 'http', 'https', 'crypto'], patterns: ['node:*'] }],
     },
   },
 );

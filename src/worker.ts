@@ -11,7 +11,7 @@ import { createActivities, type Activities } from './activities/index.js';
 import type { ActivityDeps } from './activities/context.js';
 import { workerSettings, type Env, type WorkerEnvSettings } from './config/env.js';
 import { TASK_QUEUE } from './workflows/contract.js';
-import { apiQueues } from './workflows/activity-options.js';
+import { activitiesOn, API_BUDGETS, API_NAMES, apiQueue, DEFAULT_API_RATES, rateKey, type ApiRates } from './http/budgets.js';
 
 export interface WorkerSettings {
   maxConcurrentActivityTaskExecutions: number;
@@ -94,10 +94,10 @@ const quietBundlerLogger = {
 
 /**
  * The pipeline's workers on one connection: the main task queue (the workflows and most activities)
- * and one queue per rate-limited API, whose activities the server dispatches at most `…PerSecond`
- * times a second across every worker that polls it. One page or batch is one request, so that rate
- * is the API's budget however many workers run; inside a worker, src/http/pacer.ts spaces the
- * requests to the millisecond.
+ * and one queue per API of src/http/budgets.ts, serving the activities tagged with it, which the
+ * server dispatches at most `…PerSecond` times a second across every worker that polls it. One page
+ * or batch is one request, so that rate is the API's budget however many workers run; inside a
+ * worker, src/http/pacer.ts spaces the requests to the millisecond.
  */
 export interface PipelineWorker {
   run(): Promise<void>;
@@ -105,12 +105,7 @@ export interface PipelineWorker {
   runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R>;
 }
 
-export interface ApiRates {
-  togglActivitiesPerSecond: number;
-  fiberyActivitiesPerSecond: number;
-}
-
-export const DEFAULT_API_RATES: ApiRates = { togglActivitiesPerSecond: 1, fiberyActivitiesPerSecond: 3 };
+export { DEFAULT_API_RATES, type ApiRates };
 
 export async function createPipelineWorker(opts: {
   connection: NativeConnection;
@@ -125,7 +120,6 @@ export async function createPipelineWorker(opts: {
   const settings = { ...DEFAULT_WORKER_SETTINGS, ...opts.settings };
   const rates = { ...DEFAULT_API_RATES, ...opts.rates };
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
-  const queues = apiQueues(taskQueue);
   const activities = opts.activities ?? createActivities(opts.deps);
   const common = {
     connection: opts.connection,
@@ -146,26 +140,18 @@ export async function createPipelineWorker(opts: {
     // worker takes them after this long (the SDK's default is 10 s).
     stickyQueueScheduleToStartTimeout: '3s',
   });
-  const toggl = await Worker.create({
-    ...common,
-    taskQueue: queues.toggl,
-    activities: { fetch_toggl_page: activities.fetch_toggl_page },
-    maxConcurrentActivityTaskExecutions: 2,
-    maxTaskQueueActivitiesPerSecond: rates.togglActivitiesPerSecond,
-  });
-  const fibery = await Worker.create({
-    ...common,
-    taskQueue: queues.fibery,
-    activities: {
-      enrich_scrum_task: activities.enrich_scrum_task,
-      enrich_scrum_bug: activities.enrich_scrum_bug,
-      enrich_product_feature: activities.enrich_product_feature,
-      default_enrich_entity: activities.default_enrich_entity,
-    },
-    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
-    maxTaskQueueActivitiesPerSecond: rates.fiberyActivitiesPerSecond,
-  });
-  return composeWorkers([main, toggl, fibery]);
+  const apiWorkers = await Promise.all(
+    API_NAMES.map((api) =>
+      Worker.create({
+        ...common,
+        taskQueue: apiQueue(taskQueue, api),
+        activities: activitiesOn(activities, api),
+        maxConcurrentActivityTaskExecutions: API_BUDGETS[api].maxConcurrent ?? settings.maxConcurrentActivityTaskExecutions,
+        maxTaskQueueActivitiesPerSecond: rates[rateKey(api)],
+      }),
+    ),
+  );
+  return composeWorkers([main, ...apiWorkers]);
 }
 
 function composeWorkers(workers: Worker[]): PipelineWorker {

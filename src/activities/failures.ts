@@ -8,6 +8,7 @@
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
+import { withQueueOf } from '../http/budgets.js';
 
 function isCancelled(error: unknown): boolean {
   if (error instanceof CancelledFailure) return true;
@@ -29,13 +30,14 @@ export function asActivityFailure(error: unknown): unknown {
 export function failFast<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (...args: never[]) => {
+    // Tagged with the API queue of the activity it wraps (src/http/budgets.ts).
+    wrapped[name] = withQueueOf(fn, async (...args: never[]) => {
       try {
         return await fn(...args);
       } catch (error) {
         throw asActivityFailure(error);
       }
-    };
+    });
   }
   return wrapped as T;
 }

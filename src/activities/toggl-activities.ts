@@ -23,6 +23,7 @@ import { reportWriterFor } from '../reports/writer.js';
 import { saveReport, updateMetadata } from './run-metadata.js';
 import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
+import { onApiQueue } from '../http/budgets.js';
 
 export interface FetchTogglInput extends RunRef {
   start_date: string;
@@ -143,7 +144,7 @@ export function createTogglActivities(deps: ActivityDeps) {
      * after a lost worker), it fetches and writes the same page again. When the quota is used up it
      * fetches nothing and says how long to wait; the workflow waits, not a worker.
      */
-    fetch_toggl_page: (input: TogglPageInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
+    fetch_toggl_page: onApiQueue('toggl', (input: TogglPageInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
       const { app } = await readRunConfig(runDirectory(input));
       const { client } = togglClient(deps, app.toggl, signal);
       const checkpointFile = togglFile(input, 'checkpoint.json');
@@ -167,7 +168,7 @@ export function createTogglActivities(deps: ActivityDeps) {
       }
       await writeJsonAtomic(checkpointFile, { key, state: next });
       return next;
-    }),
+    })),
 
     /**
      * Streams the pages from disk into raw_toggl_data.json (the period), raw_toggl_previous.json

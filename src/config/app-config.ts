@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { API_BUDGETS } from '../http/budgets.js';
 import { LLM_PROVIDER_NAMES } from '../llm/providers/index.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -92,18 +93,18 @@ export const AppConfigSchema = z.strictObject({
       page_size: positiveInt.max(10_000).default(1000),
       /** The longest date range one request covers, both ends counted. */
       max_range_days: positiveInt.min(2).max(3660).default(366),
-      /** Toggl asks for about one request per second per token. */
-      requests_per_second: z.number().positive().max(20).default(1),
+      /** Per token; the default is Toggl's budget (src/http/budgets.ts). */
+      requests_per_second: z.number().positive().max(20).default(API_BUDGETS.toggl.perToken),
     })
-    .default({ page_size: 1000, max_range_days: 366, requests_per_second: 1 }),
+    .default({ page_size: 1000, max_range_days: 366, requests_per_second: API_BUDGETS.toggl.perToken }),
   fibery: z
     .strictObject({
-      /** Fibery answers 429 past 3 requests per second per token… */
-      requests_per_second: z.number().positive().max(50).default(3),
-      /** …and 7 per second per workspace. */
-      workspace_requests_per_second: z.number().positive().max(100).default(7),
+      /** Per token, enrichment and the Fibery delivery together; the defaults are Fibery's budget (src/http/budgets.ts)… */
+      requests_per_second: z.number().positive().max(50).default(API_BUDGETS.fibery.perToken),
+      /** …and per workspace, whatever the token. */
+      workspace_requests_per_second: z.number().positive().max(100).default(API_BUDGETS.fibery.perWorkspace),
     })
-    .default({ requests_per_second: 3, workspace_requests_per_second: 7 }),
+    .default({ requests_per_second: API_BUDGETS.fibery.perToken, workspace_requests_per_second: API_BUDGETS.fibery.perWorkspace }),
   delivery: DeliveryConfigSchema.default(DELIVERY_DEFAULTS),
   /** Per-run only: overrides of enrichment_config.yaml, same shape. */
   enrichment: z.unknown().optional(),

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { API_BUDGETS, API_NAMES, rateKey, type ApiRates, type ApiRateVariable } from '../http/budgets.js';
 import { LLM_PROVIDER_NAMES, providerList, type LlmProviderName, type LlmVariableName } from '../llm/providers/index.js';
 
 interface VariableSpec {
@@ -56,6 +57,17 @@ const spec = <S extends z.ZodType<unknown, string>>(schema: S, fix: string, secr
 const secret = (fix: string) => spec(noWhitespace, fix, true);
 
 const WORKER_FIX = 'set a whole number or unset it for the default (see volt-agent worker --help)';
+
+const rateSpec = (fix: string) => spec(positiveSeconds, fix);
+
+/** Each API queue's rate across all workers (src/http/budgets.ts). */
+function apiRateVariables(): Record<ApiRateVariable, ReturnType<typeof rateSpec>> {
+  const entries = API_NAMES.map((api) => {
+    const { label, perToken, workerVariable } = API_BUDGETS[api];
+    return [workerVariable, rateSpec(`set the ${label} requests per second all workers together may send (default ${perToken}), or unset it`)];
+  });
+  return Object.fromEntries(entries) as Record<ApiRateVariable, ReturnType<typeof rateSpec>>;
+}
 
 /** Each LLM provider's key and base URL (src/llm/providers/). */
 function llmVariables(): Record<LlmVariableName, ReturnType<typeof secret>> {
@@ -107,8 +119,7 @@ export const VARIABLES = {
   VOLT_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: spec(wholeNumber(1), WORKER_FIX),
   VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: spec(wholeNumber(1), WORKER_FIX),
   VOLT_WORKER_SHUTDOWN_GRACE_SECONDS: spec(wholeNumber(0), WORKER_FIX),
-  VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: spec(positiveSeconds, 'set the Toggl requests per second all workers together may send (default 1), or unset it'),
-  VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND: spec(positiveSeconds, 'set the Fibery requests per second all workers together may send (default 3), or unset it'),
+  ...apiRateVariables(),
   VOLT_DEBUG: spec(flag, 'set it to 1 to print stack traces'),
   VOLT_NO_BROWSER: spec(flag, 'set it to 1 to never open a browser'),
   // Temporal (read by @temporalio/envconfig too; checked here so a typo is one clear line)
@@ -250,12 +261,14 @@ export function workerSettings(env: Env): WorkerEnvSettings {
   return set;
 }
 
-/** The task-queue-wide request rates of the API queues, when set (src/worker.ts has the defaults). */
-export function apiRates(env: Env): { togglActivitiesPerSecond?: number; fiberyActivitiesPerSecond?: number } {
-  return {
-    ...(env.VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND !== undefined ? { togglActivitiesPerSecond: env.VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND } : {}),
-    ...(env.VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND !== undefined ? { fiberyActivitiesPerSecond: env.VOLT_WORKER_FIBERY_REQUESTS_PER_SECOND } : {}),
-  };
+/** The task-queue-wide request rates of the API queues, when set (src/http/budgets.ts has the defaults). */
+export function apiRates(env: Env): Partial<ApiRates> {
+  const set: Partial<Record<string, number>> = {};
+  for (const api of API_NAMES) {
+    const value = env[API_BUDGETS[api].workerVariable];
+    if (value !== undefined) set[rateKey(api)] = value;
+  }
+  return set as Partial<ApiRates>;
 }
 
 export const DEFAULT_IDLE_SECONDS = 120;

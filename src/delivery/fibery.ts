@@ -8,7 +8,10 @@
 import { z } from 'zod';
 import type { DeliveryConfig } from '../config/app-config.js';
 import { requestWithRetry } from '../http/request.js';
-import { paceAll, pacerFor } from '../http/pacer.js';
+import { existsSync } from 'node:fs';
+import { readRunConfig, runConfigPath } from '../config/run-config.js';
+import type { ConfiguredRates } from '../http/budgets.js';
+import { paceApi } from '../http/pacer.js';
 import { readJson } from '../http/json.js';
 import { loadDigest, readTeamReport } from './digest.js';
 import { MissingSetting, recordDelivery, type DeliveryInput, type DeliveryRecord } from './record.js';
@@ -53,6 +56,7 @@ class FiberyWriter {
     private readonly token: string,
     private readonly policy: RetryPolicy,
     private readonly signal: AbortSignal | undefined,
+    private readonly rates: ConfiguredRates,
   ) {}
 
   private request(path: string, method: 'POST' | 'PUT', body: unknown): Promise<Response> {
@@ -69,8 +73,8 @@ class FiberyWriter {
       baseDelayMs: this.policy.baseDelayMs,
       timeoutMs: this.policy.timeoutMs,
       sleep: (ms) => sleep(ms, this.signal),
-      // The same budget as enrichment: Fibery counts every request of the token and the workspace.
-      pace: paceAll([pacerFor('fibery-token', this.token, 3), pacerFor('fibery-workspace', this.baseUrl, 7)]),
+      // The same budget and rates as enrichment: Fibery counts every request of the token and the workspace.
+      pace: paceApi('fibery', { token: this.token, workspace: this.baseUrl }, this.rates),
     });
   }
 
@@ -115,6 +119,11 @@ async function documentSecret(writer: FiberyWriter, target: Target, entityId: st
   return secret;
 }
 
+/** The run's Fibery rates (config.yaml's `fibery`), as enrichment used them; a run without its config: the defaults. */
+async function fiberyRates(runDir: string): Promise<ConfiguredRates> {
+  return existsSync(runConfigPath(runDir)) ? (await readRunConfig(runDir)).app.fibery : {};
+}
+
 export async function deliverFibery(input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<DeliveryRecord> {
   return recordDelivery('fibery', redactorFor(env), signal, async () => {
     const token = requiredEnv(env, 'FIBERY_API_TOKEN', 'the Fibery API token that publishes the team report');
@@ -122,7 +131,7 @@ export async function deliverFibery(input: DeliveryInput, env: NodeJS.ProcessEnv
     const target = targetOf(input.config);
     const digest = await loadDigest(input.runDir);
     const report = await readTeamReport(digest, 'markdown');
-    const writer = new FiberyWriter(baseUrl, token, retryPolicy(input.config), signal);
+    const writer = new FiberyWriter(baseUrl, token, retryPolicy(input.config), signal, await fiberyRates(input.runDir));
     const { start_date, end_date } = digest.period;
     const name = `Team report ${start_date === end_date ? start_date : `${start_date} – ${end_date}`}`;
     const created = await writer.command('fibery.entity/create', { type: target.type, entity: { [target.nameField]: name } }, Created);

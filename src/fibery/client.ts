@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ApiError, ValidationError } from '../errors.js';
 import { typeKey } from '../workflows/contract.js';
 import { MalformedResponse, parseBody, readJson } from '../http/json.js';
-import { paceAll, pacerFor } from '../http/pacer.js';
+import { paceApi } from '../http/pacer.js';
 import { requestWithRetry, type RetryInfo } from '../http/request.js';
 import { fieldToGraphqlName, pluralQueryName, spaceToGraphqlPath } from './naming.js';
 import { acceptsPublicIdIn, findField, findQueryFor, INTROSPECTION_QUERY, parseIntrospection, type SpaceSchema, type TypeInfo } from './schema.js';
@@ -27,9 +27,9 @@ export interface FiberyClientOptions {
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (info: RetryInfo) => void;
   timeoutMs?: number;
-  /** This token's budget, shared by every client of the process (default 3 per second). */
+  /** This token's rate, in the budget every client of the process shares (default: src/http/budgets.ts). */
   requestsPerSecond?: number;
-  /** The workspace's budget, whatever the token (default 7 per second). */
+  /** The workspace's rate, whatever the token (default: src/http/budgets.ts). */
   workspaceRequestsPerSecond?: number;
   /**
    * Where introspection answers are kept beyond this client (a run's directory), so a space is
@@ -216,10 +216,11 @@ export class FiberyClient {
     } else {
       throw new ValidationError('Fibery client needs a workspace (account name) or a baseUrl');
     }
-    this.pace = paceAll([
-      pacerFor('fibery-token', opts.token, opts.requestsPerSecond ?? 3),
-      pacerFor('fibery-workspace', this.baseUrl, opts.workspaceRequestsPerSecond ?? 7),
-    ]);
+    this.pace = paceApi(
+      'fibery',
+      { token: opts.token, workspace: this.baseUrl },
+      { requests_per_second: opts.requestsPerSecond, workspace_requests_per_second: opts.workspaceRequestsPerSecond },
+    );
   }
 
   private spaceUrl(spacePath: string): string {

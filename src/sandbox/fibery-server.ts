@@ -1,10 +1,11 @@
 /**
  * Fibery simulator: one GraphQL schema per space (`POST /api/graphql/space/{Space_Name}`, see
- * fibery-schema.ts), introspection enabled, the documented rate limit (3 requests a second per
- * token and 7 per workspace, then 429; on by default), fault injection per space and a request log.
+ * fibery-schema.ts), introspection enabled, the documented rate limit (per token and per workspace,
+ * as src/http/budgets.ts states it, then 429; on by default), fault injection per space and a request log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, Kind, execute, parse, validate, type DocumentNode, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import { API_BUDGETS } from '../http/budgets.js';
 import { BodyTooLarge, header, jsonReply, listen, onDone, readBody, sendReply, sleep, stableUuid, type Reply } from './http.js';
 import type { Dataset, DatasetRelationRef, DatasetSpace } from './dataset.js';
 import { FaultQueue, describeFault, hang, reasonPhrase, reset, reshape, retryAfterHeader, type CommonFault, type FaultRule } from './faults.js';
@@ -41,9 +42,9 @@ export interface FiberyFaults {
 
 /** The documented limit: sliding one-second windows per token and per workspace. */
 export interface FiberyRateLimitOptions {
-  /** Requests per window per token (default 3). */
+  /** Requests per window per token (default: the documented one). */
   perToken?: number;
-  /** Requests per window for the whole workspace (default 7). */
+  /** Requests per window for the whole workspace (default: the documented one). */
   perWorkspace?: number;
   /** Default 1000. */
   windowMs?: number;
@@ -51,7 +52,7 @@ export interface FiberyRateLimitOptions {
   retryAfterSeconds?: number;
 }
 
-export const FIBERY_RATE_LIMIT = { perToken: 3, perWorkspace: 7, windowMs: 1000 } as const;
+export const FIBERY_RATE_LIMIT = { perToken: API_BUDGETS.fibery.perToken, perWorkspace: API_BUDGETS.fibery.perWorkspace, windowMs: 1000 } as const;
 
 export interface FiberyServerOptions {
   dataset: Dataset;
@@ -63,7 +64,7 @@ export interface FiberyServerOptions {
   /** Delay per request, applied while the request counts as in flight. */
   latencyMs?: number;
   faults?: FiberyFaults | FiberyFaultRule[];
-  /** The rate limit (default: the documented 3/s per token, 7/s per workspace); false: none. */
+  /** The rate limit (default: the documented one, FIBERY_RATE_LIMIT); false: none. */
   rateLimit?: FiberyRateLimitOptions | false;
   /** Older option: requests per second per token (the workspace limit stays as documented). */
   rateLimitPerSecond?: number;

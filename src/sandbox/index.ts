@@ -48,7 +48,7 @@ export interface SandboxLimitSettings {
 
 /**
  * `documented` (default): Toggl's Premium quota (600 per sliding hour, 30 for /me, 402 with the
- * quota headers) and Fibery's 3 requests a second per token and 7 per workspace; Toggl's leaky
+ * quota headers) and Fibery's per-token and per-workspace limits (src/http/budgets.ts); Toggl's leaky
  * bucket stays off unless asked for. `none`: no limit at all (and no quota headers).
  */
 export type SandboxLimits = 'documented' | 'none' | SandboxLimitSettings;

@@ -4,6 +4,7 @@
  * (sliding window, 402 with `X-Toggl-Quota-*` headers), an optional leaky-bucket rate limit,
  * fault injection and a request log. Everything the docs leave UNCONFIRMED is an option.
  */
+import { API_BUDGETS } from '../http/budgets.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLarge, header, listen, onDone, readBody, sendReply, sleep, jsonReply, textReply, type Reply } from './http.js';
 import type { Dataset, DatasetUser } from './dataset.js';
@@ -56,6 +57,7 @@ export interface TogglQuotaOptions {
 
 /** The leaky bucket ("about 1 request per second per token is safe"); beyond the burst: 429. */
 export interface TogglRateLimitOptions {
+  /** Default: the documented one (src/http/budgets.ts). */
   perSecond?: number;
   /** Requests that may come at once (default 2). */
   burst?: number;
@@ -160,7 +162,7 @@ export async function startTogglServer(options: TogglServerOptions): Promise<Tog
 
   const quota = quotaWindows(options.quota);
   const exhaustedStatus = options.quota ? (options.quota.exhaustedStatus ?? 402) : 402;
-  const bucket = options.rateLimit ? new LeakyBucket(options.rateLimit.perSecond ?? 1, options.rateLimit.burst ?? 2) : null;
+  const bucket = options.rateLimit ? new LeakyBucket(options.rateLimit.perSecond ?? API_BUDGETS.toggl.perToken, options.rateLimit.burst ?? 2) : null;
   const log = new RequestLog<Omit<TogglLogEntry, keyof RequestLogEntry>>();
 
   let stats: TogglStats = { requests: 0, by_path: {}, by_status: {}, in_flight: 0, max_in_flight: 0 };

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readJson } from '../http/json.js';
-import { pacerFor } from '../http/pacer.js';
+import { paceApi } from '../http/pacer.js';
+import { API_BUDGETS } from '../http/budgets.js';
 import { basicAuth, requestWithRetry, type RetryInfo } from '../http/request.js';
 import { assertIsoDate } from './dates.js';
 import { afterPage, chunkRequest, initialFetchState, inRange, type PageAnswer, type TogglCursor, type TogglFetchState } from './fetch-plan.js';
@@ -133,10 +134,9 @@ export class TogglClient {
     this.baseUrl = (opts.baseUrl ?? 'https://api.track.toggl.com').replace(/\/+$/, '');
     this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new ValidationError('Toggl pageSize must be a positive integer');
-    const rate = opts.requestsPerSecond ?? 1;
+    const rate = opts.requestsPerSecond ?? API_BUDGETS.toggl.perToken;
     if (!(rate > 0)) throw new ValidationError('Toggl requestsPerSecond must be positive');
-    const pacer = pacerFor('toggl', opts.apiToken, rate);
-    this.pace = (signal) => pacer.acquire(signal);
+    this.pace = paceApi('toggl', { token: opts.apiToken }, { requests_per_second: rate });
     this.auth = basicAuth(opts.apiToken, 'api_token');
   }
 

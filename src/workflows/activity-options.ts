@@ -6,7 +6,9 @@
  * died (a lost heartbeat), a timeout, a worker that shut down. Activities are idempotent (staged
  * writes, checkpoints), so running one again is safe.
  */
-import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityOptions, type LocalActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { apiQueue, type ActivitiesOn, type ApiName } from '../http/budgets.js';
 
 export const APPLICATION_ERRORS = ['ValidationError', 'ApiError', 'QuotaExhaustedError', 'ActivityError'];
 
@@ -37,7 +39,11 @@ export function local(startToCloseTimeout: LocalActivityOptions['startToCloseTim
   return { startToCloseTimeout, retry: INFRASTRUCTURE_RETRY };
 }
 
-/** The task queues whose server-side activity rate bounds an API's load across every worker. */
-export function apiQueues(taskQueue: string): { toggl: string; fibery: string } {
-  return { toggl: `${taskQueue}-toggl`, fibery: `${taskQueue}-fibery` };
+/**
+ * The activities tagged with `api` where they are defined, on that API's queue (next to this
+ * workflow's), whose server-side rate bounds the API's load across every worker. Only they can be
+ * called through it: an activity the workflow sends there untagged does not compile.
+ */
+export function apiActivities<A extends ApiName>(api: A, startToCloseTimeout: ActivityOptions['startToCloseTimeout'], opts: { heartbeatSeconds?: number } = {}) {
+  return proxyActivities<ActivitiesOn<Activities, A>>(regular(startToCloseTimeout, { ...opts, taskQueue: apiQueue(workflowInfo().taskQueue, api) }));
 }

@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, EnrichmentGroup } from '../activities/index.js';
-import { apiQueues, local, regular } from './activity-options.js';
+import { apiActivities, local, regular } from './activity-options.js';
 import {
   DELIVERY_CHANNELS,
   getProgressQuery,
@@ -175,7 +175,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
  * pacing budget of the Fibery token (and the Fibery queue's rate), not the order, bounds the load.
  */
 async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: ProgressTracker, heartbeatSeconds: number | undefined): Promise<void> {
-  const enrich = proxyActivities<Activities>(regular('15 minutes', { taskQueue: apiQueues(workflowInfo().taskQueue).fibery, heartbeatSeconds }))[group.activity];
+  const enrich = apiActivities('fibery', '15 minutes', { heartbeatSeconds })[group.activity];
   const batches = Array.from({ length: Math.ceil(group.count / group.batch_size) }, (_, i) => ({
     index: i,
     offset: i * group.batch_size,

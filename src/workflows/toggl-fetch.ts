@@ -5,10 +5,9 @@
  * the quota is used up the workflow waits on a durable timer (no worker is held, a cancel ends it),
  * and after a few hundred pages it continues as new with the state it carries.
  */
-import { continueAsNew, getExternalWorkflowHandle, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { continueAsNew, getExternalWorkflowHandle, sleep, workflowInfo } from '@temporalio/workflow';
 import type { TogglFetchState } from '../toggl/fetch-plan.js';
-import { apiQueues, regular } from './activity-options.js';
+import { apiActivities } from './activity-options.js';
 import { togglFetchSignal, type RunRef, type TogglFetchProgress } from './contract.js';
 
 export interface TogglFetchInput extends RunRef {
@@ -25,8 +24,7 @@ const PAGES_PER_RUN = 400;
 const reportEvery = (state: TogglFetchState) => Math.max(1, Math.ceil((state.estimated_pages ?? 0) / 100));
 
 export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchState> {
-  const queues = apiQueues(workflowInfo().taskQueue);
-  const pages = proxyActivities<Activities>(regular('15 minutes', { taskQueue: queues.toggl, heartbeatSeconds: input.heartbeat_timeout_seconds }));
+  const pages = apiActivities('toggl', '15 minutes', { heartbeatSeconds: input.heartbeat_timeout_seconds });
   const parent = getExternalWorkflowHandle(input.parent_workflow_id);
   // Progress is news, not a duty: a pipeline that is gone (it closes its child anyway) is no reason to fail.
   const tell = (state: TogglFetchState, waitUntil: number | null) => parent.signal(togglFetchSignal, progressOf(state, waitUntil)).catch(() => undefined);

@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { defaultDeps } from '../../src/activities/context.js';
 import type { Activities } from '../../src/activities/index.js';
 import { createActivities } from '../../src/activities/index.js';
+import { withQueueOf } from '../../src/http/budgets.js';
 import { createPipelineWorker, type ApiRates } from '../../src/worker.js';
 import type { TestTemporal } from './temporal.js';
 
@@ -32,10 +33,11 @@ function runOf(workflowId: string): RegisteredRun {
 }
 
 function dispatchingActivities(): Activities {
-  const names = Object.keys(createActivities(defaultDeps({})));
+  const real = createActivities(defaultDeps({})) as unknown as Record<string, AnyActivity>;
   const dispatched: Record<string, AnyActivity> = {};
-  for (const name of names) {
-    dispatched[name] = async (input) => {
+  for (const name of Object.keys(real)) {
+    // On the API queue of the activity it stands for.
+    dispatched[name] = withQueueOf(real[name], async (input: unknown) => {
       const run = runOf(Context.current().info.workflowExecution?.workflowId ?? '');
       run.inFlight++;
       try {
@@ -43,7 +45,7 @@ function dispatchingActivities(): Activities {
       } finally {
         if (--run.inFlight === 0) for (const done of run.drained.splice(0)) done();
       }
-    };
+    });
   }
   return dispatched as unknown as Activities;
 }

@@ -5,6 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities/index.js';
+import { onApiQueue, withQueueOf } from '../../src/http/budgets.js';
 import { afterPage, initialFetchState, type TogglFetchState } from '../../src/toggl/fetch-plan.js';
 import { WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type PipelineResult } from '../../src/workflows/contract.js';
 import type { TogglFiberyPipeline } from '../../src/workflows/pipeline.js';
@@ -35,7 +36,10 @@ export function stubPage(state: TogglFetchState, pages: number): TogglFetchState
   });
 }
 
-export function stubActivities(calls: StubCall[], overrides: Partial<Activities> = {}): Activities {
+/** Stubs in place of activities: plain functions (each keeps the API queue of the activity it replaces). */
+export type StubOverrides = { [K in keyof Activities]?: (...args: Parameters<Activities[K]>) => ReturnType<Activities[K]> };
+
+export function stubActivities(calls: StubCall[], overrides: StubOverrides = {}): Activities {
   const plan = {
     groups: [
       { key: 'Scrum/Task', database: 'Scrum', type: 'Task', activity: 'enrich_scrum_task' as const, max_concurrent: 2, batch_size: 2, fields: [], count: 5 },
@@ -45,10 +49,11 @@ export function stubActivities(calls: StubCall[], overrides: Partial<Activities>
     persons: ['ann@example.com', 'bob@example.com', 'cid@example.com'],
     person_max_concurrent: 2,
   };
-  const enrich = async (input: { limit: number }) => {
+  const page = onApiQueue('toggl', async (input: { state: TogglFetchState }) => stubPage(input.state, 3));
+  const enrich = onApiQueue('fibery', async (input: { limit: number }) => {
     await sleep(30);
     return { enriched: input.limit, not_found: 0, warnings: 0, requests: 1, file: 'staged.json' };
-  };
+  });
   const defaults: Activities = {
     record_run_start: async () => undefined,
     record_stage_completed: async () => undefined,
@@ -56,7 +61,7 @@ export function stubActivities(calls: StubCall[], overrides: Partial<Activities>
     cleanup_toggl_stage: async () => [],
     cleanup_fibery_stage: async () => [],
     fetch_toggl_data: async (input) => initialFetchState({ start: input.start_date, end: input.end_date }, 366, null),
-    fetch_toggl_page: async (input) => stubPage(input.state, 3),
+    fetch_toggl_page: page,
     aggregate_toggl_data: async () => ({ users: 3, entities: 8, total_seconds: 3600, file: 'toggl_aggregated.json' }),
     generate_toggl_report: async () => ({ file: 'toggl_summary.md', llm: false }),
     extract_fibery_entities: async () => plan,
@@ -77,7 +82,7 @@ export function stubActivities(calls: StubCall[], overrides: Partial<Activities>
   const merged = { ...defaults, ...overrides } as unknown as Record<string, (input: Record<string, unknown>) => Promise<unknown>>;
   const recorded: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(merged)) {
-    recorded[name] = async (input: Record<string, unknown>) => {
+    recorded[name] = withQueueOf(defaults[name as keyof Activities], async (input: Record<string, unknown>) => {
       const call: StubCall = { name, input, started: Date.now(), ended: null };
       calls.push(call);
       try {
@@ -85,7 +90,7 @@ export function stubActivities(calls: StubCall[], overrides: Partial<Activities>
       } finally {
         call.ended = Date.now();
       }
-    };
+    });
   }
   return recorded as unknown as Activities;
 }
@@ -105,7 +110,7 @@ export interface StubRun {
 export async function runWithStubs(
   temporal: TestTemporal,
   input: Partial<PipelineInput>,
-  opts: { overrides?: Partial<Activities>; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>, calls: StubCall[]) => Promise<void>; workflowId?: string } = {},
+  opts: { overrides?: StubOverrides; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>, calls: StubCall[]) => Promise<void>; workflowId?: string } = {},
 ): Promise<StubRun> {
   const calls: StubCall[] = [];
   const taskQueue = await sharedTaskQueue(temporal, STUB_RATES);

@@ -18,6 +18,7 @@ import { entityKey, typeKey, type RunRef } from '../../workflows/contract.js';
 import { idsOfBatch } from '../fibery-activities.js';
 import { runDirectory, runPath, type ActivityDeps } from '../context.js';
 import { heartbeating } from '../heartbeat.js';
+import { onApiQueue } from '../../http/budgets.js';
 
 export interface EnrichBatchInput extends RunRef {
   database: string;
@@ -95,11 +96,14 @@ export function fiberyClientFor(ref: RunRef, env: NodeJS.ProcessEnv, budget: { r
 }
 
 /**
- * Builds an enrichment activity. `defaultFields` are read on top of the configured ones, so a
- * specialised activity keeps knowing what matters for its type even with a thin config.
+ * Builds an enrichment activity, on the Fibery queue. `defaultFields` are read on top of the
+ * configured ones, so a specialised activity keeps knowing what matters for its type even with a
+ * thin config.
  */
+export type EnrichActivity = ReturnType<typeof makeEnrichActivity>;
+
 export function makeEnrichActivity(activity: string, defaultFields: readonly string[], deps: ActivityDeps) {
-  return (input: EnrichBatchInput): Promise<EnrichBatchResult> => heartbeating(async (signal) => {
+  return onApiQueue('fibery', (input: EnrichBatchInput): Promise<EnrichBatchResult> => heartbeating(async (signal) => {
     const ids = await idsOfBatch(input, input.database, input.type, input.offset, input.limit);
     const fields = [...new Set([...defaultFields, ...input.fields])];
     const { app } = await readRunConfig(runDirectory(input));
@@ -137,5 +141,5 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
       requests: result.requests,
       file,
     };
-  });
+  }));
 }

@@ -1,6 +1,7 @@
 /** `volt-agent worker`: the separate worker process of the production topology (spec 7.2, 8.3). */
 import type { Env, WorkerEnvSettings } from '../../config/env.js';
 import { EnvironmentError, ValidationError } from '../../errors.js';
+import { API_BUDGETS, API_NAMES, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
 import { providerList } from '../../llm/providers/index.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT, type Output } from '../output.js';
@@ -54,7 +55,7 @@ async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
 }
 
 async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promise<number> {
-  const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom, DEFAULT_API_RATES }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
+  const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../activities/context.js'),
     import('../../worker.js'),
@@ -92,7 +93,7 @@ async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promi
       `Worker polling task queue ${TASK_QUEUE} on ${server.address} (namespace ${server.namespace}): ` +
         `${settings.maxConcurrentActivityTaskExecutions} activities, ${settings.maxConcurrentLocalActivityExecutions} local activities, ` +
         `${settings.maxConcurrentWorkflowTaskExecutions} workflow tasks at once; ` +
-        `Toggl ${rates.togglActivitiesPerSecond ?? DEFAULT_API_RATES.togglActivitiesPerSecond} and Fibery ${rates.fiberyActivitiesPerSecond ?? DEFAULT_API_RATES.fiberyActivitiesPerSecond} requests/s across all workers; Ctrl-C or SIGTERM stops it`,
+        `${API_NAMES.map((api) => `${API_BUDGETS[api].label} ${rates[rateKey(api)] ?? DEFAULT_API_RATES[rateKey(api)]}`).join(' and ')} requests/s across all workers; Ctrl-C or SIGTERM stops it`,
     );
     await pipelineWorker.run().catch((error: unknown) => {
       throw new EnvironmentError(`the worker stopped: ${(error as Error).message.split('\n')[0]} (${where})`, { cause: error });

@@ -204,4 +204,28 @@ describe('the APIs\' budgets', () => {
     assert.equal([...logs.fibery, ...logs.toggl].filter((e) => e.status === 429).length, 0, 'nothing was refused');
     assert.deepEqual(repeatedPages(logs.toggl), []);
   });
+  test('fibery.requests_per_second 2: enrichment and the Fibery delivery of one run share one budget, never 3 requests in a second', async () => {
+    const sandbox = await startSandbox({ dataset: generateWorkload({ people: 3, days: 7, seed: 5 }), limits: 'documented', latency: { fibery: 50 } });
+    sandboxes.push(sandbox);
+    const runId = 'run_fibery_budget_2';
+    const config = {
+      fibery: { requests_per_second: 2 },
+      delivery: { fibery: { type: 'Reports/Weekly Report', field: 'Description' } },
+      enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 4, batch_size: 2 } } },
+    };
+    const { error } = await runPipelineOn(temporal, { ...sandbox.dataset.period, run_id: runId, config, output_dir: outputDir, deliver: ['fibery'] }, sandbox.env, {
+      paced: true,
+      rates: { togglActivitiesPerSecond: 100 },
+    });
+    assert.equal(error, null, String(error));
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
+    assert.deepEqual(metadata.deliveries.map((d) => [d.channel, d.status]), [['fibery', 'sent']]);
+    const fibery = sandbox.requestLogs().fibery;
+    const enrichment = fibery.filter((e) => e.path.startsWith('/api/graphql/'));
+    const delivery = fibery.filter((e) => e.path.startsWith('/api/commands') || e.path.startsWith('/api/documents'));
+    assert.ok(enrichment.length >= 6 && delivery.length === 3, `${enrichment.length} enrichment and ${delivery.length} delivery requests`);
+    assert.equal(new Set(fibery.map((e) => e.tokenHash)).size, 1, 'one token');
+    assert.ok(maxInWindow(delivery, 1000) <= 2, `the delivery alone sent ${maxInWindow(delivery, 1000)} requests in one second`);
+    assert.ok(maxInWindow(fibery, 1000) <= 2, `${maxInWindow(fibery, 1000)} Fibery requests in one second`);
+  });
 });

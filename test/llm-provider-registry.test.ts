@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,8 @@ import { parseEnv } from '../src/config/env.js';
 import { startLlmServer } from '../src/sandbox/llm-server.js';
 import { json, serve } from './support/fake-http.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The checkout's sources (the compiled tests of `npm test` link package.json from it). */
+const ROOT = path.dirname(realpathSync(fileURLToPath(new URL('../package.json', import.meta.url))));
 const KEY = 'tw-throwaway-key-0123456789';
 const WRONG_KEY = 'tw-wrong-key-9876543210';
 

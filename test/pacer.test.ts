@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Pacer } from '../src/http/pacer.js';
+import { paceApi, Pacer, pacerFor } from '../src/http/pacer.js';
 
 const busyFor = (ms: number) => {
   const until = Date.now() + ms;
@@ -42,4 +42,17 @@ test('an abort while waiting rejects with the reason', async () => {
   const waiting = pacer.acquire(controller.signal);
   controller.abort(new Error('cancelled'));
   await assert.rejects(waiting, /cancelled/);
+});
+
+test('one budget per API, scope and key, whatever rate a caller spends it at', async () => {
+  assert.equal(pacerFor('fibery', 'token', 'tok-a'), pacerFor('fibery', 'token', 'tok-a'));
+  assert.notEqual(pacerFor('fibery', 'token', 'tok-a'), pacerFor('fibery', 'workspace', 'tok-a'));
+  assert.notEqual(pacerFor('fibery', 'token', 'tok-a'), pacerFor('toggl', 'token', 'tok-a'));
+  // Enrichment and the delivery as two callers of one token at 2 per second: three requests span a second.
+  const enrichment = paceApi('fibery', { token: 'tok-shared', workspace: 'https://a.example' }, { requests_per_second: 2 });
+  const delivery = paceApi('fibery', { token: 'tok-shared', workspace: 'https://b.example' }, { requests_per_second: 2 });
+  const sent: number[] = [];
+  await Promise.all([enrichment(), delivery(), enrichment()].map((p) => p.then(() => sent.push(Date.now()))));
+  sent.sort((a, b) => a - b);
+  assert.ok(sent[2]! - sent[0]! >= 1000, `three requests of one token at 2/s within ${sent[2]! - sent[0]!} ms`);
 });

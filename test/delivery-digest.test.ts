@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { AppConfigSchema } from '../src/config/app-config.js';
-import { compareWithPrevious, diff, readAmounts } from '../src/delivery/changes.js';
-import { loadDigest, riskItems } from '../src/delivery/digest.js';
-import { deliverSlack, parseChannels } from '../src/delivery/index.js';
+import { deliver, parseChannels } from '../src/delivery/index.js';
 import { recordDelivery } from '../src/delivery/record.js';
+import { loadDeliveredRun } from '../src/delivery/run-digest.js';
+import { riskItems } from '../src/reports/digest.js';
 import { redactorFor } from '../src/delivery/secrets.js';
 import { PREVIOUS_PERIOD, removeRunFixtures, writeRunFixture } from './delivery-fixture.js';
 
 after(removeRunFixtures);
 
 const HOUR = 3600;
+
+async function loadDigest(dir: string) {
+  const run = await loadDeliveredRun(dir);
+  return { ...run.digest, reports: run.reports };
+}
 
 test('the digest of a run: period, totals, risks and where the report is', async () => {
   const run = await writeRunFixture({ people: 3 });
@@ -20,6 +25,7 @@ test('the digest of a run: period, totals, risks and where the report is', async
   assert.equal(d.totals.seconds, run.data.totals.total_seconds);
   assert.equal(d.totals.entity_share, Math.round((run.data.totals.matched_seconds / run.data.totals.total_seconds) * 100));
   assert.equal(d.totals.completed_entities, 3);
+  assert.equal(d.totals.completed_seconds, 3 * 20 * HOUR);
   assert.equal(d.totals.overdue_entities, 3);
   assert.equal(d.comparison, null, 'no previous section, no comparison');
   assert.equal(d.hygiene_score, null);
@@ -50,15 +56,12 @@ test('the digest reads the previous period and the hygiene score when the data h
   assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a), 'largest change first');
 });
 
-test('previous breakdowns are read as records or arrays, keyed by key or label', () => {
-  assert.deepEqual(readAmounts({ by_type: { 'Scrum / Task': 7200 } }, 'type'), [{ key: 'Scrum / Task', label: 'Scrum / Task', seconds: 7200 }]);
-  assert.deepEqual(readAmounts({ people: [{ email: 'a@x', name: 'A', hours: 2 }] }, 'person'), [{ key: 'a@x', label: 'A', seconds: 7200 }]);
-  assert.equal(readAmounts({ other: 1 }, 'project'), null);
-  const changes = diff('type', [{ key: 'Scrum/Task', label: 'Scrum/Task', seconds: 3600 }], [{ key: 'scrum / task', label: 'x', seconds: 7200 }]);
-  assert.deepEqual(changes.map((c) => c.delta_seconds), [-3600]);
-  assert.equal(compareWithPrevious({}, { person: [], type: [], project: [] }), null);
-  const empty = compareWithPrevious({ previous: { totals: { total_seconds: 0 } } }, { person: [], type: [], project: [] });
-  assert.deepEqual(empty, { period: null, seconds: 0, changes: [] });
+test('the changes are the team report\'s comparison rows that moved by 0.1 h or more', async () => {
+  const run = await writeRunFixture({ people: 3, previous: true });
+  const c = (await loadDigest(run.dir)).comparison!;
+  assert.equal(c.seconds, run.data.totals.total_seconds + 10 * HOUR + 12 * HOUR - 30 * HOUR, 'the previous total');
+  assert.ok(c.changes.every((ch) => Math.abs(ch.delta_seconds) >= 0.05 * HOUR));
+  for (const ch of c.changes) assert.equal(ch.delta_seconds, ch.seconds - ch.previous_seconds);
 });
 
 test('risks are capped per kind so one long list cannot hide the others', async () => {
@@ -78,7 +81,7 @@ test('risks are capped per kind so one long list cannot hide the others', async 
 test('a failed run has nothing to deliver: the channel is skipped, not failed', async () => {
   const run = await writeRunFixture({ status: 'failed' });
   const config = AppConfigSchema.parse({}).delivery;
-  const record = await deliverSlack({ runDir: run.dir, config }, { VOLT_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/hook' });
+  const record = await deliver('slack', { runDir: run.dir, config }, { VOLT_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/hook' });
   assert.equal(record.status, 'skipped');
   assert.match(record.error!, /failed: it has no report to deliver/);
 });

@@ -4,8 +4,11 @@ import { after, test } from 'node:test';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import { AppConfigSchema } from '../src/config/app-config.js';
-import { deliverEmail } from '../src/delivery/index.js';
+import { deliver, type DeliveryInput } from '../src/delivery/index.js';
 import { removeRunFixtures, writeRunFixture } from './delivery-fixture.js';
+
+/** One channel of the registry, as the deliver_report activity calls it. */
+const deliverEmail = (input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal) => deliver('email', input, env, signal);
 
 after(removeRunFixtures);
 

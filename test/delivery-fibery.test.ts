@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { AppConfigSchema } from '../src/config/app-config.js';
-import { deliverFibery } from '../src/delivery/index.js';
+import { deliver, type DeliveryInput } from '../src/delivery/index.js';
 import { createFiberyCommands, REPORT_TYPE, RICH_TEXT } from '../src/sandbox/fibery-commands.js';
 import { startFiberyServer, type FiberyServer } from '../src/sandbox/fibery-server.js';
 import { buildDataset } from './support/datasets.js';
 import { removeRunFixtures, writeRunFixture } from './delivery-fixture.js';
+
+/** One channel of the registry, as the deliver_report activity calls it. */
+const deliverFibery = (input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal) => deliver('fibery', input, env, signal);
 
 const TOKEN = 'fibery-delivery-token-123456';
 const base = AppConfigSchema.parse({}).delivery;

@@ -17,7 +17,7 @@ export interface FixtureOptions {
   people?: number;
   /** Repeat a hostile, non-ASCII name part this often in every person and entity name. */
   longNames?: number;
-  /** Add `previous` (per person, type and project) to toggl_aggregated.json. */
+  /** Add `previous` (per person, type and project) to toggl_aggregated.json and enriched_data.json, as the pipeline does. */
   previous?: boolean;
   hygiene?: number;
   html?: boolean;
@@ -178,7 +178,8 @@ export async function writeRunFixture(options: FixtureOptions = {}): Promise<Run
     aggregated.breakdown = breakdown(PERIOD, now, sumBy((e) => `${e.entity_database} / ${e.entity_type}`), sumBy((e) => e.project ?? '(no project tag)'));
     aggregated.previous = breakdown(PREVIOUS_PERIOD, before, { 'Scrum / Task': 100 * HOUR }, { Moneyball: 1 * HOUR });
   }
-  const enrichedJson: Record<string, unknown> = { ...data };
+  // save_enriched_data copies the comparison from the aggregate (enrichedReportExtras).
+  const enrichedJson: Record<string, unknown> = { ...data, ...(options.previous ? { comparison: aggregated.comparison, breakdown: aggregated.breakdown, previous: aggregated.previous } : {}) };
   if (options.hygiene !== undefined) enrichedJson.hygiene = { formula: 'test formula', team: { ...EMPTY_HYGIENE, name: 'Team', score: options.hygiene }, people: {} };
   const metadata: RunMetadata = RunMetadataSchema.parse({
     run_id: runId,

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, test } from 'node:test';
 import { AppConfigSchema } from '../src/config/app-config.js';
-import { deliverSlack } from '../src/delivery/index.js';
+import { deliver, type DeliveryInput } from '../src/delivery/index.js';
 import { dataText, fitLines, SLACK_LIMITS } from '../src/delivery/slack-message.js';
 import { listen, readBody, sendText, type Listening } from '../src/sandbox/http.js';
 import { removeRunFixtures, writeRunFixture } from './delivery-fixture.js';
+
+/** One channel of the registry, as the deliver_report activity calls it. */
+const deliverSlack = (input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal) => deliver('slack', input, env, signal);
 
 after(removeRunFixtures);
 

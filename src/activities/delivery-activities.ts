@@ -1,9 +1,12 @@
 /**
- * Delivery: one activity per channel, run after the reports. A channel that fails is recorded in
- * run_metadata.json (`deliveries`) and the run's reports stand; the secrets each channel needs come
- * from this worker's environment only.
+ * Delivery: one activity call per channel, run after the reports, for any channel of the registry
+ * (src/delivery/channels/). A channel that fails is recorded in run_metadata.json (`deliveries`)
+ * and the run's reports stand; the secrets each channel needs come from this worker's environment only.
  */
-import { DELIVERERS, type DeliveryRecord } from '../delivery/index.js';
+import { deliver, type DeliveryRecord } from '../delivery/index.js';
+import { isChannelName } from '../delivery/channels/index.js';
+import { unknownChannel } from '../delivery/record.js';
+import { ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
 import type { DeliveryChannel, RunRef } from '../workflows/contract.js';
 import { updateMetadata } from './run-metadata.js';
@@ -13,9 +16,11 @@ import { heartbeating } from './heartbeat.js';
 export function createDeliveryActivities(deps: ActivityDeps) {
   return {
     deliver_report: (input: RunRef & { channel: DeliveryChannel }): Promise<DeliveryRecord> => heartbeating(async (signal) => {
+      // The workflow cannot know the registry (it holds I/O): a name it was given is checked here.
+      if (!isChannelName(input.channel)) throw new ValidationError(unknownChannel(input.channel));
       const runDir = runDirectory(input);
       const { app } = await readRunConfig(runDir);
-      const record = await DELIVERERS[input.channel]({ runDir, config: app.delivery }, deps.env, signal);
+      const record = await deliver(input.channel, { runDir, config: app.delivery }, deps.env, signal);
       await updateMetadata(input, (m) => {
         m.deliveries = [...m.deliveries, record];
       }, deps.now());

@@ -35,7 +35,7 @@ export interface RawRunOptions {
   /** previous (default) or none. */
   compare?: string;
   reloadConfig?: boolean;
-  /** Comma-separated delivery channels: slack, email, fibery. */
+  /** Comma-separated delivery channels (src/delivery/channels/). */
   deliver?: string;
 }
 

@@ -85,38 +85,39 @@ async function collect(checks: (() => Promise<unknown> | unknown)[]): Promise<vo
 }
 
 /**
- * The settings each channel needs in the workers' environment: known here only in the embedded
- * mode, whose workers get this process's environment. The values are never shown.
+ * What a sandbox's workers get from its simulators (`env` of src/sandbox/index.ts), standing in
+ * for them when the channels of a sandbox run are checked: the Fibery channel publishes to the
+ * simulator with its token.
  */
-async function deliveryProblems(channels: readonly DeliveryChannel[], env: Env, app: AppConfig | null): Promise<void> {
-  const { requiredEnv, requiredUrl } = await import('../delivery/settings.js');
+const SANDBOX_STAND_INS: NodeJS.ProcessEnv = { FIBERY_API_URL: 'http://127.0.0.1:1', FIBERY_API_TOKEN: 'sandbox-fibery-token', FIBERY_WORKSPACE: 'sandbox' };
+
+/**
+ * The settings each channel needs in the workers' environment, checked by the channel itself
+ * (src/delivery/channels/): known here only in the embedded mode, whose workers get this process's
+ * environment. The values are never shown. Without a config (its problem is reported already)
+ * there is nothing to check the channels' config settings against, so they wait.
+ */
+async function deliveryProblems(channels: readonly DeliveryChannel[], env: Env, app: AppConfig | null, sandbox: boolean): Promise<void> {
+  if (!app) return;
+  const [{ CHANNELS }, { MissingSetting }] = await Promise.all([import('../delivery/channels/index.js'), import('../delivery/channel.js')]);
+  const workerEnv = sandbox ? { ...env.raw, ...SANDBOX_STAND_INS } : env.raw;
   const problems: string[] = [];
-  const check = (channel: DeliveryChannel, work: () => unknown) => {
+  for (const name of channels) {
     try {
-      work();
+      await CHANNELS[name].settings(workerEnv, app.delivery);
     } catch (error) {
-      problems.push(`--deliver ${channel}: ${(error as Error).message}`);
-    }
-  };
-  for (const channel of channels) {
-    if (channel === 'slack') check(channel, () => requiredUrl(env.raw, 'VOLT_SLACK_WEBHOOK_URL', 'the Slack incoming webhook to post the digest to'));
-    if (channel === 'email') {
-      check(channel, () => requiredUrl(env.raw, 'VOLT_SMTP_URL', 'the SMTP server, like smtp://user:pass@host:587', ['smtp:', 'smtps:']));
-      check(channel, () => requiredEnv(env.raw, 'VOLT_MAIL_FROM', 'the sender address of the digest'));
-      check(channel, () => requiredEnv(env.raw, 'VOLT_MAIL_TO', 'the comma-separated recipients of the digest'));
-    }
-    if (channel === 'fibery' && app && (!app.delivery.fibery.type || !app.delivery.fibery.field)) {
-      problems.push('--deliver fibery: set delivery.fibery.type ("Space/Type") and delivery.fibery.field (its rich-text field) in config/config.yaml');
+      if (!(error instanceof MissingSetting || error instanceof ValidationError)) throw error;
+      problems.push(`--deliver ${name}: ${error.message}`);
     }
   }
   if (problems.length) throw new ValidationError(problems.join('\n'));
 }
 
 /** `volt-agent deliver`: in the embedded mode, the settings the channels need (and the config they read). */
-export async function preflightDelivery(channels: readonly DeliveryChannel[], env: Env): Promise<void> {
+export async function preflightDelivery(channels: readonly DeliveryChannel[], env: Env, options: { sandbox: boolean }): Promise<void> {
   if (externalServer(env) !== null) return;
   let app: AppConfig | null = null;
-  await collect([async () => (app = await checkConfig(env)), () => deliveryProblems(channels, env, app)]);
+  await collect([async () => (app = await checkConfig(env)), () => deliveryProblems(channels, env, app, options.sandbox)]);
 }
 
 export async function preflightRun(request: WorkerRequest, env: Env): Promise<void> {
@@ -135,7 +136,7 @@ export async function preflightRun(request: WorkerRequest, env: Env): Promise<vo
     },
     () => writableDirectoryProblem(request.outputDir, '--output-dir'),
     () => (embedded ? writableDirectoryProblem(serviceSettings(env).stateDir, 'VOLT_STATE_DIR') : null),
-    async () => (embedded && request.deliver.length ? deliveryProblems(request.deliver, env, app) : null),
+    async () => (embedded && request.deliver.length ? deliveryProblems(request.deliver, env, app, request.sandbox) : null),
     async () => {
       if (!request.datasetPath) return null;
       const { loadDataset } = await import('../sandbox/dataset.js');

@@ -4,9 +4,8 @@
  * report attached. Text from the data is escaped for HTML and shortened in lists.
  */
 import path from 'node:path';
-import { hours } from '../reports/format.js';
-import type { Change, Dimension } from './changes.js';
-import { moreRisksText, riskItems, type Digest, type RiskItem } from './digest.js';
+import { CHANGE_DIMENSION_LABEL, changeFigures, digestFigures, moreRisksText, riskItems, type Change, type RiskItem } from '../reports/digest.js';
+import type { DeliveredRun } from './channel.js';
 
 const MAX_LIST = 20;
 const RISKS_PER_KIND = 8;
@@ -32,26 +31,6 @@ function periodText(p: { start_date: string; end_date: string }): string {
   return p.start_date === p.end_date ? p.start_date : `${p.start_date} – ${p.end_date}`;
 }
 
-const DIMENSION_LABEL: Record<Dimension, string> = { person: 'Person', type: 'Type', project: 'Project' };
-const signed = (s: number) => `${s >= 0 ? '+' : '−'}${hours(Math.abs(s))}`;
-
-/** `[label, value]` rows of the totals, the same in both parts. */
-function totalsRows(digest: Digest): [string, string][] {
-  const t = digest.totals;
-  const share = (s: number) => (t.seconds > 0 ? ` (${Math.round((s / t.seconds) * 100)}%)` : '');
-  const rows: [string, string][] = [
-    ['Tracked', hours(t.seconds)],
-    ['People', String(t.people)],
-    ['On Fibery entities', `${hours(t.entity_seconds)}${share(t.entity_seconds)}`],
-    ['Other activities', `${hours(t.other_seconds)}${share(t.other_seconds)}`],
-    ['Entities', `${t.entities} (${t.completed_entities} completed, ${t.overdue_entities} overdue)`],
-  ];
-  if (digest.hygiene_score !== null) rows.push(['Tracking hygiene', `${Math.round(digest.hygiene_score)}/100`]);
-  const c = digest.comparison;
-  if (c && c.seconds !== null) rows.push(['Previous period', `${hours(c.seconds)} (${signed(t.seconds - c.seconds)})`]);
-  return rows;
-}
-
 interface ListItem {
   /** Data text (escaped by the renderer), or null. */
   subject: string | null;
@@ -59,10 +38,7 @@ interface ListItem {
   text: string;
 }
 
-const changeItem = (c: Change): ListItem => ({
-  subject: c.label,
-  text: `${signed(c.delta_seconds)} (${hours(c.previous_seconds)} → ${hours(c.seconds)})`,
-});
+const changeItem = (c: Change): ListItem => ({ subject: c.label, text: changeFigures(c) });
 const riskItem = (item: RiskItem): ListItem =>
   'risk' in item ? { subject: item.risk.subject, text: item.risk.text } : { subject: null, text: moreRisksText(item) };
 
@@ -72,13 +48,13 @@ interface ListSection {
   empty: string;
 }
 
-function sections(digest: Digest): ListSection[] {
+function sections(digest: DeliveredRun['digest']): ListSection[] {
   const out: ListSection[] = [];
   const c = digest.comparison;
   if (c) {
     out.push({
-      title: `Largest changes against ${c.period ? periodText(c.period) : 'the previous period'}`,
-      items: c.seconds === 0 ? [] : c.changes.map((ch) => ({ ...changeItem(ch), prefix: DIMENSION_LABEL[ch.dimension] })),
+      title: `Largest changes against ${periodText(c.period)}`,
+      items: c.seconds === 0 ? [] : c.changes.map((ch) => ({ ...changeItem(ch), prefix: CHANGE_DIMENSION_LABEL[ch.dimension] })),
       empty: c.seconds === 0 ? 'No time was tracked in the previous period.' : 'No change of 0.1 h or more.',
     });
   }
@@ -102,7 +78,7 @@ function htmlList(section: ListSection): string {
   return `<ul>${items.join('')}</ul>${more > 0 ? `<p>…and ${more} more in the full report.</p>` : ''}`;
 }
 
-function attachmentOf(digest: Digest, report: { file: string; content: string; kind: 'html' | 'markdown' }): EmailMessage['attachment'] {
+function attachmentOf(digest: DeliveredRun['digest'], report: { file: string; content: string; kind: 'html' | 'markdown' }): EmailMessage['attachment'] {
   const ext = report.kind === 'html' ? 'html' : 'md';
   const name = path.basename(report.file, path.extname(report.file));
   return {
@@ -112,13 +88,15 @@ function attachmentOf(digest: Digest, report: { file: string; content: string; k
   };
 }
 
-export function buildEmail(digest: Digest, report: { file: string; content: string; kind: 'html' | 'markdown' }): EmailMessage {
+export function buildEmail(run: DeliveredRun, report: { file: string; content: string; kind: 'html' | 'markdown' }): EmailMessage {
+  const { digest } = run;
   const period = periodText(digest.period);
   const subject = `Team report ${period}`;
-  const rows = totalsRows(digest);
+  // The digest's figures, as every channel states them.
+  const rows = digestFigures(digest);
   const lists = sections(digest);
   const attachment = attachmentOf(digest, report);
-  const where = `The full report is attached (${attachment.filename}); the run's files are in ${digest.reports.dir}.`;
+  const where = `The full report is attached (${attachment.filename}); the run's files are in ${run.reports.dir}.`;
 
   const text = [
     subject,

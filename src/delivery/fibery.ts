@@ -1,6 +1,6 @@
 /**
- * Fibery: the team report published as an entity of `delivery.fibery.type`, its markdown in the
- * rich-text field `delivery.fibery.field`. Three requests: `fibery.entity/create` and
+ * Publishing the Fibery channel's document: the team report as an entity of
+ * `delivery.fibery.type`, its markdown in the rich-text field `delivery.fibery.field`. Three requests: `fibery.entity/create` and
  * `fibery.entity/query` (the field's document secret) on the commands API, then
  * `PUT /api/documents/{secret}?format=md` on the documents API. 429/5xx are retried inside; a
  * refused command fails at once with Fibery's own message.
@@ -13,14 +13,12 @@ import { readRunConfig, runConfigPath } from '../config/run-config.js';
 import type { ConfiguredRates } from '../http/budgets.js';
 import { paceApi } from '../http/pacer.js';
 import { readJson } from '../http/json.js';
-import { loadDigest, readTeamReport } from './digest.js';
-import { MissingSetting, recordDelivery, type DeliveryInput, type DeliveryRecord } from './record.js';
-import { redactorFor } from './secrets.js';
-import { requiredEnv, retryPolicy, sleep, type RetryPolicy } from './settings.js';
+import { MissingSetting, type SentDetail } from './channel.js';
+import { requiredEnv, sleep, type RetryPolicy } from './settings.js';
 
 const SECRET_FIELD = 'Collaboration~Documents/secret';
 
-interface Target {
+export interface Target {
   type: string;
   /** `Space/Field` of the rich-text field. */
   field: string;
@@ -120,30 +118,42 @@ async function documentSecret(writer: FiberyWriter, target: Target, entityId: st
 }
 
 /** The run's Fibery rates (config.yaml's `fibery`), as enrichment used them; a run without its config: the defaults. */
-async function fiberyRates(runDir: string): Promise<ConfiguredRates> {
+export async function fiberyRates(runDir: string): Promise<ConfiguredRates> {
   return existsSync(runConfigPath(runDir)) ? (await readRunConfig(runDir)).app.fibery : {};
 }
 
-export async function deliverFibery(input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<DeliveryRecord> {
-  return recordDelivery('fibery', redactorFor(env), signal, async () => {
-    const token = requiredEnv(env, 'FIBERY_API_TOKEN', 'the Fibery API token that publishes the team report');
-    const baseUrl = baseUrlOf(env);
-    const target = targetOf(input.config);
-    const digest = await loadDigest(input.runDir);
-    const report = await readTeamReport(digest, 'markdown');
-    const writer = new FiberyWriter(baseUrl, token, retryPolicy(input.config), signal, await fiberyRates(input.runDir));
-    const { start_date, end_date } = digest.period;
-    const name = `Team report ${start_date === end_date ? start_date : `${start_date} – ${end_date}`}`;
-    const created = await writer.command('fibery.entity/create', { type: target.type, entity: { [target.nameField]: name } }, Created);
-    const secret = await documentSecret(writer, target, created['fibery/id']);
-    await writer.putMarkdown(secret, report.content);
-    return {
-      type: target.type,
-      field: target.field,
-      entity_id: created['fibery/id'],
-      public_id: created['fibery/public-id'],
-      name,
-      characters: report.content.length,
-    };
-  });
+export interface FiberyTarget {
+  token: string;
+  baseUrl: string;
+  target: Target;
+}
+
+/** FIBERY_API_TOKEN, FIBERY_WORKSPACE (or FIBERY_API_URL) and `delivery.fibery`, each checked. */
+export function fiberyTarget(env: NodeJS.ProcessEnv, config: DeliveryConfig): FiberyTarget {
+  const token = requiredEnv(env, 'FIBERY_API_TOKEN', 'the Fibery API token that publishes the team report');
+  return { token, baseUrl: baseUrlOf(env), target: targetOf(config) };
+}
+
+/** What is published: the team report, and the run's Fibery budget (one per token with its enrichment). */
+export interface FiberyDocument {
+  name: string;
+  markdown: string;
+  rates: ConfiguredRates;
+}
+
+/** Creates the entity named `name` and puts `markdown` into its rich-text field. */
+export async function publish(to: FiberyTarget, document: FiberyDocument, policy: RetryPolicy, signal?: AbortSignal): Promise<SentDetail> {
+  const { target } = to;
+  const writer = new FiberyWriter(to.baseUrl, to.token, policy, signal, document.rates);
+  const created = await writer.command('fibery.entity/create', { type: target.type, entity: { [target.nameField]: document.name } }, Created);
+  const secret = await documentSecret(writer, target, created['fibery/id']);
+  await writer.putMarkdown(secret, document.markdown);
+  return {
+    type: target.type,
+    field: target.field,
+    entity_id: created['fibery/id'],
+    public_id: created['fibery/public-id'],
+    name: document.name,
+    characters: document.markdown.length,
+  };
 }

@@ -1,36 +1,36 @@
 /**
- * Delivering a finished run's digest: one plain async function per channel, each
- * `(input, env, signal) → DeliveryRecord`, for an activity (or a command) to call. A failure is a
+ * Delivering a finished run's digest through a registered channel (./channels/): its settings,
+ * the run's digest, its message, sent; for an activity (or a command) to call. A failure is a
  * record, never a thrown error; only a cancellation through `signal` is thrown.
  */
-import { deliverEmail } from './email.js';
-import { deliverFibery } from './fibery.js';
-import type { DeliveryChannel, Deliverer, DeliveryInput, DeliveryRecord } from './record.js';
-import { deliverSlack } from './slack.js';
+import type { Channel } from './channel.js';
+import { CHANNELS, type ChannelName } from './channels/index.js';
+import { recordDelivery, type DeliveryInput, type DeliveryRecord } from './record.js';
+import { loadDeliveredRun } from './run-digest.js';
+import { redactorFor } from './secrets.js';
+import { retryPolicy } from './settings.js';
 
-export { deliverEmail, deliverFibery, deliverSlack };
-export { loadDigest, type Digest, type Risk } from './digest.js';
-export type { Change, Comparison } from './changes.js';
-export {
-  DELIVERY_CHANNELS,
-  DeliveryRecordSchema,
-  parseChannels,
-  type DeliveryChannel,
-  type Deliverer,
-  type DeliveryInput,
-  type DeliveryRecord,
-} from './record.js';
+export { CHANNEL_NAMES, CHANNELS, type ChannelName } from './channels/index.js';
+export type { Channel, DeliveredRun } from './channel.js';
+export { DeliveryRecordSchema, parseChannels, type DeliveryChannel, type DeliveryInput, type DeliveryRecord } from './record.js';
 export { SECRET_ENV } from './secrets.js';
 
-export const DELIVERERS: Record<DeliveryChannel, Deliverer> = {
-  slack: deliverSlack,
-  email: deliverEmail,
-  fibery: deliverFibery,
-};
+/** One channel's delivery of one run: settings first (a missing one is the record's one line), then the digest. */
+export async function deliverWith<S, M>(channel: Channel<ChannelName, S, M>, input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<DeliveryRecord> {
+  return recordDelivery(channel.name, redactorFor(env), signal, async () => {
+    const settings = await channel.settings(env, input.config);
+    const message = await channel.renderDigest(await loadDeliveredRun(input.runDir));
+    return channel.send(settings, message, { policy: retryPolicy(input.config), signal });
+  });
+}
 
-/** The channels one after another (for `volt-agent deliver`); each gets its own record. */
-export async function deliverTo(channels: readonly DeliveryChannel[], input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<DeliveryRecord[]> {
+export function deliver(name: ChannelName, input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<DeliveryRecord> {
+  return deliverWith(CHANNELS[name], input, env, signal);
+}
+
+/** The channels one after another; each gets its own record. */
+export async function deliverTo(channels: readonly ChannelName[], input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<DeliveryRecord[]> {
   const records: DeliveryRecord[] = [];
-  for (const channel of channels) records.push(await DELIVERERS[channel](input, env, signal));
+  for (const name of channels) records.push(await deliver(name, input, env, signal));
   return records;
 }

@@ -6,14 +6,15 @@
 import { z } from 'zod';
 import type { DeliveryConfig } from '../config/app-config.js';
 import { ValidationError } from '../errors.js';
+import { NothingToDeliver } from './channel.js';
+import { CHANNEL_NAMES, isChannelName, type ChannelName } from './channels/index.js';
 import type { Redactor } from './secrets.js';
 
-import { DELIVERY_CHANNELS, type DeliveryChannel } from '../workflows/contract.js';
-
-export { DELIVERY_CHANNELS, type DeliveryChannel };
+export { MissingSetting, NothingToDeliver } from './channel.js';
+export type DeliveryChannel = ChannelName;
 
 export const DeliveryRecordSchema = z.object({
-  channel: z.enum(DELIVERY_CHANNELS),
+  channel: z.enum(CHANNEL_NAMES),
   status: z.enum(['sent', 'failed', 'skipped']),
   at: z.string(),
   error: z.string().nullable(),
@@ -29,23 +30,15 @@ export interface DeliveryInput {
   config: DeliveryConfig;
 }
 
-export type Deliverer = (input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal) => Promise<DeliveryRecord>;
-
-/** A setting the channel cannot work without; its message is the one line the record carries. */
-export class MissingSetting extends Error {
-  override name = 'MissingSetting';
-}
-
-/** Nothing to send, and that is no failure (e.g. the run failed before it wrote a report). */
-export class NothingToDeliver extends Error {
-  override name = 'NothingToDeliver';
+export function unknownChannel(name: string): string {
+  return `unknown delivery channel "${name}": use ${CHANNEL_NAMES.join(', ')}`;
 }
 
 /** `"slack, email"` → `['slack', 'email']`; an unknown name is a ValidationError naming the accepted ones. */
 export function parseChannels(text: string): DeliveryChannel[] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  const unknown = names.filter((n) => !(DELIVERY_CHANNELS as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new ValidationError(`unknown delivery channel "${unknown[0]}": use ${DELIVERY_CHANNELS.join(', ')}`);
+  const unknown = names.find((n) => !isChannelName(n));
+  if (unknown !== undefined) throw new ValidationError(unknownChannel(unknown));
   return [...new Set(names)] as DeliveryChannel[];
 }
 

@@ -1,10 +1,13 @@
 /**
- * The delivery secrets of a process's environment, and their removal from any text. A webhook
- * URL is itself the credential, and libraries echo URLs and SMTP replies in their errors, so
- * everything a channel reports passes through `redact` first.
+ * The delivery secrets of a process's environment (the variables each registered channel names as
+ * its `secrets`), and their removal from any text. A webhook URL is itself the credential, and
+ * libraries echo URLs and SMTP replies in their errors, so everything a channel reports passes
+ * through `redact` first.
  */
+import { CHANNEL_NAMES, CHANNELS } from './channels/index.js';
 
-export const SECRET_ENV = ['VOLT_SLACK_WEBHOOK_URL', 'VOLT_SMTP_URL', 'FIBERY_API_TOKEN'] as const;
+/** Every variable a registered channel holds a credential in. */
+export const SECRET_ENV: readonly string[] = [...new Set(CHANNEL_NAMES.flatMap((name) => CHANNELS[name].secrets))];
 
 /** Parts shorter than this are not treated as secrets on their own (they would redact ordinary words). */
 const MIN_SECRET_LENGTH = 6;
@@ -22,8 +25,11 @@ function safeDecode(text: string): string {
   }
 }
 
-/** The URL and the pieces of it a message might show on their own: its path, query and credentials. */
-function urlParts(value: string): string[] {
+/**
+ * The value and, for a URL, the pieces of it a message might show on their own: its path, query
+ * and credentials (a webhook's path is its token; an SMTP URL's password is the secret).
+ */
+function secretParts(value: string): string[] {
   const parts = [value];
   try {
     const url = new URL(value);
@@ -45,20 +51,10 @@ export function secretsOf(env: NodeJS.ProcessEnv, extra: readonly string[] = [])
     const v = value.trim();
     if (v.length >= MIN_SECRET_LENGTH) found.add(v);
   };
-  const webhook = env.VOLT_SLACK_WEBHOOK_URL?.trim();
-  if (webhook) for (const part of urlParts(webhook)) add(part);
-  const smtp = env.VOLT_SMTP_URL?.trim();
-  if (smtp) {
-    add(smtp);
-    try {
-      const url = new URL(smtp);
-      if (url.password) for (const p of [url.password, safeDecode(url.password), `${url.username}:${url.password}`]) add(p);
-    } catch {
-      // an unparsable SMTP URL is redacted whole
-    }
+  for (const name of SECRET_ENV) {
+    const value = env[name]?.trim();
+    if (value) for (const part of secretParts(value)) add(part);
   }
-  const token = env.FIBERY_API_TOKEN?.trim();
-  if (token) add(token);
   for (const value of extra) add(value);
   // Longest first, so a URL is replaced whole before its path would be.
   return [...found].sort((a, b) => b.length - a.length);

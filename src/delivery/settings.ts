@@ -1,9 +1,8 @@
 /** Reading a channel's settings from the environment and the `delivery` config, one clear line per gap. */
 import { readVariable, type VariableName } from '../config/env.js';
 import type { DeliveryConfig } from '../config/app-config.js';
-import { MissingSetting } from './record.js';
+import { MissingSetting } from './channel.js';
 
-/** The variable's trimmed value; missing or blank is one line naming it and what it is for. */
 /**
  * A variable the channel needs, read through the one environment loader (src/config/env.ts): a bad
  * value is the loader's one line, a missing one says what it is for.

@@ -5,9 +5,9 @@
  * fits the message budget.
  */
 import type { ContextBlock, DividerBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
+import { CHANGE_DIMENSION_LABEL, changeFigures, digestFigures, moreRisksText, riskItems, type Change, type RiskItem } from '../reports/digest.js';
 import { hours } from '../reports/format.js';
-import type { Change, Dimension } from './changes.js';
-import { moreRisksText, riskItems, type Digest, type RiskItem } from './digest.js';
+import type { DeliveredRun } from './channel.js';
 
 /** Block Kit limits (docs.slack.dev "Blocks" reference) and the message budget we keep to. */
 export const SLACK_LIMITS = {
@@ -62,14 +62,8 @@ export function fitLines(lines: readonly string[], budget: number, maxLines: num
   return omitted > 0 ? [...shown, more(omitted)].join('\n') : shown.join('\n');
 }
 
-const DIMENSION_LABEL: Record<Dimension, string> = { person: 'Person', type: 'Type', project: 'Project' };
-
-function signedHours(seconds: number): string {
-  return `${seconds >= 0 ? '+' : '−'}${hours(Math.abs(seconds))}`;
-}
-
 function changeLine(c: Change): string {
-  return `• ${DIMENSION_LABEL[c.dimension]} *${dataText(c.label)}*: ${signedHours(c.delta_seconds)} (${hours(c.previous_seconds)} → ${hours(c.seconds)})`;
+  return `• ${CHANGE_DIMENSION_LABEL[c.dimension]} *${dataText(c.label)}*: ${changeFigures(c)}`;
 }
 
 function riskLine(item: RiskItem): string {
@@ -82,26 +76,14 @@ function periodText(p: { start_date: string; end_date: string }): string {
   return p.start_date === p.end_date ? p.start_date : `${p.start_date} – ${p.end_date}`;
 }
 
-function header(digest: Digest): HeaderBlock {
-  const text = `Team report ${periodText(digest.period)}`;
+function header(run: DeliveredRun): HeaderBlock {
+  const text = `Team report ${periodText(run.digest.period)}`;
   return { type: 'header', text: { type: 'plain_text', text: text.slice(0, SLACK_LIMITS.headerText), emoji: true } };
 }
 
-function totalsBlock(digest: Digest): SectionBlock {
-  const t = digest.totals;
-  const share = (s: number) => (t.seconds > 0 ? ` (${Math.round((s / t.seconds) * 100)}%)` : '');
-  const fields = [
-    `*Tracked*\n${hours(t.seconds)}`,
-    `*People*\n${t.people}`,
-    `*On Fibery entities*\n${hours(t.entity_seconds)}${share(t.entity_seconds)}`,
-    `*Other activities*\n${hours(t.other_seconds)}${share(t.other_seconds)}`,
-    `*Entities*\n${t.entities} (${t.completed_entities} completed, ${t.overdue_entities} overdue)`,
-  ];
-  if (digest.hygiene_score !== null) fields.push(`*Tracking hygiene*\n${Math.round(digest.hygiene_score)}/100`);
-  const c = digest.comparison;
-  if (c?.seconds !== null && c?.seconds !== undefined) {
-    fields.push(`*Previous period*\n${hours(c.seconds)} (${signedHours(t.seconds - c.seconds)})`);
-  }
+/** The digest's figures, as every channel states them. */
+function totalsBlock(run: DeliveredRun): SectionBlock {
+  const fields = digestFigures(run.digest).map(([label, value]) => `*${label}*\n${value}`);
   return { type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((text) => ({ type: 'mrkdwn', text })) };
 }
 
@@ -109,10 +91,10 @@ function section(title: string, body: string): SectionBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: `*${title}*\n${body}` } };
 }
 
-function changesBlock(digest: Digest, budget: number): SectionBlock | null {
-  const c = digest.comparison;
+function changesBlock(run: DeliveredRun, budget: number): SectionBlock | null {
+  const c = run.digest.comparison;
   if (!c) return null;
-  const title = `Largest changes against ${c.period ? periodText(c.period) : 'the previous period'}`;
+  const title = `Largest changes against ${periodText(c.period)}`;
   let body: string;
   if (c.seconds === 0) body = 'No time was tracked in the previous period.';
   else if (c.changes.length === 0) body = 'No change of 0.1 h or more.';
@@ -120,44 +102,45 @@ function changesBlock(digest: Digest, budget: number): SectionBlock | null {
   return section(title, body);
 }
 
-function risksBlock(digest: Digest, budget: number): SectionBlock {
+function risksBlock(run: DeliveredRun, budget: number): SectionBlock {
   const title = 'Risks';
-  const body = digest.risks.length
-    ? fitLines(riskItems(digest.risks, RISKS_PER_KIND).map(riskLine), budget - title.length - 3, MAX_RISKS, (n) => `…and ${n} more in the full report`)
+  const { risks } = run.digest;
+  const body = risks.length
+    ? fitLines(riskItems(risks, RISKS_PER_KIND).map(riskLine), budget - title.length - 3, MAX_RISKS, (n) => `…and ${n} more in the full report`)
     : 'None found in the data.';
   return section(title, body);
 }
 
-function whereBlock(digest: Digest): ContextBlock {
-  const report = digest.reports.html ?? digest.reports.markdown;
+function whereBlock(run: DeliveredRun): ContextBlock {
+  const report = run.reports.html ?? run.reports.markdown;
   const code = (p: string) => `\`${escapeMrkdwn(p.replace(/`/g, "'")).slice(0, 1000)}\``;
   return {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `Full report: ${code(report)} · run ${code(digest.run.id)}` }],
+    elements: [{ type: 'mrkdwn', text: `Full report: ${code(report)} · run ${code(run.run.id)}` }],
   };
 }
 
-function summaryText(digest: Digest): string {
-  const t = digest.totals;
-  return `Team report ${periodText(digest.period)}: ${hours(t.seconds)} by ${t.people} ${t.people === 1 ? 'person' : 'people'}, ${t.entity_share}% on Fibery entities`;
+function summaryText(run: DeliveredRun): string {
+  const t = run.digest.totals;
+  return `Team report ${periodText(run.digest.period)}: ${hours(t.seconds)} by ${t.people} ${t.people === 1 ? 'person' : 'people'}, ${t.entity_share}% on Fibery entities`;
 }
 
-function compose(digest: Digest, listBudget: number): SlackMessage {
+function compose(run: DeliveredRun, listBudget: number): SlackMessage {
   const divider: DividerBlock = { type: 'divider' };
-  const blocks: KnownBlock[] = [header(digest), totalsBlock(digest), divider];
-  const changes = changesBlock(digest, listBudget);
+  const blocks: KnownBlock[] = [header(run), totalsBlock(run), divider];
+  const changes = changesBlock(run, listBudget);
   if (changes) blocks.push(changes);
-  blocks.push(risksBlock(digest, listBudget), divider, whereBlock(digest));
-  return { text: summaryText(digest), blocks };
+  blocks.push(risksBlock(run, listBudget), divider, whereBlock(run));
+  return { text: summaryText(run), blocks };
 }
 
-/** The message for a digest, its lists as long as the limits allow. */
-export function buildSlackMessage(digest: Digest): SlackMessage {
+/** The message for a run's digest, its lists as long as the limits allow. */
+export function buildSlackMessage(run: DeliveredRun): SlackMessage {
   let budget: number = SLACK_LIMITS.sectionText;
-  let message = compose(digest, budget);
+  let message = compose(run, budget);
   while (JSON.stringify(message).length > SLACK_LIMITS.message && budget > 200) {
     budget = Math.floor(budget * 0.8);
-    message = compose(digest, budget);
+    message = compose(run, budget);
   }
   return message;
 }

@@ -16,10 +16,11 @@ import {
   teamActivities,
   type TeamActivity,
 } from './common.js';
+import { digestOf, hoursWithShare, riskListMarkdown } from './digest.js';
 import { daysOverdue, entityStatus, type EntityStatus } from './entity-status.js';
 import { teamTotalsFacts, type FactList, type FactPackSpec } from './fact-pack.js';
 import { bullets, capList, entityRef, formatDateTime, groupSeconds, hours, inline, percent, percentValue, periodDays, periodLabel, plural, roundHours, typeLabel } from './format.js';
-import { heading, md, tableBlock, type Cell, type ReportDefinition, type ReportOptions, type Section } from './model.js';
+import { heading, md, NARRATIVE, tableBlock, type Cell, type ReportDefinition, type ReportOptions, type Section } from './model.js';
 import { renderReport, type RenderedReport } from './render.js';
 import {
   barsChart,
@@ -41,12 +42,14 @@ import type { ReportWriter } from './writer.js';
 export const UNMATCHED_RISK_SHARE = 0.4;
 const MAX_WARNINGS = 20;
 const MAX_SHARED_ROWS = 25;
+/** Risks of one kind listed before "…and N more" (the tables list them all). */
+const RISKS_PER_KIND = 10;
 const THRESHOLD_PCT = Math.round(UNMATCHED_RISK_SHARE * 100);
 
-type TeamEntityRow = EnrichedData['entities'][number] & { status: EntityStatus; display_name: string };
-type Member = [string, EnrichedData['users'][string]];
+export type TeamEntityRow = EnrichedData['entities'][number] & { status: EntityStatus; display_name: string };
+export type Member = [string, EnrichedData['users'][string]];
 
-interface TeamModel {
+export interface TeamModel {
   data: EnrichedData;
   total: number;
   people: Member[];
@@ -163,16 +166,6 @@ function allocationText(m: TeamModel): string {
   return out.join(' ');
 }
 
-function risksText(m: TeamModel): string {
-  const risks: string[] = [];
-  const more = (n: number) => (n > 5 ? ' and the others in the table' : '');
-  if (m.overdue.length) risks.push(`${plural(m.overdue.length, 'entity is', 'entities are')} overdue: ${m.overdue.slice(0, 5).map((r) => `${ref(r)} (planned end ${r.status.planned_end?.date ?? '?'})`).join(', ')}${more(m.overdue.length)}.`);
-  if (m.highUnmatched.length) risks.push(`${m.highUnmatched.map(([, u]) => `${inline(u.name)} (${percent(u.unmatched_seconds, u.total_seconds)})`).join(', ')} spent more than ${THRESHOLD_PCT}% of their time on other activities.`);
-  if (m.notFound.length) risks.push(`${plural(m.notFound.length, 'referenced entity was', 'referenced entities were')} not found in Fibery (${hours(secondsOf(m.notFound))}).`);
-  if (m.notEnrichable.length) risks.push(`${plural(m.notEnrichable.length, 'reference', 'references')} without [Database] [Type] tags could not be looked up (${hours(secondsOf(m.notEnrichable))}).`);
-  return risks.length ? bullets(risks) : 'No risks stand out in the data: no overdue entities, no one above the threshold of other activities, no broken references.';
-}
-
 function recommendationsText(m: TeamModel): string {
   const out: string[] = [];
   const { overdue, highUnmatched, notEnrichable, notFound } = m;
@@ -184,24 +177,25 @@ function recommendationsText(m: TeamModel): string {
   return bullets(out);
 }
 
+/** The digest's totals first (what Slack and e-mail say), then what only the report shows. */
 function glanceBlock(m: TeamModel) {
-  const { totals, enrichment } = m.data;
-  const total = m.total;
+  const { enrichment } = m.data;
+  const t = digestOf(m).totals;
   return tableBlock(
     ['Metric', 'Value'],
     [
-      ['Total tracked', hours(total)],
-      ['On Fibery entities', `${hours(totals.matched_seconds)} (${percent(totals.matched_seconds, total)})`],
-      ['Other activities', `${hours(totals.unmatched_seconds)} (${percent(totals.unmatched_seconds, total)})`],
-      ['People', totals.users],
-      ['Time entries', totals.entries],
-      ['Distinct entities', totals.entities],
-      ['Completed entities', `${m.completed.length} (${hours(m.completedSeconds)} this period)`],
-      ['Overdue entities', m.overdue.length],
+      ['Total tracked', hours(t.seconds)],
+      ['On Fibery entities', hoursWithShare(t.entity_seconds, t.seconds)],
+      ['Other activities', hoursWithShare(t.other_seconds, t.seconds)],
+      ['People', t.people],
+      ['Time entries', t.entries],
+      ['Distinct entities', t.entities],
+      ['Completed entities', `${t.completed_entities} (${hours(t.completed_seconds)} this period)`],
+      ['Overdue entities', t.overdue_entities],
       ['Enriched from Fibery', enrichment.enriched],
       ['Not found in Fibery', enrichment.not_found],
       ['Not enrichable references', enrichment.not_enrichable],
-      ...(totals.running_entries ? [['Running entries', `${totals.running_entries} (counted up to the end of the period or the time of the fetch)`]] : []),
+      ...(t.running_entries ? [['Running entries', `${t.running_entries} (counted up to the end of the period or the time of the fetch)`]] : []),
     ],
     [L, R],
   );
@@ -211,6 +205,9 @@ function risksBlocks(m: TeamModel) {
   const id = (r: TeamEntityRow) => entityIdCell(m.workspace, r);
   const warnings = capList(m.data.enrichment.warnings, MAX_WARNINGS);
   return [
+    // The digest's risks, as the channels send them; the narrative and the tables follow.
+    md(riskListMarkdown(digestOf(m), RISKS_PER_KIND)),
+    NARRATIVE,
     heading('Overdue entities'),
     m.overdue.length
       ? tableBlock(
@@ -316,7 +313,8 @@ const SECTIONS: Section<TeamModel>[] = [
   },
   dailySection((m) => (m.data.breakdown ? { byDay: m.data.breakdown.by_day, period: m.data.period } : null)),
   comparisonSection((m) => m.comparison, () => 'The team'),
-  { key: 'risks', title: 'Risks', narrated: true, fallback: risksText, blocks: risksBlocks },
+  // No data-only prose: the digest's risk list at the top of the section says it.
+  { key: 'risks', title: 'Risks', narrated: true, blocks: risksBlocks },
   hygieneSection((m) => m.hygiene, () => "the team's"),
   { key: 'recommendations', title: 'Recommendations', narrated: true, fallback: recommendationsText, blocks: () => [] },
   {

@@ -11,7 +11,8 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ServiceError, WorkflowNo
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { COMPARE_MODES, DELIVERY_CHANNELS, SCHEDULE_PERIODS, SCHEDULED_WORKFLOW_TYPE, type ScheduledReportInput } from '../workflows/contract.js';
+import { CHANNEL_NAMES } from '../delivery/channels/index.js';
+import { COMPARE_MODES, SCHEDULE_PERIODS, SCHEDULED_WORKFLOW_TYPE, type ScheduledReportInput } from '../workflows/contract.js';
 import { periodFor, scheduledRunId, type Period } from './period.js';
 
 export const CATCHUP_WINDOW = '1 day';
@@ -42,7 +43,7 @@ const InputSchema = z.object({
   timezone: z.string(),
   users: z.array(z.string()).nullable(),
   output_dir: z.string(),
-  deliver: z.array(z.enum(DELIVERY_CHANNELS)),
+  deliver: z.array(z.enum(CHANNEL_NAMES)),
   compare: z.enum(COMPARE_MODES).optional(),
 });
 

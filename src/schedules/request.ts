@@ -5,7 +5,8 @@
  */
 import { parseChannels } from '../delivery/record.js';
 import { ValidationError } from '../errors.js';
-import { DELIVERY_CHANNELS, type DeliveryChannel } from '../workflows/contract.js';
+import { CHANNEL_NAMES } from '../delivery/channels/index.js';
+import type { DeliveryChannel } from '../workflows/contract.js';
 import { isTimezone } from './period.js';
 
 /** Part of every scheduled run's id (`run_<slot>_<schedule id>`) and of its workflow id. */
@@ -33,7 +34,7 @@ export function checkChannels(flag: string, text: string): DeliveryChannel[] {
   } catch (error) {
     throw new ValidationError(`${flag}: ${(error as Error).message}`);
   }
-  if (channels.length === 0) throw new ValidationError(`${flag} is empty: give one or more of ${DELIVERY_CHANNELS.join(', ')}`);
+  if (channels.length === 0) throw new ValidationError(`${flag} is empty: give one or more of ${CHANNEL_NAMES.join(', ')}`);
   return channels;
 }
 

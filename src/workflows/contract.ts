@@ -4,6 +4,8 @@
  * so it holds only plain data, types and `defineQuery` (which is safe on the client side too).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+// A type only: the registry's values do I/O and stay out of the workflow bundle.
+import type { ChannelName } from '../delivery/channels/index.js';
 
 export const TASK_QUEUE = 'volt-agent-pipeline';
 export const WORKFLOW_TYPE = 'TogglFiberyPipeline';
@@ -63,8 +65,8 @@ export function runIdFor(date: Date): string {
   return `run_${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
 }
 
-export const DELIVERY_CHANNELS = ['slack', 'email', 'fibery'] as const;
-export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+/** A channel of src/delivery/channels/ (checked by whoever starts a workflow, and by the `deliver_report` activity). */
+export type DeliveryChannel = ChannelName;
 
 /** The periods a schedule can report on, each worked out from the slot's time in the schedule's timezone. */
 export const SCHEDULE_PERIODS = ['previous-week', 'previous-month', 'last-7-days', 'last-30-days'] as const;

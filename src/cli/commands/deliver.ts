@@ -1,6 +1,7 @@
-/** `volt-agent deliver`: a completed run's digest sent (again) to Slack, e-mail or Fibery, by a worker. */
+/** `volt-agent deliver`: a completed run's digest sent (again) through the delivery channels, by a worker. */
 import path from 'node:path';
 import type { DeliverReports } from '../../workflows/deliver.js';
+import { channelHelp, channelList } from '../../delivery/channels/index.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT } from '../output.js';
 import { jsonOption, outputDirOption, requiredRunIdOption } from '../shared-options.js';
@@ -10,20 +11,20 @@ const DELIVERY_TIMEOUT = '1 hour';
 
 export const deliver = defineCommand({
   name: 'deliver',
-  description: "Send a completed run's digest to Slack, e-mail and/or Fibery (again), and print how each channel went.",
+  description: `Send a completed run's digest to ${channelList('and/or')} (again), and print how each channel went.`,
   options: (command) =>
     command
       .addOption(requiredRunIdOption('the completed run whose digest to send (see volt-agent list-runs)'))
-      .requiredOption('--to <channels>', 'comma-separated: slack, email, fibery')
+      .requiredOption('--to <channels>', `comma-separated: ${channelList()}`)
       .addOption(outputDirOption())
       .addOption(jsonOption('print the delivery records as a JSON array')),
   examples: [
     { command: 'volt-agent deliver --run-id run_2025-10-13-08-00-00_weekly-digest --to slack', note: 'send again after a failed delivery' },
     { command: 'volt-agent deliver --run-id run_2025-10-10-15-30-45 --to slack,email,fibery --json' },
   ],
-  notes: `The channels run in a worker, where their settings are: VOLT_SLACK_WEBHOOK_URL; VOLT_SMTP_URL,
-VOLT_MAIL_FROM, VOLT_MAIL_TO; FIBERY_API_TOKEN and delivery.fibery in config.yaml. Each record is also
-appended to the run's run_metadata.json (deliveries). Exit code 0 when every channel sent, 1 when
+  notes: `The channels run in a worker, where their settings are:
+${channelHelp()}
+Each record is also appended to the run's run_metadata.json (deliveries). Exit code 0 when every channel sent, 1 when
 one did not, 2 for an unknown or unfinished run or channel.`,
   async handler(opts, ctx) {
     const [{ checkChannels }, { readableRun }, { ValidationError }, { preflightDelivery }] = await Promise.all([
@@ -39,12 +40,13 @@ one did not, 2 for an unknown or unfinished run or channel.`,
       throw new ValidationError(`run "${opts.runId}" is ${run.metadata.status}: only a completed run's reports can be delivered`);
     }
     const env = await ctx.env();
-    await preflightDelivery(channels, env);
+    const taskQueue = run.metadata.temporal_metadata.task_queue;
+    const { SANDBOX_QUEUE_PREFIX } = await import('../service/server.js');
+    await preflightDelivery(channels, env, { sandbox: taskQueue.startsWith(SANDBOX_QUEUE_PREFIX) });
 
     const [{ connectTemporal, requirePoller }, { DELIVER_WORKFLOW_TYPE }] = await Promise.all([import('../connect.js'), import('../../workflows/contract.js')]);
     const target = await connectTemporal(env, { log: ctx.out.info, checkSettings: true });
     try {
-      const taskQueue = run.metadata.temporal_metadata.task_queue;
       if (target.service) {
         // A sandbox run's queue is served by its simulators' worker, which a restarted service brings back on request.
         const { restoreSandboxQueue } = await import('../service/client.js');

@@ -1,4 +1,5 @@
 /** `volt-agent run`: the pipeline for a period, or its Fibery stage again, with live progress. */
+import { channelHelp, channelList } from '../../delivery/channels/index.js';
 import { providerList } from '../../llm/providers/index.js';
 import { defineCommand } from '../define-command.js';
 import { jsonOption, outputDirOption, runIdOption, sandboxLatencyOption } from '../shared-options.js';
@@ -15,7 +16,7 @@ export const run = defineCommand({
       .option('--start-from <stage>', 'toggl (default): the whole pipeline; fibery: redo enrichment and reports of --run-id')
       .addOption(runIdOption('run id (required with --start-from fibery; default run_YYYY-MM-DD-HH-MM-SS); a failed or cancelled run\'s id resumes it'))
       .option('--compare <mode>', 'previous (default): also aggregate the period of equal length just before and show the changes; none: only the period')
-      .option('--deliver <channels>', 'once the reports are written, send the digest to slack, email and/or fibery (comma-separated; settings from the worker\'s environment)')
+      .option('--deliver <channels>', `once the reports are written, send the digest to ${channelList('and/or')} (comma-separated; settings from the worker's environment)`)
       .option('--reload-config', 'with --start-from fibery: use the current config/ instead of the settings the run was started with', false)
       .option('--sandbox', 'use the built-in Toggl and Fibery simulators instead of the real APIs (no tokens needed)', false)
       .option('--dataset <file>', 'with --sandbox: the dataset the simulators serve (default: the sample workspace)')
@@ -41,10 +42,11 @@ FIBERY_WORKSPACE, and optionally ${providerList().map((p) => p.keyVariable).join
 configured (TEMPORAL_ADDRESS or a profile of Temporal's config file) a background service (embedded
 Temporal server and worker, state in VOLT_STATE_DIR, default ./tmp/temporal) runs the workflow and
 stops itself when idle; with one, start \`volt-agent worker\` next to it.
-With --deliver the digest goes out after the reports: Slack needs VOLT_SLACK_WEBHOOK_URL, e-mail
-VOLT_SMTP_URL (smtp://user:pass@host:587), VOLT_MAIL_FROM and VOLT_MAIL_TO, Fibery its token and
-delivery.fibery in config.yaml, all in the worker's environment. A failed delivery does not fail the
-run: run_metadata.json records it, and \`volt-agent deliver --run-id …\` sends again.
+With --deliver the digest goes out after the reports, each channel with settings from the worker's
+environment:
+${channelHelp()}
+A failed delivery does not fail the run: run_metadata.json records it, and \`volt-agent deliver
+--run-id …\` sends again.
 Everything is checked before anything starts: a bad value is one line and exit code 2.`,
   async handler(opts, ctx) {
     const env = await ctx.env();

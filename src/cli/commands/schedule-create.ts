@@ -1,4 +1,5 @@
 /** `volt-agent schedule create`: a Temporal Schedule that runs the pipeline for the period before each slot. */
+import { channelHelp, channelList } from '../../delivery/channels/index.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT } from '../output.js';
 import { outputDirOption, sandboxLatencyOption } from '../shared-options.js';
@@ -15,7 +16,7 @@ export const scheduleCreate = defineCommand({
       .requiredOption('--period <period>', 'what each run reports on: previous-week (Monday–Sunday before the slot), previous-month, last-7-days or last-30-days')
       .option('--users <emails>', 'comma-separated Toggl user emails (default: everyone with time)')
       .addOption(outputDirOption('where the run directories go'))
-      .option('--deliver <channels>', "send each run's digest to slack, email and/or fibery (settings from the worker's environment)")
+      .option('--deliver <channels>', `send each run's digest to ${channelList('and/or')} (comma-separated; settings from the worker's environment)`)
       .option('--compare <mode>', 'previous (default): also show the changes against the period before; none: only the period')
       .option('--sandbox', 'run against the built-in Toggl and Fibery simulators (the background service keeps them up while the schedule exists)', false)
       .option('--dataset <file>', 'with --sandbox: the dataset the simulators serve (default: the sample workspace)')
@@ -32,7 +33,9 @@ back within a day (catch-up window), older ones only by \`schedule backfill\`.
 Without a Temporal server of your own (TEMPORAL_ADDRESS), the background service runs the schedule
 and stays up while any schedule exists; its workers use the environment of the command that started
 it, so create schedules where the tokens and delivery settings are set. With one, \`volt-agent worker\`
-must run for the slots to fire. Schedule arguments are stored in plain text: they never hold a secret.`,
+must run for the slots to fire. Schedule arguments are stored in plain text: they never hold a secret.
+The channels of --deliver:
+${channelHelp()}`,
   async handler(opts, ctx) {
     const env = await ctx.env();
     const [request, { checkCron }, { checkPeriod }, { checkCompare, parseUsers }, { sandboxOptions, taskQueueFor }, { preflightRun }] = await Promise.all([

@@ -1,17 +1,15 @@
 /**
- * E-mail: the digest through nodemailer to `VOLT_MAIL_TO` (comma-separated) from `VOLT_MAIL_FROM`
- * over `VOLT_SMTP_URL` (`smtp://user:pass@host:587`, or `smtps://` for TLS from the start).
- * Connection failures and temporary (4xx) SMTP replies are retried, bounded; a permanent reply
- * (5xx, bad login) fails at once. The SMTP password never appears in a record.
+ * Sending the e-mail channel's message through nodemailer over `VOLT_SMTP_URL`
+ * (`smtp://user:pass@host:587`, or `smtps://` for TLS from the start). Connection failures and
+ * temporary (4xx) SMTP replies are retried, bounded; a permanent reply (5xx, bad login) fails at
+ * once. The SMTP password never appears in a message of ours.
  */
 import { backoffDelayMs } from '../http/request.js';
-import { loadDigest, readTeamReport } from './digest.js';
-import { buildEmail, type EmailMessage } from './email-message.js';
-import { MissingSetting, recordDelivery, type DeliveryInput, type DeliveryRecord } from './record.js';
-import { redactorFor } from './secrets.js';
-import { requiredEnv, requiredUrl, retryPolicy, sleep, type RetryPolicy } from './settings.js';
+import { MissingSetting } from './channel.js';
+import type { EmailMessage } from './email-message.js';
+import { requiredEnv, requiredUrl, sleep, type RetryPolicy } from './settings.js';
 
-interface MailSettings {
+export interface MailSettings {
   url: URL;
   from: string;
   to: string[];
@@ -20,7 +18,8 @@ interface MailSettings {
 /** A bare address or `Name <address>`: enough to catch a typo before connecting. */
 const ADDRESS = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+)$/;
 
-function mailSettings(env: NodeJS.ProcessEnv): MailSettings {
+/** VOLT_SMTP_URL, VOLT_MAIL_FROM and VOLT_MAIL_TO, each checked. */
+export function mailSettings(env: NodeJS.ProcessEnv): MailSettings {
   const url = requiredUrl(env, 'VOLT_SMTP_URL', 'the SMTP server, like smtp://user:pass@host:587', ['smtp:', 'smtps:']);
   const from = requiredEnv(env, 'VOLT_MAIL_FROM', 'the sender address of the digest');
   const to = requiredEnv(env, 'VOLT_MAIL_TO', 'the comma-separated recipients of the digest')
@@ -76,7 +75,7 @@ async function sendOnce(settings: MailSettings, message: EmailMessage, policy: R
 }
 
 /** Sends with bounded retries of transient failures; the last error says where and how often. */
-async function sendWithRetry(settings: MailSettings, message: EmailMessage, policy: RetryPolicy, signal?: AbortSignal): Promise<{ messageId: string; attempts: number }> {
+export async function sendWithRetry(settings: MailSettings, message: EmailMessage, policy: RetryPolicy, signal?: AbortSignal): Promise<{ messageId: string; attempts: number }> {
   for (let attempt = 1; ; attempt++) {
     try {
       return { messageId: await sendOnce(settings, message, policy, signal), attempts: attempt };
@@ -91,14 +90,4 @@ async function sendWithRetry(settings: MailSettings, message: EmailMessage, poli
       await sleep(backoffDelayMs(attempt, policy.baseDelayMs, 60_000), signal);
     }
   }
-}
-
-export async function deliverEmail(input: DeliveryInput, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<DeliveryRecord> {
-  return recordDelivery('email', redactorFor(env), signal, async () => {
-    const settings = mailSettings(env);
-    const digest = await loadDigest(input.runDir);
-    const message = buildEmail(digest, await readTeamReport(digest, 'html'));
-    const { messageId, attempts } = await sendWithRetry(settings, message, retryPolicy(input.config), signal);
-    return { to: settings.to.join(', '), subject: message.subject, attachment: message.attachment.filename, message_id: messageId, attempts };
-  });
 }

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../src/cli/main.js';
+import { runMetadata } from './support/run-metadata.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
 const EARLIER = 'run_2026-11-16-09-00-00';
@@ -30,23 +31,12 @@ async function writeEarlierRun(runId: string, aggregated: string): Promise<void>
   const dir = path.join(runs(), runId);
   await mkdir(path.join(dir, 'reports'), { recursive: true });
   const period = { start_date: '2026-11-09', end_date: '2026-11-15' };
-  const metadata = {
-    run_id: runId,
-    workflow_id: `toggl-fibery-${runId}`,
+  const metadata = runMetadata(runId, {
     created_at: '2026-11-16T09:00:00.000Z',
     updated_at: '2026-11-16T09:01:35.000Z',
-    finished_at: '2026-11-16T09:01:35.000Z',
-    status: 'completed',
-    pipeline_version: '3.0',
-    parameters: { ...period, users_filter: null, start_from: 'toggl' },
-    temporal_metadata: { workflow_id: `toggl-fibery-${runId}`, run_id: 'temporal-run-uuid', task_queue: 'volt-agent-pipeline' },
-    stages_completed: ['toggl', 'fibery'],
-    stages_failed: [],
-    error: null,
+    parameters: period,
     stats: { entries: 0, users: 0, entities: 0 },
-    warnings: [],
-    llm: { used: false, calls: [] },
-  };
+  });
   await writeFile(path.join(dir, 'run_metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
   await writeFile(path.join(dir, 'toggl_aggregated.json'), aggregated);
   await writeFile(path.join(dir, 'enriched_data.json'), '{"entities": []}\n');

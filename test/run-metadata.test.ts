@@ -13,30 +13,20 @@ import { createCleanupActivities } from '../src/activities/cleanup-activities.js
 import { defaultDeps } from '../src/activities/context.js';
 import { createMetadataActivities } from '../src/activities/run-metadata.js';
 import { RUN_FILES } from '../src/storage/json-storage.js';
-import type { RunMetadata } from '../src/storage/schemas.js';
+import { runMetadata } from './support/run-metadata.js';
 
 test('a failed restart restores the earlier run byte for byte, and a repeated close leaves it so', async () => {
   const outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-metadata-'));
   const ref = { output_dir: outputDir, run_id: 'run_earlier' };
   const dir = path.join(outputDir, ref.run_id);
-  const earlier: RunMetadata = {
-    run_id: ref.run_id,
-    workflow_id: 'toggl-fibery-run_earlier',
+  const earlier = runMetadata(ref.run_id, {
     created_at: '2026-11-01T10:00:00.000Z',
     updated_at: '2026-11-01T10:05:00.000Z',
     finished_at: '2026-11-01T10:05:00.000Z',
-    status: 'completed',
-    pipeline_version: '3.0',
-    parameters: { start_date: '2026-10-26', end_date: '2026-11-01', users_filter: null, start_from: 'toggl', compare: 'previous' },
+    parameters: { start_date: '2026-10-26', end_date: '2026-11-01', compare: 'previous' },
     temporal_metadata: { workflow_id: 'toggl-fibery-run_earlier', run_id: 'execution-a', task_queue: 'q' },
-    stages_completed: ['toggl', 'fibery'],
-    stages_failed: [],
-    error: null,
     stats: { entries: 3 },
-    warnings: [],
-    llm: { used: false, calls: [] },
-    deliveries: [],
-  };
+  });
   const files: Record<string, string> = {
     [RUN_FILES.metadata]: `${JSON.stringify(earlier, null, 2)}\n`,
     [RUN_FILES.aggregated]: JSON.stringify({ period: { start_date: '2026-10-26', end_date: '2026-11-01' }, generated_at: 'x', users: {}, entities: [], totals: { total_seconds: 0, matched_seconds: 0, unmatched_seconds: 0, users: 0, entries: 0, entities: 0, running_entries: 0 }, notes: [] }),

@@ -31,6 +31,7 @@ import { fiberyEnrichmentMs, quotaHours, togglFetchMs, type FiberyPlanShape } fr
 import { historyFigures, type HistoryFigures } from './bench/histories.js';
 import { measureStartup } from './bench/startup.js';
 import { WORKER_VARIABLE_PREFIXES } from '../src/cli/service/state.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const { values } = parseArgs({ options: { workload: { type: 'string', default: 'standard' }, 'quota-window': { type: 'string' } } });
 const chosen = values.workload === 'all' ? (['standard', 'large'] as const) : ([values.workload] as ('standard' | 'large')[]);
@@ -38,7 +39,6 @@ for (const w of chosen) if (!(w in WORKLOADS)) throw new Error(`--workload must 
 
 const BIN = path.resolve('bin/volt-agent.js');
 const TOGGL_PAGE_SIZE_APPLIED = 200; // the simulator's largest page; the client asks for more and reads X-Page-Size
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Child {
   process: ChildProcess;

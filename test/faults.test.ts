@@ -16,6 +16,7 @@ import { getProgressQuery, WORKFLOW_TYPE, workflowIdFor, type PipelineInput, typ
 import type { TogglFiberyPipeline } from '../src/workflows/pipeline.js';
 import { runPipelineOn } from './support/pipeline.js';
 import { collectProgress, startTestTemporal, type TestTemporal } from './support/temporal.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let temporal: TestTemporal;
 let outputDir: string;
@@ -29,7 +30,6 @@ after(async () => {
   await temporal?.stop();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const FAST = { togglActivitiesPerSecond: 50, fiberyActivitiesPerSecond: 50 };
 const FAST_CONFIG = { toggl: { requests_per_second: 20 }, fibery: { requests_per_second: 20, workspace_requests_per_second: 20 } };
 const dataset = generateWorkload({ people: 4, days: 7, previousPeriod: true, seed: 7 });

@@ -5,9 +5,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SAMPLE_DATASET_PATH, hashToken, loadDataset, startFiberyServer, type Dataset, type FiberyServer, type FiberyServerOptions } from '../src/sandbox/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const TOKEN = 'test-token';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let dataset: Dataset;
 const servers: FiberyServer[] = [];

@@ -18,10 +18,10 @@ import {
   type TogglServer,
   type TogglServerOptions,
 } from '../src/sandbox/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const TOKEN = 'test-token';
 const basic = (token: string) => `Basic ${Buffer.from(`${token}:api_token`).toString('base64')}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Row = { row_number: number; time_entries: { id: number; start: string }[] } & Record<string, unknown>;
 

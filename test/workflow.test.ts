@@ -12,7 +12,8 @@ import { getProgressQuery, type Progress } from '../src/workflows/contract.js';
 import { TogglFetch } from '../src/workflows/toggl-fetch.js';
 import { createPipelineWorker } from '../src/worker.js';
 import { defaultDeps } from '../src/activities/context.js';
-import { runWithStubs, sleep, stubActivities, stubPage, type StubCall } from './support/stub-pipeline.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runWithStubs, stubActivities, stubPage, type StubCall } from './support/stub-pipeline.js';
 import { collectProgress, startTestTemporal, type TestTemporal } from './support/temporal.js';
 
 let temporal: TestTemporal;

@@ -8,6 +8,7 @@ import type { Env } from '../config/env.js';
 import type { PipelineResult, Progress, StageName } from '../workflows/contract.js';
 import { openUrl } from './open-url.js';
 import { PlainProgressPrinter, renderProgressBox, withWallClock } from './progress-view.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type WatchOutcome =
   | { kind: 'completed'; result: PipelineResult }
@@ -60,7 +61,6 @@ export function classifyResult(error: unknown): WatchOutcome {
   return { kind: 'failed', message: failureMessage(error) };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const ESC = '\x1b[';
 

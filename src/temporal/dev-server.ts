@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalBinary } from './binary.js';
 import { getFreePorts, isPortFree } from './ports.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface DevServerOptions {
   /** Temporal CLI binary; default: `ensureTemporalBinary()`. */
@@ -92,7 +93,6 @@ function untrack(child: ChildProcess): void {
 
 // ---------------------------------------------------------------------------
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * What the server printed, for a failure's message: the first lines (where a Go panic names its

@@ -11,6 +11,7 @@ import { WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type PipelineResult }
 import type { TogglFiberyPipeline } from '../../src/workflows/pipeline.js';
 import { sharedTaskQueue, withRunActivities } from './shared-worker.js';
 import type { TestTemporal } from './temporal.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StubCall {
   name: string;
@@ -19,7 +20,6 @@ export interface StubCall {
   ended: number | null;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fetch of `pages` pages: the next cursor until the last one. */
 export function stubPage(state: TogglFetchState, pages: number): TogglFetchState {

@@ -4,8 +4,8 @@ import { ValidationError } from '../../errors.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT } from '../output.js';
 import { outputDirOption, requiredRunIdOption, seconds } from '../shared-options.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const cancelRun = defineCommand({
   name: 'cancel-run',

@@ -12,8 +12,8 @@ import { EnvironmentError } from '../../errors.js';
 import { ensureTemporalBinary } from '../../temporal/binary.js';
 import type { SandboxAnswer, StatusAnswer } from './server.js';
 import { lockHolder, pidAlive, readServiceInfo, sameFingerprint, serviceLogTail, servicePaths, WORKER_VARIABLE_PREFIXES, type ServiceInfo } from './state.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const START_TIMEOUT_MS = 120_000;
 
 export async function controlRequest<T>(info: ServiceInfo, method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 5_000): Promise<T> {

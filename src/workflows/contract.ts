@@ -19,23 +19,23 @@ export const STAGE_NAMES = ['toggl', 'fibery'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 /**
- * The ordered steps of a run. `kind` says how the workflow runs it (a local activity, a regular
- * activity, or a window of many activities); `weight` is its share of the progress bar.
+ * The ordered steps of a run; `weight` is its share of the progress bar. How each is run (local,
+ * regular, a window of many) is the workflow's business (src/workflows/pipeline.ts), said once there.
  */
 export const STEPS = [
-  { name: 'cleanup_toggl_stage', stage: 'toggl', kind: 'local', weight: 1, label: 'Cleaning up the Toggl stage' },
-  { name: 'fetch_toggl_data', stage: 'toggl', kind: 'regular', weight: 12, label: 'Fetching Toggl time entries' },
-  { name: 'aggregate_toggl_data', stage: 'toggl', kind: 'local', weight: 2, label: 'Aggregating Toggl data' },
-  { name: 'generate_toggl_report', stage: 'toggl', kind: 'local', weight: 6, label: 'Writing the Toggl summary' },
-  { name: 'cleanup_fibery_stage', stage: 'fibery', kind: 'local', weight: 1, label: 'Cleaning up the Fibery stage' },
-  { name: 'extract_fibery_entities', stage: 'fibery', kind: 'local', weight: 1, label: 'Extracting Fibery entities' },
-  { name: 'enrich_entities_by_type', stage: 'fibery', kind: 'window', weight: 40, label: 'Enriching entities by type' },
-  { name: 'generate_person_reports', stage: 'fibery', kind: 'window', weight: 25, label: 'Writing person reports' },
-  { name: 'save_enriched_data', stage: 'fibery', kind: 'local', weight: 2, label: 'Saving enriched data' },
-  { name: 'generate_team_report', stage: 'fibery', kind: 'local', weight: 10, label: 'Writing the team report' },
+  { name: 'cleanup_toggl_stage', stage: 'toggl', weight: 1, label: 'Cleaning up the Toggl stage' },
+  { name: 'fetch_toggl_data', stage: 'toggl', weight: 12, label: 'Fetching Toggl time entries' },
+  { name: 'aggregate_toggl_data', stage: 'toggl', weight: 2, label: 'Aggregating Toggl data' },
+  { name: 'generate_toggl_report', stage: 'toggl', weight: 6, label: 'Writing the Toggl summary' },
+  { name: 'cleanup_fibery_stage', stage: 'fibery', weight: 1, label: 'Cleaning up the Fibery stage' },
+  { name: 'extract_fibery_entities', stage: 'fibery', weight: 1, label: 'Extracting Fibery entities' },
+  { name: 'enrich_entities_by_type', stage: 'fibery', weight: 40, label: 'Enriching entities by type' },
+  { name: 'generate_person_reports', stage: 'fibery', weight: 25, label: 'Writing person reports' },
+  { name: 'save_enriched_data', stage: 'fibery', weight: 2, label: 'Saving enriched data' },
+  { name: 'generate_team_report', stage: 'fibery', weight: 10, label: 'Writing the team report' },
   // Only when the run asks for deliveries; a failed delivery is recorded, not a failed run.
-  { name: 'deliver_reports', stage: 'fibery', kind: 'regular', weight: 2, label: 'Delivering the digest' },
-] as const satisfies readonly { name: string; stage: StageName; kind: 'local' | 'regular' | 'window'; weight: number; label: string }[];
+  { name: 'deliver_reports', stage: 'fibery', weight: 2, label: 'Delivering the digest' },
+] as const satisfies readonly { name: string; stage: StageName; weight: number; label: string }[];
 
 export type Step = (typeof STEPS)[number];
 export type StepName = Step['name'];

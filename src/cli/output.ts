@@ -13,7 +13,6 @@ export const EXIT = {
   /** The environment is missing something: Temporal CLI, server, TLS certificate, a polling worker. */
   ENVIRONMENT: 3,
 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export interface Output {
   /** Progress and notes: stderr. */

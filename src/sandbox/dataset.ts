@@ -118,7 +118,6 @@ export const datasetSchema = datasetObjectSchema.superRefine((d, ctx) => crossCh
 
 export type Dataset = z.infer<typeof datasetSchema>;
 export type DatasetUser = z.infer<typeof userSchema>;
-export type DatasetProject = z.infer<typeof projectSchema>;
 export type DatasetTimeEntry = z.infer<typeof timeEntrySchema>;
 export type DatasetField = z.infer<typeof fieldSchema>;
 export type DatasetRelationRef = z.infer<typeof relationRefSchema>;
@@ -126,8 +125,6 @@ export type DatasetEntity = z.infer<typeof entitySchema>;
 export type DatasetEntityType = z.infer<typeof entityTypeSchema>;
 export type DatasetSpace = z.infer<typeof spaceSchema>;
 export type DatasetFieldValue = z.infer<typeof fieldValueSchema>;
-/** The JSON as written on disk (defaults not yet applied). */
-export type DatasetInput = z.input<typeof datasetSchema>;
 
 type Ctx = z.RefinementCtx;
 

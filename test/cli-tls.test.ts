@@ -19,6 +19,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { buildDataset } from './support/datasets.js';
 import { ensureTemporalBinary } from '../src/temporal/binary.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { HANG_GUARD_MS } from './support/cli-process.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
 const exec = promisify(execFile);
@@ -111,7 +112,6 @@ describe('a Temporal server behind TLS', () => {
       const lines = result.stderr.trim().split('\n').filter((l) => !l.startsWith('Warning: '));
       assert.equal(lines.length, 1, result.stderr);
       assert.match(lines[0]!, new RegExp(`^volt-agent: cannot reach the Temporal server at ${address} \\(TLS: the server's certificate is not trusted .*\\): check TEMPORAL_TLS_SERVER_CA_CERT_PATH`));
-      assert.ok(result.ms < 20_000, `${result.ms} ms`);
       console.log(`# ${args[0]}: ${lines[0]} (${result.ms} ms)`);
     }
     assert.ok(!existsSync(runs), 'no run directory');
@@ -127,7 +127,7 @@ describe('a Temporal server behind TLS', () => {
     let output = '';
     worker.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     worker.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + HANG_GUARD_MS;
     while (!/Worker polling task queue/.test(output)) {
       assert.ok(Date.now() < deadline && worker.exitCode === null, `the worker did not start:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -20,10 +20,11 @@ import { listen, readBody, sendText, type Listening } from '../src/sandbox/http.
 import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { buildDataset } from './support/datasets.js';
 import { texts } from './support/texts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HANG_GUARD_MS } from './support/cli-process.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
 const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WEBHOOK_TOKEN = 'scheduleHookSecret4711';
 const IDLE_SECONDS = 4;
 
@@ -186,7 +187,7 @@ describe('volt-agent schedule', () => {
       [now.run_id, weekBefore(new Date(now.scheduled_at))],
       ...slots.map((s) => [`run_${day(s)}-08-00-00_weekly`, weekBefore(s)] as [string, { start_date: string; end_date: string }]),
     ]);
-    for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) {
+    for (const deadline = Date.now() + HANG_GUARD_MS; Date.now() < deadline; await sleep(250)) {
       const statuses = await Promise.all([...expected.keys()].map((id) => metadataOf(id).then((m) => m.status, () => 'missing')));
       if (statuses.every((s) => s === 'completed' || s === 'failed')) break;
     }
@@ -257,7 +258,7 @@ describe('volt-agent schedule', () => {
     // service.json goes first; the lock when the process has shut its workers down.
     const lock = path.join(work, 'state', 'service.lock');
     let running = true;
-    for (const deadline = Date.now() + 15_000; running && Date.now() < deadline; await sleep(250)) {
+    for (const deadline = Date.now() + HANG_GUARD_MS; running && Date.now() < deadline; await sleep(250)) {
       running = (await readServiceInfo(path.join(work, 'state'))) !== null || existsSync(lock);
     }
     assert.equal(running, false, 'with no schedule left the service stops when idle and releases its lock');

@@ -7,10 +7,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { RunMetadataSchema, type RunMetadata } from '../../src/storage/schemas.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * How long a test waits for an event before it gives up: far past any real wait on a starved
+ * machine. It asserts nothing about speed (npm run bench measures that); it only keeps a broken
+ * test from hanging the suite until the runner's own timeout.
+ */
+export const HANG_GUARD_MS = 5 * 60_000;
 
 export const BIN = path.resolve('bin/volt-agent.js');
 const execFileAsync = promisify(execFile);
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Spawned {
   child: ChildProcess;
@@ -52,7 +59,7 @@ export function cliIn(work: () => string) {
       child,
       output: () => text,
       exited,
-      async waitFor(pattern, timeoutMs = 60_000) {
+      async waitFor(pattern, timeoutMs = HANG_GUARD_MS) {
         const deadline = Date.now() + timeoutMs;
         while (!pattern.test(text)) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${text}`);

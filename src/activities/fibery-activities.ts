@@ -8,8 +8,7 @@ import { readRunConfig } from '../config/run-config.js';
 import { typeConfigFor, type EnrichmentActivityName } from '../config/enrichment-config.js';
 import { readJsonFile, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
 import { TogglAggregatedSchema, type TogglAggregated } from '../storage/schemas.js';
-import { slugify } from '../storage/slug.js';
-import { typeKey, type RunRef } from '../workflows/contract.js';
+import { typeKey, typeSlug, type RunRef } from '../workflows/contract.js';
 import { runDirectory, runPath } from './context.js';
 
 /** One "Database/Type" to enrich: small enough to travel through workflow history. */
@@ -34,7 +33,7 @@ export interface FiberyPlan {
 const GroupIdsSchema = z.object({ key: z.string(), ids: z.array(z.string()) });
 
 export function groupIdsFile(ref: RunRef, database: string, type: string): string {
-  return runPath(ref, path.join(RUN_FILES.fiberyStaging, 'ids', `${slugify(`${database}_${type}`)}.json`));
+  return runPath(ref, path.join(RUN_FILES.fiberyStaging, 'ids', `${typeSlug(database, type)}.json`));
 }
 
 /** The ids of one batch: the same slice whichever worker asks, because the file is written once. */

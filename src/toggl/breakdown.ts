@@ -5,15 +5,13 @@
  */
 import type { Breakdown, BreakdownPerson, RawTimeEntry } from '../storage/schemas.js';
 import { parseDescription, type ParsedDescription } from './description.js';
+import { typeLabel } from '../workflows/contract.js';
 
 export const OTHER_ACTIVITIES_LABEL = 'Other activities (no entity)';
 export const NO_PROJECT_LABEL = '(no project tag)';
 
-/** `Database / Type` for display; `(no database/type)` when neither is known. */
-export function typeLabel(database: string | null | undefined, type: string | null | undefined): string {
-  if (!database && !type) return '(no database/type)';
-  return `${database ?? '?'} / ${type ?? '?'}`;
-}
+/** `Database / Type` for display: re-exported for the reports, which group by it; defined with the type key it derives from. */
+export { typeLabel };
 
 /** The type and project an entry's time counts for. */
 export function labelsOf(parsed: ParsedDescription): { type: string; project: string } {

@@ -4,6 +4,7 @@
  * so it holds only plain data, types and `defineQuery` (which is safe on the client side too).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { slugify } from '../storage/slug.js';
 // A type only: the registry's values do I/O and stay out of the workflow bundle.
 import type { ChannelName } from '../delivery/channels/index.js';
 
@@ -48,6 +49,17 @@ export type TypeKey = `${string}/${string}`;
 
 export function typeKey(database: string, type: string): TypeKey {
   return `${database}/${type}`;
+}
+
+/** How reports show a type: `Scrum / Task`; an entity with neither tag: `(no database/type)`. */
+export function typeLabel(database: string | null | undefined, type: string | null | undefined): string {
+  if (!database && !type) return '(no database/type)';
+  return typeKey(database ?? '?', type ?? '?').replace('/', ' / ');
+}
+
+/** A type in the run's file names: `Scrum/Sub-task` → `scrum_sub_task`. */
+export function typeSlug(database: string, type: string): string {
+  return slugify(typeKey(database, type));
 }
 
 /** How an entity is keyed everywhere (enrichment results, reports): `Database/Type#id`, `?` for a missing tag. */

@@ -14,7 +14,7 @@ import { fiberySettings, parseEnv } from '../../config/env.js';
 import { RUN_FILES, writeJsonAtomic } from '../../storage/json-storage.js';
 import { EnrichedEntitySchema, type EnrichedEntity } from '../../storage/schemas.js';
 import { slugify } from '../../storage/slug.js';
-import { entityKey, typeKey, type RunRef } from '../../workflows/contract.js';
+import { entityKey, typeKey, typeSlug, type RunRef } from '../../workflows/contract.js';
 import { idsOfBatch } from '../fibery-activities.js';
 import { runDirectory, runPath, type ActivityDeps } from '../context.js';
 import { heartbeating } from '../heartbeat.js';
@@ -132,7 +132,7 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
       };
     });
     const staged: StagedBatch = { activity, group: typeKey(input.database, input.type), entities, warnings: result.warnings, requests: result.requests };
-    const file = runPath(input, path.join(STAGED_ENRICHMENT_DIR, `${slugify(`${input.database}_${input.type}`)}-${String(input.batch_index).padStart(5, '0')}.json`));
+    const file = runPath(input, path.join(STAGED_ENRICHMENT_DIR, `${typeSlug(input.database, input.type)}-${String(input.batch_index).padStart(5, '0')}.json`));
     await writeJsonAtomic(file, staged);
     return {
       enriched: entities.filter((e) => e.status === 'enriched').length,

@@ -91,3 +91,23 @@ test('handles an empty list and rejects a non-positive bound', async () => {
   assert.deepEqual(await processWithRollingWindow([], async () => 1, { maxConcurrent: 3 }), []);
   await assert.rejects(processWithRollingWindow([1], async () => 1, { maxConcurrent: 0 }), RangeError);
 });
+
+test('with settleOnFailure: onFailure hears of the first failure, and the rejection waits for the items in flight', async () => {
+  const gates = [deferred<number>(), deferred<number>(), deferred<number>()];
+  const heard: string[] = [];
+  let rejected = false;
+  const run = processWithRollingWindow([0, 1, 2], (i) => gates[i]!.promise, {
+    maxConcurrent: 2,
+    settleOnFailure: true,
+    onFailure: (error) => heard.push((error as Error).message),
+  });
+  run.catch(() => (rejected = true));
+  await tick();
+  gates[0]!.reject(new Error('entity 0 failed'));
+  await tick();
+  assert.deepEqual(heard, ['entity 0 failed']);
+  assert.equal(rejected, false, 'item 1 is still in flight');
+  gates[1]!.reject(new Error('entity 1 stopped'));
+  await assert.rejects(run, /entity 0 failed/, 'the first failure, not a later one');
+  assert.deepEqual(heard, ['entity 0 failed'], 'once');
+});

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterQuotaWait, initialFetchState, type TogglFetchState } from '../src/toggl/fetch-plan.js';
 import { getProgressQuery, type Progress } from '../src/workflows/contract.js';
 import { TogglFetch } from '../src/workflows/toggl-fetch.js';
@@ -176,12 +177,18 @@ describe('the Fibery stage', () => {
     assert.equal(calls.filter((c) => c.name === 'generate_person_report' && c.input.email === 'bob@example.com').length, 2);
   });
 
-  test('cancelled mid-enrichment: the run is recorded as cancelled', async () => {
-    const { error, calls } = await runWithStubs(temporal, {}, {
+  test('cancelled mid-enrichment: recorded as cancelled once every activity has stopped, even one that fails as it stops', async () => {
+    const { error, calls } = await runWithStubs(temporal, { heartbeat_timeout_seconds: 2 }, {
       overrides: {
-        enrich_scrum_task: async (input) => {
-          await sleep(5_000);
-          return { enriched: input.limit, not_found: 0, warnings: 0, requests: 1, file: '' };
+        enrich_scrum_task: async () => {
+          // The cancellation reaches an activity with a heartbeat's answer; it then still writes for a moment and fails.
+          const context = Context.current();
+          while (!context.cancellationSignal.aborted) {
+            context.heartbeat();
+            await sleep(100);
+          }
+          await sleep(300);
+          throw new Error('ENOENT: the staging directory is gone');
         },
       },
       whileRunning: async (handle, seen) => {
@@ -189,8 +196,11 @@ describe('the Fibery stage', () => {
         await handle.cancel();
       },
     });
-    assert.ok(error instanceof WorkflowFailedError, String(error));
-    assert.equal(calls.find((c) => c.name === 'record_run_end')?.input.status, 'cancelled');
+    assert.ok(error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure, `the workflow ended cancelled, not failed: ${String(error)}`);
+    const end = calls.find((c) => c.name === 'record_run_end');
+    assert.equal(end?.input.status, 'cancelled');
+    const enrichments = calls.filter((c) => c.name === 'enrich_scrum_task');
+    assert.ok(enrichments.every((c) => c.ended !== null && c.ended <= end!.started), 'the run was closed (its staging removed) only after its activities had stopped');
     assert.equal(firstIndex(calls, 'generate_person_report'), -1);
   });
 });

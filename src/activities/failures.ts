@@ -20,7 +20,9 @@ function isCancelled(error: unknown): boolean {
 }
 
 export function asActivityFailure(error: unknown): unknown {
-  if (error instanceof ApplicationFailure || isCancelled(error)) return error;
+  // Whatever a cancelled activity throws as it stops (an aborted request, a file gone), it was cancelled.
+  if (isCancelled(error)) return error instanceof CancelledFailure ? error : new CancelledFailure('the activity was cancelled', [], error instanceof Error ? error : undefined);
+  if (error instanceof ApplicationFailure) return error;
   if (!(error instanceof Error)) return ApplicationFailure.nonRetryable(String(error), 'ActivityError');
   const type = ['ValidationError', 'ApiError', 'QuotaExhaustedError'].includes(error.name) ? error.name : 'ActivityError';
   return ApplicationFailure.create({ message: error.message, type, nonRetryable: true, cause: error });

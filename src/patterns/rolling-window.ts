@@ -1,6 +1,7 @@
 /**
  * The rolling window of spec section 4: at most `maxConcurrent` items in flight, the next item
- * starts as soon as any running one settles, and the first failure stops new starts and rejects.
+ * starts as soon as any running one settles, and the first failure stops new starts and rejects
+ * (with `settleOnFailure`, once the items still in flight have settled: `onFailure` can cancel them).
  *
  * It uses nothing but promises (no timers, no I/O), so the same function is deterministic inside
  * Temporal workflow code, where `process` schedules activities, and works in plain async code.
@@ -12,6 +13,10 @@ export interface RollingWindowOptions<T, R> {
   onStart?: (item: T, index: number) => void;
   /** Called when an item finishes successfully. */
   onDone?: (item: T, index: number, result: R) => void;
+  /** Called once, at the first failure. */
+  onFailure?: (error: unknown) => void;
+  /** Reject only after the items in flight at the first failure have settled too. */
+  settleOnFailure?: boolean;
 }
 
 export async function processWithRollingWindow<T, R>(
@@ -37,7 +42,9 @@ export async function processWithRollingWindow<T, R>(
         options.onDone?.(item, index, result);
       },
       (error: unknown) => {
-        failure ??= { error };
+        if (failure) return;
+        failure = { error };
+        options.onFailure?.(error);
       },
     );
     const tracked = task.then(() => {
@@ -49,7 +56,10 @@ export async function processWithRollingWindow<T, R>(
   while (next < items.length && running.size < maxConcurrent) launch(next++);
   while (running.size > 0) {
     await Promise.race(running);
-    if (failure) throw failure.error;
+    if (failure) {
+      if (options.settleOnFailure) await Promise.all(running);
+      throw failure.error;
+    }
     while (next < items.length && running.size < maxConcurrent) launch(next++);
   }
   return results;

@@ -6,7 +6,7 @@
  * died (a lost heartbeat), a timeout, a worker that shut down. Activities are idempotent (staged
  * writes, checkpoints), so running one again is safe.
  */
-import { proxyActivities, workflowInfo, type ActivityOptions, type LocalActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions, type LocalActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { apiQueue, type ActivitiesOn, type ApiName } from '../http/budgets.js';
 
@@ -26,11 +26,18 @@ export const INFRASTRUCTURE_RETRY: RetryPolicy = {
  */
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
 
+/**
+ * A cancelled run waits for its activities to end before it cleans up: an activity told of the
+ * cancellation at its next heartbeat may still be writing into the staging directories that the
+ * workflow's last step removes (with TRY_CANCEL, once in a while, the write came after the removal,
+ * failed, and a retried workflow task replayed that failure: the cancelled run ended as failed).
+ */
 export function regular(startToCloseTimeout: ActivityOptions['startToCloseTimeout'], opts: { taskQueue?: string; heartbeatSeconds?: number } = {}): ActivityOptions {
   return {
     startToCloseTimeout,
     heartbeatTimeout: `${opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS} seconds`,
     retry: INFRASTRUCTURE_RETRY,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}),
   };
 }

@@ -6,8 +6,10 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -126,16 +128,18 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     progress.planPersons(plan.persons.length);
 
     await step(STEP.enrich_entities_by_type, () =>
-      cancelSiblingsOnFailure(() => Promise.all(plan.groups.map((group) => enrichGroup(ref, group, progress, heartbeatSeconds)))),
+      allOrNothing(plan.groups.map((group) => (onFailure) => enrichGroup(ref, group, progress, heartbeatSeconds, onFailure))),
     );
     await step(STEP.generate_person_reports, async () => {
       await locals.index_enriched_entities(ref);
-      await cancelSiblingsOnFailure(() =>
-        processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email }), {
-          maxConcurrent: plan.person_max_concurrent,
-          onDone: () => progress.itemsFinished('persons', 1),
-        }),
-      );
+      await allOrNothing([
+        (onFailure) =>
+          processWithRollingWindow(plan.persons, (email) => reports.generate_person_report({ ...ref, email }), {
+            maxConcurrent: plan.person_max_concurrent,
+            onDone: () => progress.itemsFinished('persons', 1),
+            ...onFailure,
+          }),
+      ]);
     });
     const saved = await step(STEP.save_enriched_data, () => locals.save_enriched_data(ref));
     await step(STEP.generate_team_report, () => locals.generate_team_report(ref));
@@ -151,10 +155,11 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
       stats: { person_reports: saved.reports, entities_enriched: saved.enriched, entities_not_found: saved.not_found },
     };
   } catch (error) {
-    if (isCancellation(error)) {
+    // Once the run is cancelled, whatever ended the step (an activity that failed as it stopped) is the cancellation.
+    if (isCancellation(error) || CancellationScope.current().consideredCancelled) {
       progress.end('cancelled', Date.now());
       if (opened) await CancellationScope.nonCancellable(() => locals.record_run_end({ ...ref, status: 'cancelled', temporal_run_id: workflowInfo().runId }));
-      throw error;
+      throw isCancellation(error) ? error : new CancelledFailure('the run was cancelled', [], error instanceof Error ? error : undefined);
     }
     const message = rootMessage(error);
     const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
@@ -172,7 +177,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
  * One type's batches in a rolling window of its own `max_concurrent`. Types run side by side: the
  * pacing budget of the Fibery token (and the Fibery queue's rate), not the order, bounds the load.
  */
-async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: ProgressTracker, heartbeatSeconds: number | undefined): Promise<void> {
+async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: ProgressTracker, heartbeatSeconds: number | undefined, onFailure: WindowFailure): Promise<void> {
   const enrich = apiActivities('fibery', '15 minutes', { heartbeatSeconds })[group.activity];
   const batches = Array.from({ length: Math.ceil(group.count / group.batch_size) }, (_, i) => ({
     index: i,
@@ -184,20 +189,40 @@ async function enrichGroup(ref: RunRef, group: EnrichmentGroup, progress: Progre
     batches,
     (batch) =>
       enrich({ ...ref, database: group.database, type: group.type, fields: group.fields, offset: batch.offset, limit: batch.limit, batch_index: batch.index }),
-    { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, group.key) },
+    { maxConcurrent: group.max_concurrent, onDone: (batch) => progress.itemsFinished('entities', batch.limit, group.key), ...onFailure },
   );
 }
 
+/** Added in 3.0.1: replayed histories of earlier failed or cancelled runs keep the old order. */
+const SETTLE_BEFORE_CLEANUP = 'settle-activities-before-cleanup';
+
+/** What a window does at its first failure: tell the others, and end only once its activities in flight have. */
+type WindowFailure = { onFailure?: (error: unknown) => void; settleOnFailure?: boolean };
+
 /**
- * The rolling window fails fast; the activities still in flight then have no one waiting for them,
- * so they are cancelled rather than left to run on.
+ * Windows of activities side by side, all or nothing. At the first failure the others are cancelled,
+ * and the step fails with that failure once every activity in flight has stopped: the run's cleanup
+ * (which removes the staging directories they write into) never races one of them.
  */
-async function cancelSiblingsOnFailure<T>(work: () => Promise<T>): Promise<T> {
+async function allOrNothing<T>(windows: ((onFailure: WindowFailure) => Promise<T>)[]): Promise<T[]> {
   const scope = new CancellationScope();
-  try {
-    return await scope.run(work);
-  } catch (error) {
-    scope.cancel();
-    throw error;
+  if (!patched(SETTLE_BEFORE_CLEANUP)) {
+    try {
+      return await scope.run(() => Promise.all(windows.map((window) => window({}))));
+    } catch (error) {
+      scope.cancel();
+      throw error;
+    }
   }
+  let first: { error: unknown } | undefined;
+  const failed = (error: unknown) => {
+    first ??= { error };
+    scope.cancel();
+  };
+  const settled = await scope.run(() => Promise.allSettled(windows.map((window) => window({ onFailure: failed, settleOnFailure: true }).catch((error: unknown) => {
+    failed(error);
+    throw error;
+  }))));
+  if (first) throw first.error;
+  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
 }

@@ -8,7 +8,7 @@
 // (test/x.test.ts). The install test (test/install/: npm pack, npm install -g, a demo from the
 // installed CLI) is `npm run test:install`, which CI runs too.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,19 +29,25 @@ for (const step of [['--import', 'tsx', 'scripts/provision-temporal.mjs'], ['scr
   if (status !== 0) process.exit(status);
 }
 
-/** Measured longest first; a file not named here runs after them, in name order. */
-const LONGEST_FIRST = ['cli-operator', 'schedule-cli', 'faults', 'llm-pipeline', 'cli-production', 'enrichment', 'workflow', 'deliver-cli', 'cli-tls', 'pipeline', 'temporal-dev-server', 'llm-client', 'cli-bad-input'];
-const rank = (file) => {
-  const i = LONGEST_FIRST.indexOf(path.basename(file).replace(/\.test\.ts$/, ''));
-  return i === -1 ? LONGEST_FIRST.length : i;
-};
+/**
+ * Longest first, by the wall times the last full run measured on this machine (tmp/), else by the
+ * ones committed with the tests (test/timings.json, written the same way: copy tmp's over it when
+ * files were added or changed much). A file with no timing yet starts first: it may be long.
+ */
+const MEASURED = [path.join(root, 'tmp', 'test-timings.json'), path.join(root, 'test', 'timings.json')];
+const timingsPath = MEASURED.find((file) => existsSync(file));
+const seconds = timingsPath ? JSON.parse(readFileSync(timingsPath, 'utf8')) : {};
+const timing = (file) => seconds[path.basename(file).replace(/\.test\.ts$/, '')] ?? Infinity;
 
 const files = chosen.length > 0
   ? chosen
-  : readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`).sort((a, b) => rank(a) - rank(b));
+  : readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`).sort((a, b) => timing(b) - timing(a));
 
 const build = await compileTests(root);
 const compiled = files.map((f) => path.join(build, path.relative(root, path.resolve(root, f))).replace(/\.ts$/, '.js'));
-const status = run(['--enable-source-maps', 'scripts/test-files.mjs', '--concurrency', '6', ...compiled]);
+// Only a full run measures: a chosen few run alongside nothing and would read short.
+const record = chosen.length > 0 ? [] : ['--timings', path.join(root, 'tmp', 'test-timings.json')];
+mkdirSync(path.join(root, 'tmp'), { recursive: true });
+const status = run(['--enable-source-maps', 'scripts/test-files.mjs', '--concurrency', '6', ...record, ...compiled]);
 await rm(build, { recursive: true, force: true });
 process.exit(status);

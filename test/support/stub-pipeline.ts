@@ -20,7 +20,6 @@ export interface StubCall {
   ended: number | null;
 }
 
-
 /** A fetch of `pages` pages: the next cursor until the last one. */
 export function stubPage(state: TogglFetchState, pages: number): TogglFetchState {
   const last = state.pages + 1 >= pages;

@@ -6,7 +6,6 @@ import { EXIT } from '../output.js';
 import { outputDirOption, requiredRunIdOption, seconds } from '../shared-options.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-
 export const cancelRun = defineCommand({
   name: 'cancel-run',
   description: 'Cancel a run in progress: its workflow stops, and run_metadata.json records "cancelled".',

@@ -84,3 +84,4 @@ export function md(markdown: string | null | undefined | false): Block | null {
 }
 
 export const heading = (text: string): Block => ({ kind: 'heading', text });
+export const NARRATIVE: Block = { kind: 'narrative' };

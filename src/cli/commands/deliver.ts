@@ -41,7 +41,7 @@ one did not, 2 for an unknown or unfinished run or channel.`,
     }
     const env = await ctx.env();
     const taskQueue = run.metadata.temporal_metadata.task_queue;
-    const { SANDBOX_QUEUE_PREFIX } = await import('../service/server.js');
+    const { SANDBOX_QUEUE_PREFIX } = await import('../service/sandbox-pool.js');
     await preflightDelivery(channels, env, { sandbox: taskQueue.startsWith(SANDBOX_QUEUE_PREFIX) });
 
     const [{ connectTemporal, requirePoller }, { DELIVER_WORKFLOW_TYPE }] = await Promise.all([import('../connect.js'), import('../../workflows/contract.js')]);

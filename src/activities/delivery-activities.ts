@@ -20,7 +20,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       if (!isChannelName(input.channel)) throw new ValidationError(unknownChannel(input.channel));
       const runDir = runDirectory(input);
       const { app } = await readRunConfig(runDir);
-      const record = await deliver(input.channel, { runDir, config: app.delivery }, deps.env, signal);
+      const record = await deliver(input.channel, { runDir, config: app.delivery }, deps.env.raw, signal);
       await updateMetadata(input, (m) => {
         m.deliveries = [...m.deliveries, record];
       }, deps.now());

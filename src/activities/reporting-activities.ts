@@ -102,7 +102,7 @@ export function createReportingActivities(deps: ActivityDeps) {
       const slug = await personSlug(input, input.email);
       const person = await readJsonFile(personFile(input, slug, '.input.json'), PersonInputSchema);
       const entities = new Map(person.entities.map((e) => [e.key, e]));
-      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env, signal);
+      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw, signal);
       const report = await writePersonReport({ ...person, entities }, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
       await writeFileAtomic(personFile(input, slug, '.html'), report.html);
       await writeFileAtomic(personFile(input, slug, '.md'), report.markdown);
@@ -188,7 +188,7 @@ export function createReportingActivities(deps: ActivityDeps) {
 
     async generate_team_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
       const data = await readJsonFile(runPath(input, RUN_FILES.enriched), EnrichedDataSchema);
-      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env);
+      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw);
       const report = await writeTeamReport(data, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
       return saveReport(input, runPath(input, RUN_FILES.teamSummary), report, deps.now());
     },

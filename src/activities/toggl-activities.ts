@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
-import { parseEnv, togglSettings } from '../config/env.js';
+import { togglSettings } from '../config/env.js';
 import type { CompareMode, RunRef } from '../workflows/contract.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
 import { writeJsonStreamAtomic } from '../storage/json-stream.js';
@@ -74,7 +74,7 @@ function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 
 }
 
 function togglClient(deps: ActivityDeps, settings: { page_size: number; requests_per_second: number }, signal?: AbortSignal): { client: TogglClient; workspaceId: string } {
-  const { apiToken, workspaceId, apiUrl } = togglSettings(parseEnv(deps.env));
+  const { apiToken, workspaceId, apiUrl } = togglSettings(deps.env);
   const client = new TogglClient({
     apiToken,
     workspaceId,
@@ -219,7 +219,7 @@ export function createTogglActivities(deps: ActivityDeps) {
 
     async generate_toggl_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
       const aggregated = await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
-      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env);
+      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw);
       const report = await writeTogglSummary(aggregated, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
       return saveReport(input, runPath(input, RUN_FILES.togglSummary), report, deps.now());
     },

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readRunConfig } from '../../config/run-config.js';
 import { FiberyClient, type SchemaStore } from '../../fibery/client.js';
-import { fiberySettings, parseEnv } from '../../config/env.js';
+import { fiberySettings, type Env } from '../../config/env.js';
 import { RUN_FILES, writeJsonAtomic } from '../../storage/json-storage.js';
 import { EnrichedEntitySchema, type EnrichedEntity } from '../../storage/schemas.js';
 import { slugify } from '../../storage/slug.js';
@@ -74,8 +74,8 @@ function runSchemaStore(ref: RunRef): SchemaStore {
 const clients = new Map<string, { client: FiberyClient; createdAt: number }>();
 const CLIENT_TTL_MS = 30 * 60_000;
 
-export function fiberyClientFor(ref: RunRef, env: NodeJS.ProcessEnv, budget: { requests_per_second: number; workspace_requests_per_second: number }, now = Date.now()): FiberyClient {
-  const settings = fiberySettings(parseEnv(env));
+export function fiberyClientFor(ref: RunRef, env: Env, budget: { requests_per_second: number; workspace_requests_per_second: number }, now = Date.now()): FiberyClient {
+  const settings = fiberySettings(env);
   const token = settings.apiToken;
   const workspace = settings.workspace ?? undefined;
   const baseUrl = settings.apiUrl ?? undefined;

@@ -7,7 +7,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RUN_FILES } from '../src/storage/json-storage.js';
-import { EnrichedDataSchema, RunMetadataSchema, TogglAggregatedSchema, type EnrichedData, type RunMetadata, type TogglAggregated } from '../src/storage/schemas.js';
+import { EnrichedDataSchema, TogglAggregatedSchema, type EnrichedData, type RunMetadata, type TogglAggregated } from '../src/storage/schemas.js';
+import { runMetadata } from './support/run-metadata.js';
 
 export const PERIOD = { start_date: '2026-11-16', end_date: '2026-11-22' };
 export const PREVIOUS_PERIOD = { start_date: '2026-11-09', end_date: '2026-11-15' };
@@ -181,15 +182,12 @@ export async function writeRunFixture(options: FixtureOptions = {}): Promise<Run
   // save_enriched_data copies the comparison from the aggregate (enrichedReportExtras).
   const enrichedJson: Record<string, unknown> = { ...data, ...(options.previous ? { comparison: aggregated.comparison, breakdown: aggregated.breakdown, previous: aggregated.previous } : {}) };
   if (options.hygiene !== undefined) enrichedJson.hygiene = { formula: 'test formula', team: { ...EMPTY_HYGIENE, name: 'Team', score: options.hygiene }, people: {} };
-  const metadata: RunMetadata = RunMetadataSchema.parse({
-    run_id: runId,
-    workflow_id: `toggl-fibery-${runId}`,
+  const metadata = runMetadata(runId, {
     created_at: '2026-11-23T08:00:00.000Z',
     updated_at: '2026-11-23T08:01:00.000Z',
     finished_at: '2026-11-23T08:01:00.000Z',
     status: options.status ?? 'completed',
-    pipeline_version: '3.0',
-    parameters: { ...PERIOD, users_filter: null, start_from: 'toggl' },
+    parameters: PERIOD,
     temporal_metadata: { workflow_id: `toggl-fibery-${runId}`, run_id: 'r', task_queue: 'q' },
     stages_completed: ['toggl', 'fibery'],
     stages_failed: [],

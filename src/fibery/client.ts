@@ -15,6 +15,7 @@ import { paceApi } from '../http/pacer.js';
 import { requestWithRetry, type RetryInfo } from '../http/request.js';
 import { fieldToGraphqlName, pluralQueryName, spaceToGraphqlPath } from './naming.js';
 import { didYouMean } from './nearest.js';
+import { schemaResultSchema, WorkspaceSchema } from './workspace-schema.js';
 import { acceptsPublicIdIn, displayNameOf, findField, findQueryFor, INTROSPECTION_QUERY, parseIntrospection, valueShape, type SpaceSchema, type TypeInfo, type ValueShape } from './schema.js';
 import { applyFixes, fixesFromErrors, gqlString, mentions, renderSelection, type Sel } from './selection.js';
 
@@ -378,6 +379,35 @@ export class FiberyClient {
     return plan;
   }
 
+  /**
+   * The workspace's schema: one `fibery.schema/query` through the commands API, paced and retried
+   * like every Fibery call. A 401/403 is an ApiError (a wrong token), as everywhere.
+   */
+  async workspaceSchema(signal?: AbortSignal): Promise<WorkspaceSchema> {
+    const path = '/api/commands';
+    const answer = await requestWithRetry({
+      api: API,
+      url: `${this.baseUrl}${path}`,
+      init: {
+        method: 'POST',
+        headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify([{ command: 'fibery.schema/query' }]),
+        ...(signal ? { signal } : {}),
+      },
+      maxRetries: this.opts.maxRetries,
+      sleep: this.opts.sleep,
+      onRetry: this.opts.onRetry,
+      timeoutMs: this.opts.timeoutMs,
+      pace: this.pace,
+      read: (res) => readJson(API, res, commandAnswersSchema, `POST ${path} fibery.schema/query`),
+    });
+    const first = answer[0];
+    if (!first?.success) throw new ApiError(API, 200, `Fibery refused fibery.schema/query: ${JSON.stringify(first?.result ?? null).slice(0, 200)}`);
+    const parsed = schemaResultSchema.safeParse(first.result);
+    if (!parsed.success) throw new ApiError(API, 200, 'Fibery answered fibery.schema/query without a list of types');
+    return new WorkspaceSchema(parsed.data);
+  }
+
   /** Fetch entities of one type by public id, `batchSize` aliased queries per request. */
   async fetchEntities(q: FetchEntitiesQuery): Promise<FetchEntitiesResult> {
     const database = q.database.trim();
@@ -553,6 +583,7 @@ export class FiberyClient {
 }
 
 const DOCUMENTS_PER_REQUEST = 500;
+const commandAnswersSchema = z.array(z.looseObject({ success: z.boolean(), result: z.unknown() }));
 const documentsSchema = z.array(z.looseObject({ secret: z.string(), content: z.string().nullish() }));
 
 /** Objects (anywhere in the answers) that carry a document `secret` and no text yet. */

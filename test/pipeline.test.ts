@@ -263,6 +263,15 @@ describe('failures', () => {
     assert.ok(error instanceof WorkflowFailedError);
     assert.match(String(error.cause?.message), /TOGGL_API_TOKEN is not set/);
   });
+
+  test('a token Toggl rejects fails the run at once (the production topology), with the line run prints', async () => {
+    const { error } = await runPipeline({ start_date: '2026-11-09', end_date: '2026-11-10', run_id: 'run_test-wrong-token' }, { ...sandbox.env, TOGGL_API_TOKEN: 'not-the-token' });
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String(error.cause?.message), /Toggl rejected the token in TOGGL_API_TOKEN \(HTTP 40[13]\)/);
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, 'run_test-wrong-token', 'run_metadata.json')));
+    assert.equal(metadata.status, 'failed');
+    assert.match(metadata.error?.message ?? '', /rejected the token/);
+  });
 });
 
 // With an LLM (each provider's wire format, the simulator's answers and faults): llm-pipeline.test.ts.

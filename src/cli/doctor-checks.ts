@@ -9,7 +9,7 @@ import type { EnrichmentConfig } from '../config/enrichment-config.js';
 import type { Env } from '../config/env.js';
 import { ApiError, EnvironmentError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import type { WorkspaceSchema } from '../fibery/workspace-schema.js';
-import { accessProblem } from './api-answers.js';
+import { accessProblem } from '../http/access.js';
 
 export type Kind = 'configuration' | 'environment';
 

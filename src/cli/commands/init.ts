@@ -83,7 +83,7 @@ async function surveyWorkspace(
     import('../../toggl/client.js'),
     import('../../fibery/client.js'),
     import('../survey.js'),
-    import('../api-answers.js'),
+    import('../../http/access.js'),
   ]);
   const { EnvironmentError } = await import('../../errors.js');
   const togglClient = new TogglClient({ apiToken: toggl.apiToken, workspaceId: toggl.workspaceId, ...(toggl.apiUrl ? { baseUrl: toggl.apiUrl } : {}) });

@@ -12,6 +12,15 @@ export function rejectedToken(error: unknown): boolean {
   return error instanceof ApiError && (error.status === 401 || error.status === 403);
 }
 
+/**
+ * Whether the API said the token itself is wrong: a 401, or Toggl's 403 "Incorrect username and/or
+ * password" (a 403 can also mean a token that may not see a workspace or its users list).
+ */
+export function wrongToken(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  return error.status === 401 || (error.status === 403 && /incorrect username|password|invalid (api )?token/i.test(error.message));
+}
+
 export function unreachable(error: unknown): boolean {
   return error instanceof ApiError && error.status === 0;
 }
@@ -20,7 +29,7 @@ export function unreachable(error: unknown): boolean {
 export function accessProblem(error: unknown, what = ''): string | null {
   if (!(error instanceof ApiError)) return null;
   const variable = TOKEN_VARIABLE[error.api] ?? `the ${error.api} token`;
-  if (rejectedToken(error) && error.api === 'Toggl' && error.status === 403) {
+  if (rejectedToken(error) && error.api === 'Toggl' && !wrongToken(error)) {
     return `Toggl refused the workspace in TOGGL_WORKSPACE_ID to the token in TOGGL_API_TOKEN (HTTP 403${what ? ` for ${what}` : ''}): check both (the workspace id is in the URL of Toggl's reports)`;
   }
   if (rejectedToken(error)) {

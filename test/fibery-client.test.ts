@@ -381,3 +381,26 @@ test('an introspection that keeps failing (503) fails the batch instead of quiet
     await srv.close();
   }
 });
+
+test('the workspace schema of a real fibery.schema/query answer: database types, fields by role, the nearest names', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { WorkspaceSchema, schemaResultSchema, fieldsWorthReading } = await import('../src/fibery/workspace-schema.js');
+  const { nearestNames } = await import('../src/fibery/nearest.js');
+  // Recorded in October 2025 (shared/facts/fixtures), trimmed to 6 types.
+  const recorded = JSON.parse(await readFile('test/fixtures/fibery-schema-real-2025-comments-task.json', 'utf8')) as { response: { result: unknown } };
+  const schema = new WorkspaceSchema(schemaResultSchema.parse(recorded.response.result));
+  assert.deepEqual([...schema.types.keys()], ['Scrum/Task'], 'comments, documents, users and workflow states are not database types');
+  const role = (name: string) => schema.field('Scrum/Task', name)?.role;
+  assert.equal(role('Planned End'), 'date');
+  assert.equal(role('Time spent (H)'), 'number');
+  assert.equal(role('Priority'), 'select');
+  assert.equal(role('Description'), 'rich_text');
+  const chosen = fieldsWorthReading(schema.type('Scrum/Task')!);
+  for (const f of ['Planned Start', 'Planned End', 'Completion Date', 'Started Date', 'Effort (pt)', 'Time spent (H)', 'Priority']) assert.ok(chosen.includes(f), f);
+  assert.ok(!chosen.includes('Name') && !chosen.includes('Description'), chosen.join(', '));
+  assert.deepEqual(schema.nearestFields('Scrum/Task', 'Time spent'), ['Time spent (H)']);
+  const feature = ['Dev Planned Start Date', 'Dev Planned End Date', 'Dev Actual Start Date', 'Dev Actual End Date', 'Planned Release Date', 'Actual Release Date', 'Feature time spent (H)', 'Tasks', 'Bugs', 'Epic'];
+  assert.deepEqual(nearestNames('Release Date', feature), ['Planned Release Date', 'Actual Release Date']);
+  assert.deepEqual(nearestNames('Time spent (H)', feature), ['Feature time spent (H)']);
+  assert.deepEqual(nearestNames('Parent Task', ['Task', 'Completed Date', 'Started Date', 'Bug']), ['Task']);
+});

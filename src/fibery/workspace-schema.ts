@@ -98,7 +98,8 @@ function roleOf(type: string, collection: boolean, enums: Set<string>, domain: S
   if (DATE_TYPES.has(type)) return 'date';
   if (NUMBER_TYPES.has(type)) return 'number';
   if (type === RICH_TEXT) return 'rich_text';
-  if (enums.has(type)) return 'select';
+  // Single-selects are enum types named `Space/Field_Space/Type` (`Scrum/Priority_Scrum/Task`), listed or not.
+  if (enums.has(type) || /^[^/]+\/[^/]+_[^/]+\/[^/]+$/.test(type)) return 'select';
   if (domain.has(type) && type !== 'fibery/user') return collection ? 'children' : 'parent';
   if (TEXT_TYPES.has(type)) return 'text';
   return 'other';

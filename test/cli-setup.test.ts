@@ -32,7 +32,7 @@ before(async () => {
   });
   dataset = { ...sample, toggl: { ...sample.toggl, time_entries: entries } };
   // Pages of 1000 rows (what the client asks; the default simulator serves 200): one page a run, at the paced 1 request a second.
-  sandbox = await startSandbox({ dataset, togglOptions: { maxPageSize: 1000 } });
+  sandbox = await startSandbox({ dataset, togglOptions: { maxPageSize: 1000 }, llm: true });
 });
 after(async () => {
   await sandbox?.close();
@@ -123,6 +123,7 @@ test('doctor finds the config init wrote by itself: all good; a planted wrong fi
   const report = JSON.parse(good.stdout) as { config_dir: string; checks: { check: string; status: string; message: string }[] };
   assert.equal(report.config_dir, userDir());
   assert.match(report.checks.find((c) => c.check === 'toggl-quota')!.message, /\d+ requests of the hourly quota left/);
+  assert.equal(report.checks.find((c) => c.check === 'llm')!.status, 'ok', 'the LLM key works');
 
   const file = path.join(userDir(), 'enrichment_config.yaml');
   await writeFile(file, (await readFile(file, 'utf8')).replace('- Actual Release Date', '- Release Date'));

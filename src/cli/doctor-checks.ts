@@ -119,18 +119,22 @@ const types: Check = async (state) => {
   return findings;
 };
 
+/** How each provider's models list is asked for: a request that proves the key and costs no tokens. */
+const MODELS_REQUEST: Record<import('../llm/providers/index.js').LlmProviderName, (base: string, key: string | undefined) => { url: string; headers: Record<string, string> }> = {
+  openai: (base, key) => ({ url: `${base.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/models`, headers: key ? { Authorization: `Bearer ${key}` } : ({} as Record<string, string>) }),
+  anthropic: (base, key) => ({ url: `${base.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/models`, headers: { 'x-api-key': key ?? '', 'anthropic-version': '2023-06-01' } }),
+};
+
 const llm: Check = (state) =>
   guarded('llm', async () => {
     if (!state.app) return [skipped('llm', 'the config could not be read')];
-    const [{ resolveLlmSettings, normaliseOpenAiBase, normaliseAnthropicBase }, { requestWithRetry }] = await Promise.all([import('../llm/client.js'), import('../http/request.js')]);
+    const [{ resolveLlmSettings }, { PROVIDERS }, { requestWithRetry }] = await Promise.all([import('../llm/client.js'), import('../llm/providers/index.js'), import('../http/request.js')]);
     const settings = resolveLlmSettings(state.env.raw, state.app.llm);
     if (!settings) return [skipped('llm', 'no LLM configured: reports are written without a narrative')];
-    const openai = settings.provider === 'openai';
-    const api = openai ? 'OpenAI' : 'Anthropic';
-    const base = openai ? normaliseOpenAiBase(settings.baseUrl ?? 'https://api.openai.com/v1') : `${normaliseAnthropicBase(settings.baseUrl ?? 'https://api.anthropic.com')}/v1`;
-    const key = openai ? state.env.OPENAI_API_KEY : state.env.ANTHROPIC_API_KEY;
-    const headers: Record<string, string> = openai ? (key ? { Authorization: `Bearer ${key}` } : {}) : { 'x-api-key': key ?? '', 'anthropic-version': '2023-06-01' };
-    await requestWithRetry({ api, url: `${base}/models`, init: { method: 'GET', headers }, maxRetries: 1, read: async () => null });
+    const provider = PROVIDERS[settings.provider];
+    const key = state.env.raw[provider.keyVariable]?.trim() || undefined;
+    const request = MODELS_REQUEST[settings.provider](settings.baseUrl ?? provider.defaultBaseUrl, key);
+    await requestWithRetry({ api: provider.serverName(settings.baseUrl), url: request.url, init: { method: 'GET', headers: request.headers }, maxRetries: 1, read: async () => null });
     return [ok('llm', `${settings.provider} answers with this key (model ${settings.model})`)];
   });
 

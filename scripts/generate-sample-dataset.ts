@@ -3,7 +3,8 @@
  * software company: 9 people, two weeks of Toggl time (and the two weeks before, so a comparison
  * has data), a Fibery workspace shaped like the real one in shared/facts (a `Scrum` space with
  * Task, Bug, Sub-task, Feature, Epic, Sprint, Hotfix and Chore; `Product Management` with Request
- * and Feedback; comments as scalars in one space and as a `content` object in the other).
+ * and Feedback; the real field names, single-selects, a date range, rich text; comments whose text
+ * lives only in documents in one space and as a `content` object in the other).
  * Deterministic: a seeded PRNG, no clock, no randomness from the environment.
  *
  *   node --import tsx scripts/generate-sample-dataset.ts [--check]
@@ -265,7 +266,7 @@ for (const [publicId, name] of EPICS) {
 }
 for (const s of SPRINTS) {
   const state: State = s.end < PERIOD.start_date ? 'Done' : s.start > PERIOD.end_date ? 'Open' : 'In Progress';
-  add({ space: 'Scrum', type: 'Sprint', id: uuid(), publicId: s.publicId, name: s.name, project: 'Volt - Internal', state, assignees: ['francois'], created: addDays(s.start, -14), values: { 'Start Date': s.start, 'End Date': s.end } });
+  add({ space: 'Scrum', type: 'Sprint', id: uuid(), publicId: s.publicId, name: s.name, project: 'Volt - Internal', state, assignees: ['francois'], created: addDays(s.start, -14), values: { 'Start Date': s.start, 'End Date': s.end, Dates: { start: s.start, end: s.end } } });
 }
 for (const [publicId, name, area, project, state, assignees, plannedStart, plannedEnd, release] of FEATURES) {
   add({
@@ -280,7 +281,16 @@ for (const [publicId, name, area, project, state, assignees, plannedStart, plann
     created: between('2026-07-01', addDays(plannedStart, -10)),
     plannedStart,
     plannedEnd,
-    values: { 'Product Area': area, Epic: ref(epicOf(area)), 'Release Date': release, 'Planned Start': plannedStart, 'Planned End': plannedEnd, 'Time spent (H)': int(12, 130) },
+    values: {
+      Epic: ref(epicOf(area)),
+      'Dev Planned Start Date': plannedStart,
+      'Dev Planned End Date': plannedEnd,
+      'Dev Actual Start Date': state === 'Open' ? null : plannedStart,
+      'Dev Actual End Date': DONE.includes(state) ? plannedEnd : null,
+      'Planned Release Date': release,
+      'Actual Release Date': DONE.includes(state) ? release : null,
+      'Feature time spent (H)': int(12, 130),
+    },
   });
 }
 for (const [publicId, name, feature, points, assignees, state, plannedStart, plannedEnd] of TASKS) {
@@ -325,11 +335,11 @@ for (const [publicId, name, parent, estimate, assignees, state] of SUBTASKS) {
     created: between(addDays(t.plannedStart!, -7), t.plannedStart!),
     plannedEnd: t.plannedEnd,
     values: {
-      'Parent Task': ref(t),
+      Task: ref(t),
       'Estimate (h)': estimate,
       Blocked: state === 'In Progress' && chance(0.3),
-      'Planned End': t.plannedEnd ?? null,
-      completedDate: DONE.includes(state) ? between(t.plannedStart!, t.plannedEnd!) : null,
+      'Started Date': state === 'Open' ? null : `${t.plannedStart!}T09:00:00.000Z`,
+      'Completed Date': DONE.includes(state) ? `${between(t.plannedStart!, t.plannedEnd!)}T17:00:00.000Z` : null,
     },
   });
 }
@@ -409,7 +419,7 @@ function descriptionFor(e: Entity): string | null {
     case 'Task':
       return `## Context\nPart of *${(e.values.Feature as { name: string }).name}*.\n\n## Plan\n1. Spike and agree on the approach\n2. Implement ${e.name.toLowerCase()}\n3. Tests and review\n\n\`\`\`bash\nmake test TARGET=${e.publicId}\n\`\`\``;
     case 'Sub-task':
-      return `Split out of **${(e.values['Parent Task'] as { name: string }).name}**.\n\n- [ ] ${e.name}\n- [ ] Update the changelog`;
+      return `Split out of **${(e.values.Task as { name: string }).name}**.\n\n- [ ] ${e.name}\n- [ ] Update the changelog`;
     case 'Bug':
       return `### What happens\n${e.name}.\n\n### Environment\n- Browser: ${pick(['Chrome 131', 'Safari 18.1', 'Firefox 133', 'Android 14 app', 'iOS 18 app'])}\n- Tenant: \`${pick(['globex-eu', 'initech', 'northwind', 'acme-staging'])}\`\n\nReported by support ticket #${int(41000, 48999)}.`;
     case 'Request':
@@ -648,30 +658,59 @@ const F = {
   text: (name: string): DatasetField => ({ name, kind: 'text' }),
   number: (name: string): DatasetField => ({ name, kind: 'number' }),
   boolean: (name: string): DatasetField => ({ name, kind: 'boolean' }),
-  relation: (name: string): DatasetField => ({ name, kind: 'relation' }),
-  relations: (name: string): DatasetField => ({ name, kind: 'relation_list' }),
+  datetime: (name: string): DatasetField => ({ name, kind: 'datetime' }),
+  select: (name: string): DatasetField => ({ name, kind: 'single_select' }),
+  range: (name: string): DatasetField => ({ name, kind: 'date_range' }),
+  rich: (name: string): DatasetField => ({ name, kind: 'rich_text' }),
+  relation: (name: string, target: string): DatasetField => ({ name, kind: 'relation', target }),
+  relations: (name: string, target: string): DatasetField => ({ name, kind: 'relation_list', target }),
 };
 
 const SPACES: { name: SpaceName; comment_shape: CommentShape; types: { name: TypeName; fields: DatasetField[] }[] }[] = [
   {
     name: 'Scrum',
-    // Comments as a real workspace's client read them: `comments { text md ... author { name } creationDate }`.
-    comment_shape: 'scalar',
+    // Comments as a real 2025 workspace stores them: no text on the comment, only the secret of the
+    // document that holds it (read through the documents API), and who created it.
+    comment_shape: 'document',
     types: [
       {
         name: 'Task',
-        fields: [F.number('Effort (pt)'), F.relation('Sprint'), F.relation('Epic'), F.relation('Feature'), F.date('Planned Start'), F.date('Planned End'), F.date('Completion Date'), F.text('Priority'), F.number('Time spent (H)')],
+        fields: [
+          F.number('Effort (pt)'),
+          F.relation('Sprint', 'Scrum/Sprint'),
+          F.relation('Epic', 'Scrum/Epic'),
+          F.relation('Feature', 'Scrum/Feature'),
+          F.date('Planned Start'),
+          F.date('Planned End'),
+          F.date('Completion Date'),
+          F.select('Priority'),
+          F.number('Time spent (H)'),
+        ],
       },
-      { name: 'Bug', fields: [F.text('Severity'), F.text('Priority'), F.text('Root cause'), F.date('Planned End'), F.relation('Feature')] },
-      { name: 'Sub-task', fields: [F.relation('Parent Task'), F.number('Estimate (h)'), F.boolean('Blocked'), F.date('Planned End'), F.date('completedDate')] },
+      { name: 'Bug', fields: [F.select('Severity'), F.select('Priority'), F.rich('Root cause'), F.date('Planned End'), F.relation('Feature', 'Scrum/Feature')] },
+      // A real Sub-task: its parent is `Task`, it is done on `Completed Date`, and it has no planned end.
+      { name: 'Sub-task', fields: [F.relation('Task', 'Scrum/Task'), F.number('Estimate (h)'), F.boolean('Blocked'), F.datetime('Started Date'), F.datetime('Completed Date')] },
       {
         name: 'Feature',
-        fields: [F.text('Product Area'), F.relation('Epic'), F.date('Planned Start'), F.date('Planned End'), F.date('Release Date'), F.number('Time spent (H)'), F.relations('Tasks'), F.relations('Bugs'), F.relations('Requests')],
+        // Planned and actual dates of development and of the release, as a real workspace names them.
+        fields: [
+          F.relation('Epic', 'Scrum/Epic'),
+          F.date('Dev Planned Start Date'),
+          F.date('Dev Planned End Date'),
+          F.date('Dev Actual Start Date'),
+          F.date('Dev Actual End Date'),
+          F.date('Planned Release Date'),
+          F.date('Actual Release Date'),
+          F.number('Feature time spent (H)'),
+          F.relations('Tasks', 'Scrum/Task'),
+          F.relations('Bugs', 'Scrum/Bug'),
+          F.relations('Requests', 'Product Management/Request'),
+        ],
       },
       { name: 'Epic', fields: [] },
-      { name: 'Sprint', fields: [F.date('Start Date'), F.date('End Date')] },
-      { name: 'Hotfix', fields: [F.text('Severity'), F.text('Priority'), F.date('Completion Date')] },
-      { name: 'Chore', fields: [F.text('Priority')] },
+      { name: 'Sprint', fields: [F.date('Start Date'), F.date('End Date'), F.range('Dates')] },
+      { name: 'Hotfix', fields: [F.select('Severity'), F.select('Priority'), F.date('Completion Date')] },
+      { name: 'Chore', fields: [F.select('Priority')] },
     ],
   },
   {
@@ -679,8 +718,8 @@ const SPACES: { name: SpaceName; comment_shape: CommentShape; types: { name: Typ
     // Comments as a `content { md }` object: both shapes occur, so a client has to read introspection.
     comment_shape: 'content',
     types: [
-      { name: 'Request', fields: [F.text('Customer'), F.text('Priority'), F.relation('Feature'), F.date('Received On'), F.number('Votes')] },
-      { name: 'Feedback', fields: [F.text('Source'), F.text('Sentiment'), F.text('Customer'), F.relation('Request')] },
+      { name: 'Request', fields: [F.text('Customer'), F.select('Priority'), F.relation('Feature', 'Scrum/Feature'), F.date('Received On'), F.number('Votes')] },
+      { name: 'Feedback', fields: [F.text('Source'), F.text('Sentiment'), F.text('Customer'), F.relation('Request', 'Product Management/Request')] },
     ],
   },
 ];

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../src/cli/main.js';
+import { loadDataset, SAMPLE_DATASET_PATH, startTogglServer, type TogglServer } from '../src/sandbox/index.js';
 import { runMetadata } from './support/run-metadata.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
@@ -23,6 +24,9 @@ const EARLIER = 'run_2026-11-16-09-00-00';
 const DAMAGED = 'run_2026-11-17-09-00-00';
 
 let work: string;
+/** A Toggl simulator: what only the API can tell (a wrong token, an unknown --users email). */
+let toggl: TogglServer;
+const TOGGL_TOKEN = 'toggl-sim-token';
 const runs = () => path.join(work, 'runs');
 const state = () => path.join(work, 'state');
 
@@ -68,6 +72,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'volt-bad-input-'));
+  toggl = await startTogglServer({ dataset: await loadDataset(SAMPLE_DATASET_PATH), token: TOGGL_TOKEN });
   await writeEarlierRun(EARLIER, validAggregated);
   await writeEarlierRun(DAMAGED, '{"period": {"start_date": "2026-11-09"}, "users": ');
   await writeFile(path.join(work, 'a-file'), 'not a directory\n');
@@ -88,6 +93,7 @@ before(async () => {
 });
 
 after(async () => {
+  await toggl?.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -160,6 +166,15 @@ const cases: Case[] = [
   { name: 'TLS flag', args: run(), env: { TEMPORAL_TLS: 'maybe' }, message: /^TEMPORAL_TLS="maybe" must be true, false, 1 or 0/ },
   { name: 'sandbox on a server of your own', args: run(['--sandbox']), env: { TEMPORAL_ADDRESS: '127.0.0.1:1' }, message: /--sandbox runs its simulators next to the embedded Temporal server/ },
   { name: 'unknown Temporal profile', args: run(), env: { TEMPORAL_CONFIG_FILE: 'PROFILES', TEMPORAL_PROFILE: 'staging' }, message: /Temporal connection settings .*Profile 'staging' not found/ },
+  // what only the Toggl API can tell, with the users request the run makes anyway
+  { name: 'wrong Toggl token', args: run(), env: { TOGGL_API_URL: 'TOGGL-SIM', TOGGL_API_TOKEN: 'wrong-token-value' }, message: /^Toggl rejected the token in TOGGL_API_TOKEN \(HTTP 40[13]\)/, hidden: 'wrong-token-value' },
+  {
+    name: 'unknown --users email',
+    args: run(['--users', 'zoe.muller@acme.example,nobody@example.com']),
+    env: { TOGGL_API_URL: 'TOGGL-SIM', TOGGL_API_TOKEN: 'TOGGL-SIM-TOKEN', TOGGL_WORKSPACE_ID: '4242' },
+    message: /^no Toggl user with email nobody@example\.com in workspace 4242; check --users/,
+  },
+  { name: 'unknown --users email in the sandbox', args: run(['--sandbox', '--users', 'nobody@example.com']), message: /^no Toggl user with email nobody@example\.com in workspace 4242; check --users/ },
   { name: 'broken Temporal config file', args: run(), env: { TEMPORAL_CONFIG_FILE: 'BROKEN' }, message: /Temporal connection settings .*broken\.toml/ },
   // config files
   { name: 'provider typo in config.yaml', args: run(), env: { VOLT_CONFIG_DIR: 'CONFIG-provider' }, message: /config\.yaml: llm\.provider: unknown provider "opnai": use one of openai, anthropic/ },
@@ -182,6 +197,8 @@ function resolveEnv(env: Record<string, string | undefined>): Record<string, str
     PROFILES: path.join(work, 'profiles.toml'),
     BROKEN: path.join(work, 'broken.toml'),
     'A-FILE': path.join(work, 'a-file'),
+    'TOGGL-SIM': toggl.url,
+    'TOGGL-SIM-TOKEN': TOGGL_TOKEN,
   };
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [k, v === undefined ? undefined : (fixtures[v] ?? (v.startsWith('CONFIG-') ? path.join(work, v.toLowerCase()) : v))]),

@@ -22,7 +22,7 @@ const SDL = `
   type User { id: ID name: String email: String }
   type Comment { author: User creationDate: String content: RichText }
   type Feature { id: ID publicId: String name: String }
-  type Severity { id: ID name: String }
+  type Severity { id: ID rank: Float icon: String name: String }
   type Task {
     id: ID! publicId: String! name: String state: WorkflowState description: RichText
     assignees: [User] comments: [Comment] creationDate: String modificationDate: String
@@ -186,13 +186,15 @@ test('a configured field the type lacks is a warning; fields of a type without c
   try {
     const client = new FiberyClient({ token: TOKEN, baseUrl: srv.url });
     const result = await client.fetchEntities({ database: 'Scrum', type: 'Bug', publicIds: ['12', '13'], fields: ['Severity', 'Root Cause'] });
-    assert.deepEqual(result.warnings, ['Field "Root Cause" not found on Scrum/Bug; skipped']);
+    assert.deepEqual(result.warnings, []);
+    assert.deepEqual(result.field_warnings, ['Field "Root Cause" not found on Scrum/Bug; skipped']);
     assert.equal(result.entities.length, 1);
     const bug = result.entities[0];
     assert.equal(bug?.name, 'Crash on login');
     assert.deepEqual(bug?.assignees, []);
     assert.deepEqual(bug?.comments, []);
-    assert.deepEqual(bug?.fields, { Severity: { id: 'sev', name: 'High' } });
+    // A single-select is stored as its option's name.
+    assert.deepEqual(bug?.fields, { Severity: 'High' });
     assert.deepEqual(result.not_found, [{ public_id: '13', reason: 'no Scrum/Bug with public id 13' }]);
     // The query asked only for fields Bug has.
     assert.doesNotMatch(srv.queries()[0]?.query ?? '', /assignees|comments|rootCause/);
@@ -245,7 +247,7 @@ test('without introspection: derived names, bad fields dropped with a warning, r
     assert.deepEqual(first.entities[0]?.fields, { 'Story Points': 5 });
     assert.deepEqual(first.not_found, [{ public_id: '99', reason: 'no Scrum/Task with public id 99' }]);
     assert.ok(first.warnings.some((w) => /introspection/.test(w)), first.warnings.join('\n'));
-    assert.ok(first.warnings.includes('Field "Severity" not found on Scrum/Task; skipped'), first.warnings.join('\n'));
+    assert.deepEqual(first.field_warnings, ['Field "Severity" not found on Scrum/Task; skipped']);
     assert.ok(first.warnings.some((w) => /^Field "Feature" on Scrum\/Task is a relation/.test(w)), first.warnings.join('\n'));
     // introspection + failing query + repaired query
     assert.equal(first.requests, 3);
@@ -253,7 +255,7 @@ test('without introspection: derived names, bad fields dropped with a warning, r
     const second = await client.fetchEntities({ database: 'Scrum', type: 'Task', publicIds: ['3'], fields: ['Story Points', 'Severity'] });
     assert.equal(second.requests, 1, 'no second introspection, no failing query');
     assert.equal(second.entities[0]?.fields['Story Points'], 5);
-    assert.ok(second.warnings.includes('Field "Severity" not found on Scrum/Task; skipped'));
+    assert.deepEqual(second.field_warnings, ['Field "Severity" not found on Scrum/Task; skipped']);
 
     // A type without assignees: the common field is dropped too.
     const bugs = await client.fetchEntities({ database: 'Scrum', type: 'Bug', publicIds: ['12'], fields: [] });
@@ -378,4 +380,27 @@ test('an introspection that keeps failing (503) fails the batch instead of quiet
   } finally {
     await srv.close();
   }
+});
+
+test('the workspace schema of a real fibery.schema/query answer: database types, fields by role, the nearest names', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { WorkspaceSchema, schemaResultSchema, fieldsWorthReading } = await import('../src/fibery/workspace-schema.js');
+  const { nearestNames } = await import('../src/fibery/nearest.js');
+  // Recorded in October 2025 (shared/facts/fixtures), trimmed to 6 types.
+  const recorded = JSON.parse(await readFile('test/fixtures/fibery-schema-real-2025-comments-task.json', 'utf8')) as { response: { result: unknown } };
+  const schema = new WorkspaceSchema(schemaResultSchema.parse(recorded.response.result));
+  assert.deepEqual([...schema.types.keys()], ['Scrum/Task'], 'comments, documents, users and workflow states are not database types');
+  const role = (name: string) => schema.field('Scrum/Task', name)?.role;
+  assert.equal(role('Planned End'), 'date');
+  assert.equal(role('Time spent (H)'), 'number');
+  assert.equal(role('Priority'), 'select');
+  assert.equal(role('Description'), 'rich_text');
+  const chosen = fieldsWorthReading(schema.type('Scrum/Task')!);
+  for (const f of ['Planned Start', 'Planned End', 'Completion Date', 'Started Date', 'Effort (pt)', 'Time spent (H)', 'Priority']) assert.ok(chosen.includes(f), f);
+  assert.ok(!chosen.includes('Name') && !chosen.includes('Description'), chosen.join(', '));
+  assert.deepEqual(schema.nearestFields('Scrum/Task', 'Time spent'), ['Time spent (H)']);
+  const feature = ['Dev Planned Start Date', 'Dev Planned End Date', 'Dev Actual Start Date', 'Dev Actual End Date', 'Planned Release Date', 'Actual Release Date', 'Feature time spent (H)', 'Tasks', 'Bugs', 'Epic'];
+  assert.deepEqual(nearestNames('Release Date', feature), ['Planned Release Date', 'Actual Release Date']);
+  assert.deepEqual(nearestNames('Time spent (H)', feature), ['Feature time spent (H)']);
+  assert.deepEqual(nearestNames('Parent Task', ['Task', 'Completed Date', 'Started Date', 'Bug']), ['Task']);
 });

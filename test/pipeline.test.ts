@@ -107,14 +107,33 @@ describe('a full run on the sample workspace', () => {
     assert.equal(metadata.parameters.start_from, 'fibery');
   });
 
-  test('comment text reaches enriched_data.json in every space, whatever shape its comment type has', async () => {
+  test('what the workspace holds reaches enriched_data.json: comment texts, feature dates, single-selects; no missing field', async () => {
     const enriched = EnrichedDataSchema.parse(await readJson(path.join(outputDir, runId, 'enriched_data.json')));
-    // The sample's Scrum space has comments as scalars, Product Management as a content { md } object.
-    for (const space of ['Scrum', 'Product Management']) {
-      const comments = enriched.entities.filter((e) => e.entity_database === space).flatMap((e) => e.enrichment?.fibery?.comments ?? []);
-      assert.ok(comments.length > 0, `${space} has comments`);
-      assert.ok(comments.every((c) => c.text_md.trim().length > 0), `every ${space} comment has its text`);
+    // Scrum's comments hold only a document secret (their text comes from the documents API),
+    // Product Management's a content { md } object.
+    const held = new Map<string, (typeof sandbox.dataset.fibery.spaces)[number]["types"][number]["entities"][number]>(sandbox.dataset.fibery.spaces.flatMap((s) => s.types.flatMap((t) => t.entities.map((e) => [`${s.name}/${t.name}#${e.public_id}`, e] as const))));
+    let comments = 0;
+    for (const e of enriched.entities) {
+      const fibery = e.enrichment?.fibery;
+      if (!fibery) continue;
+      const key = `${e.entity_database}/${e.entity_type}#${e.entity_id}`;
+      const source = held.get(key)!;
+      assert.deepEqual(fibery.comments.map((c) => [c.author, c.text_md]), source.comments.map((c) => [c.author, c.text_md]), `${key} comments`);
+      comments += fibery.comments.length;
+      if (e.entity_type === 'Feature') {
+        for (const f of ['Dev Planned Start Date', 'Dev Planned End Date', 'Planned Release Date', 'Actual Release Date']) assert.equal(fibery.fields[f], source.values[f], `${key} ${f}`);
+      }
+      if (e.entity_type === 'Bug') {
+        assert.equal(fibery.fields.Severity, source.values.Severity, `${key} Severity is the option's name`);
+        assert.equal(fibery.fields['Root cause'], source.values['Root cause'] ?? '', `${key} Root cause (rich text)`);
+      }
+      if (e.entity_type === 'Task') assert.equal(fibery.fields.Priority, source.values.Priority, `${key} Priority`);
     }
+    for (const space of ['Scrum', 'Product Management']) assert.ok(enriched.entities.some((e) => e.entity_database === space && e.enrichment?.fibery?.comments.length), `${space} has comments`);
+    assert.ok(comments > 20, `${comments} comments`);
+    assert.ok(enriched.entities.some((e) => e.entity_type === 'Feature' && e.enrichment?.fibery), 'features were enriched');
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, runId, 'run_metadata.json')));
+    assert.deepEqual(metadata.warnings.filter((w) => /not found on/.test(w)), [], 'the shipped config names only fields the sample has');
   });
 
   test('a Fibery-stage restart uses the settings saved with the run, unless asked to reload them', async () => {
@@ -243,6 +262,15 @@ describe('failures', () => {
     const { error } = await runPipeline({ start_date: '2026-11-09', end_date: '2026-11-10', run_id: 'run_test-no-token' }, {});
     assert.ok(error instanceof WorkflowFailedError);
     assert.match(String(error.cause?.message), /TOGGL_API_TOKEN is not set/);
+  });
+
+  test('a token Toggl rejects fails the run at once (the production topology), with the line run prints', async () => {
+    const { error } = await runPipeline({ start_date: '2026-11-09', end_date: '2026-11-10', run_id: 'run_test-wrong-token' }, { ...sandbox.env, TOGGL_API_TOKEN: 'not-the-token' });
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.match(String(error.cause?.message), /Toggl rejected the token in TOGGL_API_TOKEN \(HTTP 40[13]\)/);
+    const metadata = RunMetadataSchema.parse(await readJson(path.join(outputDir, 'run_test-wrong-token', 'run_metadata.json')));
+    assert.equal(metadata.status, 'failed');
+    assert.match(metadata.error?.message ?? '', /rejected the token/);
   });
 });
 

@@ -41,8 +41,10 @@ const entitiesOf = (space: string, type: string) => dataset.fibery.spaces.find((
 
 describe('Fibery GraphQL', () => {
   let gql: ReturnType<typeof gqlOn>;
+  let gqlServer: FiberyServer;
   before(async () => {
-    gql = gqlOn(await server({ rateLimit: false }));
+    gqlServer = await server({ rateLimit: false });
+    gql = gqlOn(gqlServer);
   });
 
   test('auth and unknown spaces', async () => {
@@ -59,7 +61,7 @@ describe('Fibery GraphQL', () => {
         'Scrum',
         `query ($a: String, $b: String) {
           a: findTasks(publicId: { is: $a }) { id publicId name state { name } description { md } assignees { name email }
-            comments { author { name } creationDate md } creationDate modificationDate effortPt priority timeSpentH
+            comments { createdBy { name } creationDate documentSecret } creationDate modificationDate effortPt priority { name } timeSpentH
             sprint { id publicId name } epic { publicId name } plannedEnd completionDate }
           b: findTasks(publicId: { is: $b }, limit: 1) { publicId name feature { publicId name } }
         }`,
@@ -70,6 +72,8 @@ describe('Fibery GraphQL', () => {
     assert.equal(body.data.a.length, 1);
     assert.equal(body.data.a[0]!.name, 'Fix login redirect loop after SSO');
     assert.equal(typeof body.data.a[0]!.effortPt, 'number');
+    // A single-select is an option object; its name is the value.
+    assert.equal((body.data.a[0]!.priority as { name: string }).name, entitiesOf('Scrum', 'Task').find((t) => t.public_id === '7658')!.values.Priority);
     assert.deepEqual(Object.keys(body.data.a[0]!.sprint as object), ['id', 'publicId', 'name']);
     assert.equal((body.data.b[0]!.feature as { publicId: string }).publicId, '1582');
   });
@@ -90,13 +94,20 @@ describe('Fibery GraphQL', () => {
   });
 
   test('filters, limit/offset, and types in both spaces', async () => {
-    const body = await json<{ findFeatures: { publicId: string; timeSpentH: number; tasks: unknown[] }[] }>(gql('Scrum', '{ findFeatures(name: { contains: "billing" }) { publicId timeSpentH tasks { publicId } } }'));
+    const body = await json<{ findFeatures: { publicId: string; featureTimeSpentH: number; plannedReleaseDate: string; tasks: { state: { name: string } }[]; requests: { publicId: string }[] }[] }>(
+      gql('Scrum', '{ findFeatures(name: { contains: "billing" }) { publicId featureTimeSpentH plannedReleaseDate tasks { publicId state { name } } requests { publicId name } } }'),
+    );
     assert.deepEqual(body.data.findFeatures.map((f) => f.publicId), ['1571']);
     assert.ok(body.data.findFeatures[0]!.tasks.length > 0);
+    // Relations resolve to the entity itself: its state can be selected through the relation.
+    assert.ok(body.data.findFeatures[0]!.tasks.every((t) => typeof t.state.name === 'string'));
+    assert.equal(body.data.findFeatures[0]!.plannedReleaseDate, entitiesOf('Scrum', 'Feature').find((f) => f.public_id === '1571')!.values['Planned Release Date']);
+    const sprint = await json<{ findSprints: { dates: { start: string; end: string } }[] }>(gql('Scrum', '{ findSprints(limit: 1) { dates { start end } } }'));
+    assert.match(sprint.data.findSprints[0]!.dates.start, /^\d{4}-\d{2}-\d{2}$/);
     const pm = await json<{ findRequests: unknown[]; findFeedbacks: unknown[] }>(gql('Product_Management', '{ findRequests(limit: 2, offset: 1) { publicId customer } findFeedbacks { publicId sentiment } }'));
     assert.equal(pm.data.findRequests.length, 2);
     assert.equal(pm.data.findFeedbacks.length, 5);
-    const sub = await json<{ findSubTasks: { name: string; completedDate: string | null }[] }>(gql('Scrum', '{ findSubTasks(publicId: { is: "7658" }) { name parentTask { publicId } blocked estimateH completedDate } }'));
+    const sub = await json<{ findSubTasks: { name: string; completedDate: string | null }[] }>(gql('Scrum', '{ findSubTasks(publicId: { is: "7658" }) { name task { publicId } blocked estimateH completedDate startedDate } }'));
     assert.equal(sub.data.findSubTasks.length, 1);
     assert.notEqual(sub.data.findSubTasks[0]!.name, 'Fix login redirect loop after SSO');
   });
@@ -104,9 +115,18 @@ describe('Fibery GraphQL', () => {
   test('introspection lists the real query names; unknown fields are GraphQL errors with HTTP 200', async () => {
     const intro = await json<{ __schema: { queryType: { fields: { name: string }[] } } }>(gql('Scrum', '{ __schema { queryType { fields { name } } } }'));
     assert.deepEqual(intro.data.__schema.queryType.fields.map((f) => f.name).sort(), ['findBugs', 'findChores', 'findEpics', 'findFeatures', 'findHotfixes', 'findSprints', 'findSubTasks', 'findTasks']);
-    const task = await json<{ __type: { fields: { name: string }[] } }>(gql('Scrum', '{ __type(name: "Task") { fields { name } } }'));
+    // Object types are named {Space}{Type}; each field's description is its storage name.
+    const task = await json<{ __type: { fields: { name: string; description: string; type: { name: string } }[] } }>(gql('Scrum', '{ __type(name: "ScrumTask") { fields { name description type { name } } } }'));
     const fields = task.data.__type.fields.map((f) => f.name);
-    for (const f of ['effortPt', 'sprint', 'epic', 'feature', 'plannedStart', 'plannedEnd', 'completionDate', 'priority', 'timeSpentH']) assert.ok(fields.includes(f), f);
+    for (const f of ['effortPt', 'sprint', 'epic', 'feature', 'plannedStart', 'plannedEnd', 'completionDate', 'priority', 'timeSpentH', 'createdBy']) assert.ok(fields.includes(f), f);
+    const byName = new Map(task.data.__type.fields.map((f) => [f.name, f]));
+    assert.equal(byName.get('plannedEnd')!.description, 'Scrum/Planned End');
+    assert.equal(byName.get('state')!.type.name, 'WorkflowStateScrumTask');
+    assert.equal(byName.get('description')!.type.name, 'RichField');
+    assert.equal(byName.get('createdBy')!.type.name, 'FiberyUser');
+    assert.equal(byName.get('priority')!.type.name, 'ScrumPriority_ScrumTask');
+    const request = await json<{ __type: { fields: { name: string; type: { name: string } }[] } }>(gql('Product_Management', '{ __type(name: "ProductManagementRequest") { fields { name type { name } } } }'));
+    assert.equal(request.data.__type.fields.find((f) => f.name === 'feature')!.type.name, 'ScrumFeature', 'a relation to another space carries that space type name');
     const bad = await gql('Scrum', '{ findTasks { id storyPoints } }');
     assert.equal(bad.status, 200);
     assert.match(((await bad.json()) as Body<unknown>).errors![0]!.message, /Cannot query field "storyPoints"/);
@@ -114,32 +134,64 @@ describe('Fibery GraphQL', () => {
     assert.ok(syntax.errors!.length > 0);
   });
 
-  test('comments: scalars on the comment type in Scrum, a content object in Product Management; introspection says which', async () => {
+  test('comments: only a document secret in Scrum (text in the documents API), a content object in Product Management; introspection says which', async () => {
     const commentFields = async (space: string) =>
       (await json<{ __type: { fields: { name: string; type: { name: string | null } }[] } }>(gql(space, '{ __type(name: "Comment") { fields { name type { name } } } }'))).data.__type.fields;
     const scrum = await commentFields('Scrum');
-    assert.deepEqual(scrum.map((f) => f.name).sort(), ['author', 'creationDate', 'html', 'id', 'jsonString', 'md', 'text']);
+    assert.deepEqual(scrum.map((f) => f.name).sort(), ['createdBy', 'creationDate', 'documentSecret', 'id', 'publicId']);
     const pm = await commentFields('Product_Management');
-    assert.deepEqual(pm.map((f) => f.name).sort(), ['author', 'content', 'creationDate', 'id']);
-    assert.equal(pm.find((f) => f.name === 'content')!.type.name, 'RichText');
+    assert.deepEqual(pm.map((f) => f.name).sort(), ['author', 'content', 'createdBy', 'creationDate', 'id']);
+    assert.equal(pm.find((f) => f.name === 'content')!.type.name, 'RichField');
 
-    const task = entitiesOf('Scrum', 'Task').find((t) => t.comments.length > 0)!;
-    const scalar = await json<{ findTasks: { comments: { md: string; text: string; html: string; jsonString: string; author: { name: string } }[] }[] }>(
-      gql('Scrum', `{ findTasks(publicId: { is: "${task.public_id}" }) { comments { md text html jsonString author { name } creationDate } } }`),
+    const task = entitiesOf('Scrum', 'Task').find((t) => t.comments.length > 1)!;
+    const secrets = await json<{ findTasks: { comments: { documentSecret: string; createdBy: { name: string } }[] }[] }>(
+      gql('Scrum', `{ findTasks(publicId: { is: "${task.public_id}" }) { comments { documentSecret createdBy { name } creationDate } } }`),
     );
-    const c = scalar.data.findTasks[0]!.comments[0]!;
-    assert.equal(c.md, task.comments[0]!.text_md);
-    assert.equal(c.author.name, task.comments[0]!.author);
-    assert.ok(c.text.length > 0 && c.html.startsWith('<p>'));
-    assert.ok(JSON.parse(c.jsonString).doc);
-    const asObject = await gql('Scrum', '{ findTasks { comments { content { md } } } }');
-    assert.match(((await asObject.json()) as Body<unknown>).errors![0]!.message, /content/, 'no content object in a scalar space');
+    const comments = secrets.data.findTasks[0]!.comments;
+    assert.equal(comments[0]!.createdBy.name, task.comments[0]!.author);
+    const docs = await fetch(`${gqlServer.url}/api/documents/commands?format=md`, {
+      method: 'POST',
+      headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'get-documents', args: comments.map((c) => ({ secret: c.documentSecret })) }),
+    });
+    assert.equal(docs.status, 200);
+    assert.deepEqual(((await docs.json()) as { content: string }[]).map((d) => d.content), task.comments.map((c) => c.text_md));
+    const one = await fetch(`${gqlServer.url}/api/documents/${comments[0]!.documentSecret}?format=md`, { headers: { authorization: `Token ${TOKEN}` } });
+    assert.equal(((await one.json()) as { content: string }).content, task.comments[0]!.text_md);
+    const asText = await gql('Scrum', '{ findTasks { comments { md } } }');
+    assert.match(((await asText.json()) as Body<unknown>).errors![0]!.message, /md/, 'no text on a comment of the real shape');
 
     const request = entitiesOf('Product Management', 'Request').find((r) => r.comments.length > 0)!;
     const content = await json<{ findRequests: { comments: { content: { md: string; text: string } }[] }[] }>(
       gql('Product_Management', `{ findRequests(publicId: { is: "${request.public_id}" }) { comments { content { md text } } } }`),
     );
     assert.equal(content.data.findRequests[0]!.comments[0]!.content.md, request.comments[0]!.text_md);
+  });
+
+  test('the commands API answers fibery.schema/query from the same store: real storage names and types', async () => {
+    const res = await fetch(`${gqlServer.url}/api/commands`, {
+      method: 'POST',
+      headers: { authorization: `Token ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify([{ command: 'fibery.schema/query' }]),
+    });
+    const [answer] = (await res.json()) as { success: boolean; result: { 'fibery/types': { 'fibery/name': string; 'fibery/fields': { 'fibery/name': string; 'fibery/type': string; 'fibery/meta': Record<string, unknown> }[] }[] } }[];
+    assert.equal(answer!.success, true);
+    const types = new Map(answer!.result['fibery/types'].map((t) => [t['fibery/name'], t]));
+    const feature = new Map(types.get('Scrum/Feature')!['fibery/fields'].map((f) => [f['fibery/name'], f]));
+    assert.equal(feature.get('Scrum/Planned Release Date')!['fibery/type'], 'fibery/date');
+    assert.equal(feature.get('Scrum/Requests')!['fibery/type'], 'Product Management/Request');
+    assert.equal(feature.get('Scrum/Tasks')!['fibery/meta']['fibery/collection?'], true);
+    assert.equal(feature.get('Scrum/Description')!['fibery/type'], 'Collaboration~Documents/Document');
+    const task = new Map(types.get('Scrum/Task')!['fibery/fields'].map((f) => [f['fibery/name'], f['fibery/type']]));
+    assert.equal(task.get('Scrum/Priority'), 'Scrum/Priority_Scrum/Task');
+    assert.ok(types.get('Scrum/Priority_Scrum/Task'));
+    assert.equal(task.get('workflow/state'), 'workflow/state_Scrum/Task');
+    assert.deepEqual(
+      types.get('comments/comment')!['fibery/fields'].map((f) => f['fibery/name']),
+      ['fibery/id', 'fibery/public-id', 'fibery/creation-date', 'fibery/created-by', 'comment/author', 'comment/document-secret', 'comments/parent'],
+    );
+    // The same store: every GraphQL type of the space is a type of the schema answer.
+    for (const space of dataset.fibery.spaces) for (const t of space.types) assert.ok(types.has(`${space.name}/${t.name}`), `${space.name}/${t.name}`);
   });
 
   test('rich text comes in md, text, html and jsonString; html never carries raw markup', async () => {

@@ -95,10 +95,15 @@ describe('sample dataset', () => {
     const bug = fields('Scrum', 'Bug');
     for (const f of ['Severity', 'Root cause', 'Priority']) assert.ok(bug.includes(f), f);
     assert.ok(!bug.includes('Steps to Reproduce'));
-    assert.ok(fields('Scrum', 'Sub-task').includes('completedDate'));
+    const subtask = fields('Scrum', 'Sub-task');
+    for (const f of ['Task', 'Completed Date', 'Started Date']) assert.ok(subtask.includes(f), f);
+    for (const f of ['Parent Task', 'Planned End']) assert.ok(!subtask.includes(f), `no ${f}`);
+    const feature = fields('Scrum', 'Feature');
+    for (const f of ['Dev Planned Start Date', 'Dev Planned End Date', 'Planned Release Date', 'Actual Release Date', 'Feature time spent (H)', 'Tasks', 'Bugs', 'Epic']) assert.ok(feature.includes(f), f);
+    for (const f of ['Product Area', 'Planned Start', 'Planned End', 'Release Date', 'Time spent (H)']) assert.ok(!feature.includes(f), `no ${f}`);
     const pm = dataset.fibery.spaces.find((s) => s.name === 'Product Management')!;
     assert.deepEqual(pm.types.map((t) => t.name).sort(), ['Feedback', 'Request']);
-    assert.deepEqual(new Set(dataset.fibery.spaces.map((s) => s.comment_shape)), new Set(['scalar', 'content']));
+    assert.deepEqual(new Set(dataset.fibery.spaces.map((s) => s.comment_shape)), new Set(['document', 'content']));
   });
 
   test('has the cases a report must handle: previous period, late time, overlaps, long and empty entries', () => {
@@ -283,7 +288,7 @@ describe('startSandbox', () => {
       const f = await fetch(`${sb.env.FIBERY_API_URL}/api/graphql/space/Scrum`, {
         method: 'POST',
         headers: { authorization: `Token ${sb.env.FIBERY_API_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ findBugs(limit: 3) { publicId severity } }' }),
+        body: JSON.stringify({ query: '{ findBugs(limit: 3) { publicId severity { name } } }' }),
       });
       assert.equal(((await f.json()) as { data: { findBugs: unknown[] } }).data.findBugs.length, 3);
       const again = await startSandbox();

@@ -115,6 +115,7 @@ export function createReportingActivities(deps: ActivityDeps) {
       const enrichedByKey = new Map<string, EnrichedEntity>();
       const byType: EnrichedData['enrichment']['by_type'] = {};
       const warningSet = new Set<string>();
+      const fieldWarnings = new Set<string>();
       let requests = 0;
       for await (const batch of stagedBatches(input)) {
         for (const e of batch.entities) enrichedByKey.set(e.key, e);
@@ -123,6 +124,7 @@ export function createReportingActivities(deps: ActivityDeps) {
         t.enriched += batch.entities.filter((e) => e.status === 'enriched').length;
         t.not_found += batch.entities.filter((e) => e.status === 'not_found').length;
         for (const w of batch.warnings) warningSet.add(w);
+        for (const w of batch.field_warnings) fieldWarnings.add(w);
         requests += batch.requests;
       }
       const slugs = slugsOf(aggregated.users);
@@ -177,7 +179,7 @@ export function createReportingActivities(deps: ActivityDeps) {
           fibery_requests: data.enrichment.requests,
           person_reports: reportFiles.size,
         });
-        m.warnings = [...new Set([...m.warnings, ...warnings])];
+        m.warnings = [...new Set([...m.warnings, ...warnings, ...fieldWarnings])];
         for (const warning of reportWarnings) addReportWarning(m, warning);
         recordLlmUsage(m, usage);
       }, deps.now());

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { accessProblem, wrongToken } from '../http/access.js';
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
 import { togglSettings } from '../config/env.js';
@@ -16,6 +17,7 @@ import { TogglAggregatedSchema, type RawTimeEntry } from '../storage/schemas.js'
 import { TogglAggregator } from '../toggl/aggregate.js';
 import { previousPeriod } from '../toggl/breakdown.js';
 import { TogglClient, type TogglTimeEntry, type TogglUser } from '../toggl/client.js';
+import { unknownUsersLine } from '../toggl/users.js';
 import { addDays } from '../toggl/dates.js';
 import { afterPage, afterQuotaWait, afterRangeRefused, initialFetchState, inRange, type TogglFetchState } from '../toggl/fetch-plan.js';
 import { writeTogglSummary } from '../reports/toggl-summary.js';
@@ -114,13 +116,15 @@ export function createTogglActivities(deps: ActivityDeps) {
       try {
         workspaceUsers = await client.listWorkspaceUsers();
       } catch (error) {
+        // A rejected token fails the run at once (non-retryable), with the line `run` prints in the embedded mode.
+        if (wrongToken(error)) throw new ValidationError(accessProblem(error)!);
         if (!(error instanceof ApiError && (error.status === 403 || error.status === 404))) throw error;
       }
       let userIds: number[] | null = null;
       if (input.users && workspaceUsers) {
         const byEmail = new Map(workspaceUsers.map((u) => [u.email.toLowerCase(), u.id]));
         const unknown = input.users.filter((e) => !byEmail.has(e));
-        if (unknown.length > 0) throw new ValidationError(`no Toggl user with email ${unknown.join(', ')} in workspace ${workspaceId}; check --users`);
+        if (unknown.length > 0) throw new ValidationError(unknownUsersLine(unknown, workspaceId));
         userIds = input.users.map((e) => byEmail.get(e)!);
       }
       const meta: FetchMeta = {

@@ -102,6 +102,8 @@ export async function startPipeline(client: Client, taskQueue: string, request: 
 
 export async function launchRun(request: RunRequest, env: Env, out: Output): Promise<number> {
   await preflightRun(request, env);
+  // Only the API can tell a wrong token or an unknown --users email: asked before anything exists.
+  await (await import('./preflight-toggl.js')).preflightTogglAccess(request, env);
   // The Temporal client and the service code load only for input that passed.
   const [{ connectTemporal, requirePoller, uiWorkflowUrl }, { followRun, reportOutcome }] = await Promise.all([import('./connect.js'), import('./follow.js')]);
   const target = await connectTemporal(env, { log: out.info, checkSettings: true });

@@ -1,9 +1,11 @@
 /**
  * `config/config.yaml` plus the run's `config` overrides. The config directory is
- * VOLT_CONFIG_DIR, else ./config in the working directory, else the one shipped with volt-agent.
+ * VOLT_CONFIG_DIR, else ./config in the working directory, else the per-user one `volt-agent init`
+ * writes, else the one shipped with volt-agent.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -14,11 +16,30 @@ import { LLM_PROVIDER_NAMES } from '../llm/providers/index.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * Where `volt-agent init` writes a team's configuration when not told otherwise, and where every
+ * later command finds it: `$XDG_CONFIG_HOME/volt-agent` or `~/.config/volt-agent` (Linux),
+ * `~/Library/Application Support/volt-agent` (macOS), `%APPDATA%\volt-agent` (Windows).
+ */
+export function userConfigDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const home = env.HOME?.trim() || os.homedir();
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'volt-agent');
+  if (platform === 'win32') return path.join(env.APPDATA?.trim() || path.join(home, 'AppData', 'Roaming'), 'volt-agent');
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.config'), 'volt-agent');
+}
+
+const SHIPPED_CONFIG_DIR = path.join(PACKAGE_ROOT, 'config');
+
+/** VOLT_CONFIG_DIR, else ./config of the working directory, else what `init` wrote for this user, else the shipped one. */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.VOLT_CONFIG_DIR) return path.resolve(env.VOLT_CONFIG_DIR);
   const local = path.resolve('config');
-  if (existsSync(path.join(local, 'enrichment_config.yaml'))) return local;
-  return path.join(PACKAGE_ROOT, 'config');
+  // In a checkout, ./config is the shipped configuration: a user's own one comes first.
+  if (local !== SHIPPED_CONFIG_DIR && existsSync(path.join(local, 'enrichment_config.yaml'))) return local;
+  const user = userConfigDir(env);
+  if (existsSync(path.join(user, 'enrichment_config.yaml'))) return user;
+  return SHIPPED_CONFIG_DIR;
 }
 
 const positiveInt = z.number().int().positive();

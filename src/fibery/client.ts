@@ -14,7 +14,9 @@ import { MalformedResponse, parseBody, readJson } from '../http/json.js';
 import { paceApi } from '../http/pacer.js';
 import { requestWithRetry, type RetryInfo } from '../http/request.js';
 import { fieldToGraphqlName, pluralQueryName, spaceToGraphqlPath } from './naming.js';
-import { acceptsPublicIdIn, findField, findQueryFor, INTROSPECTION_QUERY, parseIntrospection, type SpaceSchema, type TypeInfo } from './schema.js';
+import { didYouMean } from './nearest.js';
+import { schemaResultSchema, WorkspaceSchema } from './workspace-schema.js';
+import { acceptsPublicIdIn, displayNameOf, findField, findQueryFor, INTROSPECTION_QUERY, parseIntrospection, valueShape, type SpaceSchema, type TypeInfo, type ValueShape } from './schema.js';
 import { applyFixes, fixesFromErrors, gqlString, mentions, renderSelection, type Sel } from './selection.js';
 
 export interface FiberyClientOptions {
@@ -67,6 +69,11 @@ export interface FetchEntitiesResult {
   entities: FiberyEntity[];
   not_found: { public_id: string; reason: string }[];
   warnings: string[];
+  /**
+   * Configured fields the type does not have, one line each with the nearest real names: a setup
+   * problem (`volt-agent doctor` finds it too), kept apart from what went wrong with the data.
+   */
+  field_warnings: string[];
   /** HTTP requests made by this call (retries and introspection included). */
   requests: number;
 }
@@ -79,6 +86,8 @@ export interface FetchEntitiesQuery {
   publicIds: string[];
   /** Configured field names, e.g. ["Story Points", "Planned End"]. */
   fields: string[];
+  /** Fields read when the type has them and skipped quietly when it does not (an activity's own defaults). */
+  optionalFields?: string[];
   /** Ids per request (default 100). */
   batchSize?: number;
   /** Aborts this call's requests: the calling activity's cancellation. */
@@ -92,6 +101,7 @@ type SpaceState = { kind: 'ok'; schema: SpaceSchema | null; note?: string } | { 
 interface CallContext {
   requests: number;
   warnings: string[];
+  fieldWarnings: string[];
   signal?: AbortSignal;
 }
 
@@ -99,6 +109,8 @@ interface ConfiguredField {
   configName: string;
   alias: string;
   gqlName: string;
+  /** How its value is stored: as it came, a single-select's name, rich text's markdown, `{start, end}`. */
+  shape: ValueShape | 'scalar';
 }
 
 interface Plan {
@@ -132,9 +144,10 @@ const entitySchema = z.looseObject({
     .array(
       z
         .looseObject({
-          author: z.union([z.string(), z.looseObject({ name: z.string().nullish() })]).nullish(),
+          author: z.union([z.string(), z.looseObject({ name: z.string().nullish(), email: z.string().nullish() })]).nullish(),
           creationDate: z.string().nullish(),
           content: richText,
+          text_md: richText,
           md: z.string().nullish(),
           text: z.string().nullish(),
         })
@@ -160,13 +173,15 @@ const COMMON_FALLBACK: Sel[] = [
 
 const mdOf = (v: z.output<typeof richText>): string | null => (v == null ? null : typeof v === 'string' ? v : (v.md ?? v.text ?? null));
 
+const RICH_KEYS = new Set(['md', 'text', 'secret', 'html', 'jsonString']);
+
 /** Relations and collections as small objects: `{ id, public_id, name }`; rich text as its markdown. */
 function small(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(small);
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === 'md') return o.md ?? null;
+    if (keys.length > 0 && keys.every((k) => RICH_KEYS.has(k)) && ('md' in o || 'text' in o)) return o.md ?? o.text ?? null;
     const out: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(o)) out[k === 'publicId' ? 'public_id' : k] = small(val);
     return out;
@@ -174,10 +189,21 @@ function small(v: unknown): unknown {
   return v;
 }
 
+/** A configured field's value as stored: a single-select as its option's name, a range as `{start, end}`. */
+function storedValue(value: unknown, shape: ConfiguredField['shape']): unknown {
+  if (Array.isArray(value)) return value.map((v) => storedValue(v, shape));
+  if (shape === 'enum' && value && typeof value === 'object') return (value as { name?: unknown }).name ?? null;
+  if (shape === 'range' && value && typeof value === 'object') {
+    const r = value as { start?: unknown; end?: unknown };
+    return { start: r.start ?? null, end: r.end ?? null };
+  }
+  return small(value);
+}
+
 function toEntity(raw: RawEntity, requestedId: string, configured: readonly ConfiguredField[]): FiberyEntity {
   const fields: Record<string, unknown> = {};
   for (const f of configured) {
-    if (f.alias in raw) fields[f.configName] = small(raw[f.alias]);
+    if (f.alias in raw) fields[f.configName] = storedValue(raw[f.alias], f.shape);
   }
   return {
     id: raw.id == null ? null : String(raw.id),
@@ -191,9 +217,9 @@ function toEntity(raw: RawEntity, requestedId: string, configured: readonly Conf
     comments: (raw.comments ?? [])
       .filter((c) => c != null)
       .map((c) => ({
-        author: c.author == null ? null : typeof c.author === 'string' ? c.author : (c.author.name ?? null),
+        author: c.author == null ? null : typeof c.author === 'string' ? c.author : (c.author.name ?? c.author.email ?? null),
         created_at: c.creationDate ?? null,
-        text_md: c.md ?? c.text ?? mdOf(c.content) ?? '',
+        text_md: mdOf(c.text_md) ?? c.md ?? c.text ?? mdOf(c.content) ?? '',
       })),
     fields,
   };
@@ -287,12 +313,12 @@ export class FiberyClient {
   }
 
   /** Query name and selection for a type, from introspection or (without it) from derived names. */
-  private plan(spacePath: string, schema: SpaceSchema | null, label: string, type: string, fields: readonly string[], ctx: CallContext): Plan | null {
+  private plan(spacePath: string, schema: SpaceSchema | null, label: string, database: string, type: string, fields: readonly string[], optional: ReadonlySet<string>, ctx: CallContext): Plan | null {
     const configuredNames = [...new Set(fields.map((f) => f.trim()).filter(Boolean))];
     let queryName: string;
     let typeInfo: TypeInfo | undefined;
     if (schema) {
-      const found = findQueryFor(schema, type);
+      const found = findQueryFor(schema, type, database);
       if (!found) return null;
       queryName = found.queryName;
       typeInfo = found.returnType ? schema.types.get(found.returnType) : undefined;
@@ -305,38 +331,40 @@ export class FiberyClient {
     if (schema && typeInfo) {
       selection.push(...commonSelection(schema, typeInfo));
       const comments = selection.find((sel) => sel.name === 'comments');
-      if (typeInfo.fields.get('comments')?.kind === 'list' && !comments?.sub?.some((c) => ['md', 'text', 'content'].includes(c.name))) {
-        ctx.warnings.push(`Comments of ${label} have no text field volt-agent can read (md, text or content); their text is left out`);
+      if (typeInfo.fields.get('comments')?.kind === 'list' && !comments?.sub?.some((c) => c.alias === 'text_md' || c.alias === 'secret')) {
+        ctx.warnings.push(`Comments of ${label} have no text volt-agent can read (no rich-text field, no document secret); their text is left out`);
       }
       configuredNames.forEach((configName, i) => {
         const field = findField(typeInfo, configName);
         if (!field) {
-          ctx.warnings.push(`Field "${configName}" not found on ${label}; skipped`);
+          if (!optional.has(configName)) ctx.fieldWarnings.push(missingFieldWarning(label, configName, typeInfo));
           return;
         }
         const alias = `cf${i}`;
         if (field.kind === 'scalar') {
           selection.push({ name: field.name, alias });
-        } else {
-          const sub = relationSelection(schema, field.typeName);
-          if (!sub) {
-            ctx.warnings.push(`Field "${configName}" on ${label} is a relation without id, publicId or name; skipped`);
-            return;
-          }
-          selection.push({ name: field.name, alias, sub });
+          configured.push({ configName, alias, gqlName: field.name, shape: 'scalar' });
+          return;
         }
-        configured.push({ configName, alias, gqlName: field.name });
+        const value = valueSelection(schema, field.typeName);
+        if (!value) {
+          ctx.warnings.push(`Field "${configName}" on ${label} is a relation without id, publicId or name; skipped`);
+          return;
+        }
+        selection.push({ name: field.name, alias, sub: value.sub });
+        configured.push({ configName, alias, gqlName: field.name, shape: value.shape });
       });
     } else {
       selection.push(...COMMON_FALLBACK);
       configuredNames.forEach((configName, i) => {
+        if (optional.has(configName)) return; // without introspection only what was asked for is risked
         const gqlName = fieldToGraphqlName(configName);
         if (!gqlName) {
           ctx.warnings.push(`Field "${configName}" has no usable GraphQL name; skipped`);
           return;
         }
         selection.push({ name: gqlName, alias: `cf${i}` });
-        configured.push({ configName, alias: `cf${i}`, gqlName });
+        configured.push({ configName, alias: `cf${i}`, gqlName, shape: 'scalar' });
       });
     }
 
@@ -351,6 +379,35 @@ export class FiberyClient {
     return plan;
   }
 
+  /**
+   * The workspace's schema: one `fibery.schema/query` through the commands API, paced and retried
+   * like every Fibery call. A 401/403 is an ApiError (a wrong token), as everywhere.
+   */
+  async workspaceSchema(signal?: AbortSignal): Promise<WorkspaceSchema> {
+    const path = '/api/commands';
+    const answer = await requestWithRetry({
+      api: API,
+      url: `${this.baseUrl}${path}`,
+      init: {
+        method: 'POST',
+        headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify([{ command: 'fibery.schema/query' }]),
+        ...(signal ? { signal } : {}),
+      },
+      maxRetries: this.opts.maxRetries,
+      sleep: this.opts.sleep,
+      onRetry: this.opts.onRetry,
+      timeoutMs: this.opts.timeoutMs,
+      pace: this.pace,
+      read: (res) => readJson(API, res, commandAnswersSchema, `POST ${path} fibery.schema/query`),
+    });
+    const first = answer[0];
+    if (!first?.success) throw new ApiError(API, 200, `Fibery refused fibery.schema/query: ${JSON.stringify(first?.result ?? null).slice(0, 200)}`);
+    const parsed = schemaResultSchema.safeParse(first.result);
+    if (!parsed.success) throw new ApiError(API, 200, 'Fibery answered fibery.schema/query without a list of types');
+    return new WorkspaceSchema(parsed.data);
+  }
+
   /** Fetch entities of one type by public id, `batchSize` aliased queries per request. */
   async fetchEntities(q: FetchEntitiesQuery): Promise<FetchEntitiesResult> {
     const database = q.database.trim();
@@ -359,13 +416,19 @@ export class FiberyClient {
     const batchSize = q.batchSize ?? 100;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('Fibery batchSize must be a positive integer');
 
-    const ctx: CallContext = { requests: 0, warnings: [], signal: q.signal };
+    const ctx: CallContext = { requests: 0, warnings: [], fieldWarnings: [], signal: q.signal };
     const label = typeKey(database, type);
     const spacePath = spaceToGraphqlPath(database);
     const ids = [...new Set(q.publicIds.map((id) => id.trim().replace(/^#/, '')).filter(Boolean))];
     const entities: FiberyEntity[] = [];
     const notFound: FetchEntitiesResult['not_found'] = [];
-    const done = (): FetchEntitiesResult => ({ entities, not_found: notFound, warnings: [...new Set(ctx.warnings)], requests: ctx.requests });
+    const done = (): FetchEntitiesResult => ({
+      entities,
+      not_found: notFound,
+      warnings: [...new Set(ctx.warnings)],
+      field_warnings: [...new Set(ctx.fieldWarnings)],
+      requests: ctx.requests,
+    });
     if (ids.length === 0) return done();
 
     if (!spacePath) {
@@ -388,7 +451,8 @@ export class FiberyClient {
       ctx.warnings.push(`Type ${label} not found in Fibery space ${database}; ${ids.length} id(s) not enriched`);
       for (const id of ids) notFound.push({ public_id: id, reason });
     };
-    const plan = this.plan(spacePath, space.schema, label, type, q.fields, ctx);
+    const optional = new Set((q.optionalFields ?? []).map((f) => f.trim()));
+    const plan = this.plan(spacePath, space.schema, label, database, type, [...q.fields, ...optional], optional, ctx);
     if (!plan) {
       typeMissing();
       return done();
@@ -458,18 +522,85 @@ export class FiberyClient {
             }
             const why = /must have a selection|of subfields/i.test(f.message) ? 'relation' : 'missing';
             plan.fixes.drop.set(f.field, why);
-            ctx.warnings.push(dropWarning(plan, f.field, why));
+            pushDropWarning(plan, f.field, why, ctx);
           }
           continue;
         }
         const messages = globalErrors.length > 0 ? globalErrors : ['response has no data'];
         throw new ApiError(API, parsed.status, `Fibery GraphQL error for ${plan.label}: ${messages.slice(0, 3).join('; ').slice(0, 500)}`);
       }
-      return plan.byIn
+      const results = plan.byIn
         ? resultsByPublicId(parsed.body.data, batch, parsed.status, what)
         : resultsByAlias(parsed.body.data, batch, aliasErrors, plan, parsed.status, what);
+      await this.fillDocuments([...results.values()].map((r) => r.raw), ctx);
+      return results;
     }
   }
+
+  /**
+   * Rich text known only by its document's secret (a comment's `document-secret`, a rich-text field
+   * whose GraphQL type offers no `md`): every such text of one page of entities in one documents
+   * request (`get-documents`), paced and retried like every Fibery call. The markdown is written
+   * into the objects as `md`.
+   */
+  private async fillDocuments(raws: readonly unknown[], ctx: CallContext): Promise<void> {
+    const holders = documentHolders(raws);
+    if (holders.length === 0) return;
+    const secrets = [...new Set(holders.map((h) => h.secret))];
+    const contents = new Map<string, string | null>();
+    for (let start = 0; start < secrets.length; start += DOCUMENTS_PER_REQUEST) {
+      const chunk = secrets.slice(start, start + DOCUMENTS_PER_REQUEST);
+      const path = '/api/documents/commands?format=md';
+      const answer = await requestWithRetry({
+        api: API,
+        url: `${this.baseUrl}${path}`,
+        init: {
+          method: 'POST',
+          headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ command: 'get-documents', args: chunk.map((secret) => ({ secret })) }),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        },
+        maxRetries: this.opts.maxRetries,
+        sleep: this.opts.sleep,
+        onRetry: this.opts.onRetry,
+        timeoutMs: this.opts.timeoutMs,
+        pace: this.pace,
+        read: (res) => readJson(API, res, documentsSchema, `POST ${path}`),
+        onAttempt: () => {
+          ctx.requests++;
+        },
+      });
+      for (const d of answer) contents.set(d.secret, d.content ?? null);
+    }
+    let missing = 0;
+    for (const h of holders) {
+      const content = contents.get(h.secret);
+      if (content == null) missing++;
+      h.target.md = content ?? '';
+    }
+    if (missing > 0) ctx.warnings.push(`Fibery returned no content for ${missing} of ${holders.length} document(s) (comments or rich text); they are left empty`);
+  }
+}
+
+const DOCUMENTS_PER_REQUEST = 500;
+const commandAnswersSchema = z.array(z.looseObject({ success: z.boolean(), result: z.unknown() }));
+const documentsSchema = z.array(z.looseObject({ secret: z.string(), content: z.string().nullish() }));
+
+/** Objects (anywhere in the answers) that carry a document `secret` and no text yet. */
+function documentHolders(values: readonly unknown[]): { secret: string; target: Record<string, unknown> }[] {
+  const out: { secret: string; target: Record<string, unknown> }[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 6 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.secret === 'string' && typeof o.md !== 'string' && typeof o.text !== 'string') out.push({ secret: o.secret, target: o });
+    for (const x of Object.values(o)) walk(x, depth + 1);
+  };
+  for (const v of values) walk(v, 0);
+  return out;
 }
 
 function batchQuery(plan: Plan, selection: Sel[], batch: readonly string[]): string {
@@ -550,6 +681,17 @@ interface LearnedFixes {
   scalar: Set<string>;
 }
 
+/** `Field "Release Date" not found on Scrum/Feature; skipped (did you mean "Planned Release Date" or "Actual Release Date"?)`. */
+function missingFieldWarning(label: string, configName: string, type: TypeInfo): string {
+  const hint = didYouMean(configName, [...type.fields.values()].map(displayNameOf));
+  return `Field "${configName}" not found on ${label}; skipped${hint ? ` (${hint})` : ''}`;
+}
+
+function pushDropWarning(plan: Plan, gqlName: string, why: DropReason, ctx: CallContext): void {
+  const configured = plan.configured.some((c) => c.gqlName === gqlName);
+  (configured && why === 'missing' ? ctx.fieldWarnings : ctx.warnings).push(dropWarning(plan, gqlName, why));
+}
+
 function dropWarning(plan: Plan, gqlName: string, why: DropReason): string {
   const configured = plan.configured.find((c) => c.gqlName === gqlName);
   const name = configured ? `Field "${configured.configName}"` : `Fibery field "${gqlName}"`;
@@ -563,18 +705,39 @@ function dropWarning(plan: Plan, gqlName: string, why: DropReason): string {
 /** Fields dropped by an earlier call still deserve a warning in this call's result. */
 function warnAboutKnownDrops(plan: Plan, ctx: CallContext): void {
   for (const [name, why] of plan.fixes.drop) {
-    if (mentions(plan.selection, name)) ctx.warnings.push(dropWarning(plan, name, why));
+    if (mentions(plan.selection, name)) pushDropWarning(plan, name, why, ctx);
   }
 }
 
-/** `{ id publicId name }` restricted to what the related type has; `{ md }` for rich text; null if nothing fits. */
-function relationSelection(schema: SpaceSchema, typeName: string | null): Sel[] | null {
+/**
+ * What to select of a non-scalar field, by what its type holds: rich text's `md` (or `text`, or the
+ * document's `secret` to fetch it by), a single-select's `name`, a range's `start end`, else a
+ * relation's `id publicId name` (another space's type too); null if nothing fits.
+ */
+function valueSelection(schema: SpaceSchema, typeName: string | null): { sub: Sel[]; shape: ValueShape } | null {
   const related = typeName ? schema.types.get(typeName) : undefined;
-  if (!related) return [{ name: 'name' }];
+  if (!related) return { sub: [{ name: 'name' }], shape: 'relation' };
+  const shape = valueShape(related);
+  if (shape === 'rich') return { sub: [{ name: related.fields.get('md')?.kind === 'scalar' ? 'md' : 'text' }], shape };
+  if (shape === 'document') return { sub: [{ name: 'secret' }], shape };
+  if (shape === 'enum') return { sub: [{ name: 'name' }], shape };
+  if (shape === 'range') return { sub: [{ name: 'start' }, { name: 'end' }], shape };
   const scalars = ['id', 'publicId', 'name'].filter((n) => related.fields.get(n)?.kind === 'scalar');
-  if (scalars.length > 0) return scalars.map((name) => ({ name }));
-  if (related.fields.get('md')?.kind === 'scalar') return [{ name: 'md' }];
-  return null;
+  return scalars.length > 0 ? { sub: scalars.map((name) => ({ name })), shape } : null;
+}
+
+/** A comment's text: a scalar `md`/`text`, any field whose type is rich text, else its document's secret. */
+function commentText(schema: SpaceSchema, comment: TypeInfo | undefined): Sel | null {
+  if (!comment) return null;
+  for (const name of ['md', 'text']) if (comment.fields.get(name)?.kind === 'scalar') return { name, alias: 'text_md' };
+  const fields = [...comment.fields.values()].sort((a, b) => Number(b.name === 'content') - Number(a.name === 'content'));
+  for (const f of fields) {
+    if (f.kind !== 'object') continue;
+    const value = valueSelection(schema, f.typeName);
+    if (value && (value.shape === 'rich' || value.shape === 'document')) return { name: f.name, alias: 'text_md', sub: value.sub };
+  }
+  const secret = fields.find((f) => f.kind === 'scalar' && /secret$/i.test(f.name));
+  return secret ? { name: secret.name, alias: 'secret' } : null;
 }
 
 /** The common fields the type really has, with subselections restricted to what the related types have. */
@@ -598,8 +761,9 @@ function commonSelection(schema: SpaceSchema, type: TypeInfo): Sel[] {
   else if (state && has(typeOf(type, 'state'), 'name', 'scalar')) out.push({ name: 'state', sub: [{ name: 'name' }] });
 
   const description = type.fields.get('description');
+  const descriptionValue = description?.kind === 'object' ? valueSelection(schema, description.typeName) : null;
   if (description?.kind === 'scalar') out.push({ name: 'description' });
-  else if (description && has(typeOf(type, 'description'), 'md', 'scalar')) out.push({ name: 'description', sub: [{ name: 'md' }] });
+  else if (descriptionValue && (descriptionValue.shape === 'rich' || descriptionValue.shape === 'document')) out.push({ name: 'description', sub: descriptionValue.sub });
 
   if (type.fields.get('assignees')?.kind === 'list') {
     const sub = pick(typeOf(type, 'assignees'), ['name', 'email']);
@@ -609,17 +773,20 @@ function commonSelection(schema: SpaceSchema, type: TypeInfo): Sel[] {
   if (type.fields.get('comments')?.kind === 'list') {
     const comment = typeOf(type, 'comments');
     const sub: Sel[] = [];
-    const author = comment?.fields.get('author');
-    if (author?.kind === 'scalar') sub.push({ name: 'author' });
-    else if (author && has(typeOf(comment, 'author'), 'name', 'scalar')) sub.push({ name: 'author', sub: [{ name: 'name' }] });
+    // The author: `author`, else the `createdBy` every Fibery entity has.
+    for (const name of ['author', 'createdBy']) {
+      const author = comment?.fields.get(name);
+      const alias = name === 'author' ? {} : { alias: 'author' };
+      if (author?.kind === 'scalar') sub.push({ name, ...alias });
+      else if (author) {
+        const who = pick(typeOf(comment, name), ['name', 'email']);
+        if (who.length > 0) sub.push({ name, ...alias, sub: who });
+      }
+      if (sub.length > 0) break;
+    }
     sub.push(...pick(comment, ['creationDate']));
-    // The comment's text: a scalar `md` or `text` on the comment type, or a `content { md }` document.
-    const scalarText = pick(comment, ['md', 'text'])[0];
-    const content = comment?.fields.get('content');
-    if (scalarText) sub.push(scalarText);
-    else if (content?.kind === 'scalar') sub.push({ name: 'content' });
-    else if (content && has(typeOf(comment, 'content'), 'md', 'scalar')) sub.push({ name: 'content', sub: [{ name: 'md' }] });
-    else if (content && has(typeOf(comment, 'content'), 'text', 'scalar')) sub.push({ name: 'content', sub: [{ name: 'text' }] });
+    const text = commentText(schema, comment);
+    if (text) sub.push(text);
     if (sub.length > 0) out.push({ name: 'comments', sub });
   }
 

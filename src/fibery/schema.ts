@@ -13,6 +13,8 @@ export interface FieldInfo {
   kind: FieldKind;
   /** Named type after unwrapping NON_NULL / LIST. */
   typeName: string | null;
+  /** Fibery puts the storage name here (`Scrum/Planned Release Date`); null when absent. */
+  description: string | null;
 }
 
 export interface TypeInfo {
@@ -36,7 +38,7 @@ const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind 
 export const INTROSPECTION_QUERY = `query VoltIntrospection {
   __schema {
     queryType { name }
-    types { kind name fields { name args { name type { ${TYPE_REF} } } type { ${TYPE_REF} } } inputFields { name } }
+    types { kind name fields { name description args { name type { ${TYPE_REF} } } type { ${TYPE_REF} } } inputFields { name } }
   }
 }`;
 
@@ -48,6 +50,7 @@ interface TypeRef {
 
 const fieldSchema = z.object({
   name: z.string(),
+  description: z.string().nullish(),
   type: z.unknown(),
   args: z.array(z.object({ name: z.string(), type: z.unknown() })).nullish(),
 });
@@ -101,7 +104,7 @@ export function parseIntrospection(body: unknown): SpaceSchema | null {
     if (t.name && t.inputFields) inputTypes.set(t.name, new Set(t.inputFields.map((f) => f.name)));
     if (!t.name || !t.fields) continue;
     const fields = new Map<string, FieldInfo>();
-    for (const f of t.fields) fields.set(f.name, { name: f.name, kind: classify(f.type), typeName: unwrap(f.type).name });
+    for (const f of t.fields) fields.set(f.name, { name: f.name, kind: classify(f.type), typeName: unwrap(f.type).name, description: f.description ?? null });
     typeMap.set(t.name, { name: t.name, fields });
   }
   const queries = new Map<string, string | null>();
@@ -120,19 +123,51 @@ const alnum = (s: string): string => transliterate(s).replace(/[^A-Za-z0-9]/g, '
 
 /**
  * The `find…` query for a Fibery type: the derived plural name matched case-insensitively,
- * else the `find*` query whose return type's name equals the type name without non-alphanumerics.
+ * else the `find*` query whose return type's name is the type's, with or without its space in
+ * front (real object types are `{Space}{Type}`: `ScrumTask`), non-alphanumerics ignored.
  */
-export function findQueryFor(schema: SpaceSchema, typeName: string): { queryName: string; returnType: string | null } | null {
+export function findQueryFor(schema: SpaceSchema, typeName: string, space = ''): { queryName: string; returnType: string | null } | null {
   const derived = pluralQueryName(typeName).toLowerCase();
   for (const [name, ret] of schema.queries) {
     if (name.toLowerCase() === derived) return { queryName: name, returnType: ret };
   }
   const bare = typeName.includes('/') ? typeName.slice(typeName.indexOf('/') + 1) : typeName;
-  const wanted = alnum(bare);
+  const wanted = new Set([alnum(bare), alnum(`${space}${bare}`)]);
   for (const [name, ret] of schema.queries) {
-    if (name.startsWith('find') && ret && alnum(ret) === wanted) return { queryName: name, returnType: ret };
+    if (name.startsWith('find') && ret && wanted.has(alnum(ret))) return { queryName: name, returnType: ret };
   }
   return null;
+}
+
+/** What a non-scalar field's type holds, so the client selects and stores it the right way. */
+export type ValueShape = 'rich' | 'document' | 'enum' | 'range' | 'relation';
+
+/** Fields of Fibery's single-select and workflow-state types (`id publicId rank icon name`, `final`). */
+const ENUM_FIELDS = new Set(['id', 'publicId', 'rank', 'icon', 'name', 'color', 'final', 'value']);
+
+/**
+ * Rich text (`RichField { secret md html jsonString text }`), a document known by its secret only,
+ * a single-select or workflow state (an object of enum fields, no `creationDate`: every entity
+ * has one), a date range (`DateRange { start end }`), else a relation to an entity.
+ */
+export function valueShape(type: TypeInfo | undefined): ValueShape {
+  if (!type) return 'relation';
+  const scalar = (n: string) => type.fields.get(n)?.kind === 'scalar';
+  if (scalar('md') || scalar('text')) return 'rich';
+  if (scalar('start') && scalar('end')) return 'range';
+  const names = [...type.fields.keys()];
+  if (scalar('name') && !type.fields.has('creationDate') && names.every((n) => ENUM_FIELDS.has(n)) && names.some((n) => n === 'rank' || n === 'icon' || n === 'final')) {
+    return 'enum';
+  }
+  if (scalar('secret') && !scalar('publicId')) return 'document';
+  return 'relation';
+}
+
+/** The name a field is known by in Fibery: its storage name without the space (`Planned Release Date`), else its GraphQL name. */
+export function displayNameOf(field: FieldInfo): string {
+  const d = field.description?.trim();
+  if (d && /^[^/\n]+\/[^\n]+$/.test(d)) return d.slice(d.indexOf('/') + 1);
+  return field.name;
 }
 
 /** The GraphQL field for a configured field name: derived name exact, case-insensitive, then alphanumerics only. */

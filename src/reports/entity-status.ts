@@ -61,11 +61,13 @@ export function normaliseFieldName(name: string): string {
   return last.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
-const PLANNED_END = ['plannedend', 'plannedenddate', 'duedate', 'due', 'deadline', 'releasedate', 'targetdate', 'targetend'];
-const PLANNED_START = ['plannedstart', 'plannedstartdate', 'startdate'];
-const ACTUAL_START = ['starteddate', 'actualstart', 'actualstartdate', 'startedat', 'devstart'];
-const ACTUAL_END = ['completiondate', 'completeddate', 'completedat', 'actualend', 'actualenddate', 'donedate', 'closeddate', 'resolveddate', 'launchdate'];
-const PARENT = ['feature', 'parentfeature', 'epic', 'parent', 'userstory', 'story'];
+// A real workspace's Feature plans development (`Dev Planned Start Date`, `Dev Planned End Date`)
+// and the release (`Planned Release Date`, `Actual Release Date`): a feature is late against its release.
+const PLANNED_END = ['plannedend', 'plannedenddate', 'plannedreleasedate', 'devplannedenddate', 'duedate', 'due', 'deadline', 'releasedate', 'targetdate', 'targetend'];
+const PLANNED_START = ['plannedstart', 'plannedstartdate', 'devplannedstartdate', 'startdate'];
+const ACTUAL_START = ['starteddate', 'actualstart', 'actualstartdate', 'devactualstartdate', 'startedat', 'devstart'];
+const ACTUAL_END = ['completiondate', 'completeddate', 'completedat', 'actualend', 'actualenddate', 'actualreleasedate', 'devactualenddate', 'donedate', 'closeddate', 'resolveddate', 'launchdate'];
+const PARENT = ['feature', 'parentfeature', 'epic', 'parent', 'userstory', 'story', 'task', 'parenttask'];
 
 type Fields = Record<string, unknown>;
 
@@ -130,7 +132,7 @@ function parentOf(fields: Fields): EntityStatus['parent'] {
 
 function timeSpentHours(fields: Fields): number | null {
   for (const [field, value] of Object.entries(fields)) {
-    if (!normaliseFieldName(field).startsWith('timespent')) continue;
+    if (!/^(feature)?timespent/.test(normaliseFieldName(field))) continue;
     const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
     if (Number.isFinite(n)) return n;
   }
@@ -259,7 +261,7 @@ export function otherFields(enrichment: EnrichedEntity | null | undefined, max =
   for (const [field, value] of Object.entries(fibery.fields)) {
     if (Object.keys(out).length >= max) break;
     const key = normaliseFieldName(field);
-    if (USED_FIELDS.has(key) || key.startsWith('timespent')) continue;
+    if (USED_FIELDS.has(key) || /^(feature)?timespent/.test(key)) continue;
     const name = field.slice(field.lastIndexOf('/') + 1);
     if (typeof value === 'number' || typeof value === 'boolean') out[name] = value;
     else if (typeof value === 'string' && value.trim()) out[name] = excerpt(value, maxChars) ?? value.slice(0, maxChars);

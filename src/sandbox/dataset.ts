@@ -47,12 +47,18 @@ export const timeEntrySchema = z.object({
   stop: isoDateTime.nullable(),
 });
 
-export const FIELD_KINDS = ['text', 'number', 'date', 'datetime', 'boolean', 'relation', 'relation_list'] as const;
+/**
+ * `single_select`: the option's name (Fibery: an enum type `Space/Field_Space/Type`); `date_range`:
+ * `{start, end}`; `rich_text`: markdown kept in a document (Collaboration~Documents/Document).
+ */
+export const FIELD_KINDS = ['text', 'number', 'date', 'datetime', 'boolean', 'relation', 'relation_list', 'single_select', 'date_range', 'rich_text'] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
 export const fieldSchema = z.object({
   name: z.string().min(1),
   kind: z.enum(FIELD_KINDS),
+  /** A relation's "Space/Type" (another space's too); without it the simulator serves a generic reference. */
+  target: z.string().optional(),
 });
 
 export const relationRefSchema = z.object({
@@ -64,7 +70,9 @@ export const relationRefSchema = z.object({
   type: z.string().optional(),
 });
 
-const fieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), relationRefSchema, z.array(relationRefSchema)]);
+export const dateRangeSchema = z.object({ start: isoDate, end: isoDate });
+
+const fieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), dateRangeSchema, relationRefSchema, z.array(relationRefSchema)]);
 
 export const entitySchema = z.object({
   id: z.string().min(1),
@@ -88,9 +96,11 @@ export const entityTypeSchema = z.object({
 /**
  * How a space's GraphQL schema exposes comment text (UNCONFIRMED which the real API uses, so a
  * client must read introspection): `content` = `comments { content { md text html jsonString } }`,
- * `scalar` = `comments { md text html jsonString }` on the comment type itself.
+ * `scalar` = `comments { md text html jsonString }` on the comment type itself, `document` = as
+ * the real 2025 schema stores them: no text on the comment, only `documentSecret` naming the
+ * document that holds it (documents API), and `createdBy` for the author.
  */
-export const COMMENT_SHAPES = ['content', 'scalar'] as const;
+export const COMMENT_SHAPES = ['content', 'scalar', 'document'] as const;
 export type CommentShape = (typeof COMMENT_SHAPES)[number];
 
 export const spaceSchema = z.object({
@@ -133,7 +143,7 @@ function issue(ctx: Ctx, path: (string | number)[], message: string): void {
 }
 
 function isRef(v: unknown): v is DatasetRelationRef {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'public_id' in v;
 }
 
 function crossCheck(d: z.infer<typeof datasetObjectSchema>, ctx: Ctx): void {
@@ -175,6 +185,7 @@ function crossCheck(d: z.infer<typeof datasetObjectSchema>, ctx: Ctx): void {
       t.fields.forEach((f, fi) => {
         if (kinds.has(f.name)) issue(ctx, [...at, 'fields', fi, 'name'], `duplicate field "${f.name}"`);
         kinds.set(f.name, f.kind);
+        if (f.target !== undefined && !typeKeys.has(f.target)) issue(ctx, [...at, 'fields', fi, 'target'], `relation target "${f.target}" is not in the dataset`);
       });
       const ids = new Set<string>();
       const publicIds = new Set<string>();
@@ -207,7 +218,11 @@ function valueProblem(kind: FieldKind, v: DatasetFieldValue): string | undefined
   if (v === null) return undefined;
   switch (kind) {
     case 'text':
+    case 'single_select':
+    case 'rich_text':
       return typeof v === 'string' ? undefined : 'expected text';
+    case 'date_range':
+      return dateRangeSchema.safeParse(v).success ? undefined : 'expected a date range {start, end} of YYYY-MM-DD dates';
     case 'number':
       return typeof v === 'number' ? undefined : 'expected a number';
     case 'boolean':
@@ -217,7 +232,7 @@ function valueProblem(kind: FieldKind, v: DatasetFieldValue): string | undefined
     case 'datetime':
       return typeof v === 'string' && isoDateTime.safeParse(v).success ? undefined : 'expected an ISO 8601 date-time';
     case 'relation':
-      return isRef(v) ? undefined : 'expected a relation {public_id, name}';
+      return isRef(v) && 'public_id' in v ? undefined : 'expected a relation {public_id, name}';
     case 'relation_list':
       return Array.isArray(v) ? undefined : 'expected a list of relations [{public_id, name}]';
   }

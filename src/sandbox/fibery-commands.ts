@@ -98,12 +98,23 @@ function checkValue(field: string, type: string, value: unknown): void {
   if (!ok) throw new CommandError('entity.error/invalid-value', `Value of "${field}" is not a valid ${type}`);
 }
 
-export function createFiberyCommands(options: { types: readonly FiberyWritableType[] }): FiberyCommandsSimulator {
+export interface FiberyCommandsOptions {
+  types: readonly FiberyWritableType[];
+  /** The workspace's documents (secret → markdown): descriptions, rich-text fields, comments. */
+  documents?: ReadonlyMap<string, string>;
+  /** The `fibery.schema/query` result; default: the writable types' fields. */
+  schema?: () => unknown;
+}
+
+export function createFiberyCommands(options: FiberyCommandsOptions): FiberyCommandsSimulator {
   const types = new Map(options.types.map((t) => [t.name, t]));
   let received: ReceivedCommand[] = [];
   let writes: DocumentWrite[] = [];
   let entities: CreatedEntity[] = [];
-  let documents = new Map<string, string>();
+  let documents = new Map<string, string>(options.documents ?? []);
+  const writableSchema = () => ({
+    'fibery/types': [...types.values()].map((t) => ({ 'fibery/name': t.name, 'fibery/fields': Object.entries(t.fields).map(([n, ft]) => ({ 'fibery/name': n, 'fibery/type': ft })) })),
+  });
   let publicIds = new Map<string, number>();
 
   const typeOf = (name: unknown): FiberyWritableType => {
@@ -241,7 +252,7 @@ export function createFiberyCommands(options: { types: readonly FiberyWritableTy
         case 'fibery.entity/query':
           return { success: true, result: query(args) };
         case 'fibery.schema/query':
-          return { success: true, result: { 'fibery/types': [...types.values()].map((t) => ({ 'fibery/name': t.name, 'fibery/fields': Object.entries(t.fields).map(([n, ft]) => ({ 'fibery/name': n, 'fibery/type': ft })) })) } };
+          return { success: true, result: (options.schema ?? writableSchema)() };
         case 'fibery.command/batch': {
           if (!Array.isArray(args.commands)) throw new CommandError('command/invalid', '"args.commands" of fibery.command/batch must be an array');
           return { success: true, result: args.commands.map((c) => run(c)) };
@@ -305,7 +316,7 @@ export function createFiberyCommands(options: { types: readonly FiberyWritableTy
       received = [];
       writes = [];
       entities = [];
-      documents = new Map();
+      documents = new Map(options.documents ?? []);
       publicIds = new Map();
     },
   };

@@ -46,6 +46,11 @@ export function graphqlTypeName(type: string): string {
   return /^[0-9]/.test(name) ? `T${name}` : name;
 }
 
+/** A space's object type as the real API names it: `{Space}{Type}` (`ScrumTask`, `ProductManagementRequest`). */
+export function graphqlObjectTypeName(space: string, type: string): string {
+  return `${graphqlTypeName(space)}${graphqlTypeName(type)}`;
+}
+
 /** `Story Points` → `storyPoints`, `Time spent (H)` → `timeSpentH`, `URL` → `url`. */
 export function graphqlFieldName(field: string): string {
   const ws = words(field);

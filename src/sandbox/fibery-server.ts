@@ -14,6 +14,8 @@ import { RequestLog, hashToken, type RequestLogEntry } from './request-log.js';
 import { buildSpaceSchema, type FiberyContext } from './fibery-schema.js';
 import { createFiberyCommands, REPORT_TYPE, writableTypesOf, type FiberyCommandsSimulator, type FiberyWritableType } from './fibery-commands.js';
 import { spacePathName } from './fibery-naming.js';
+import { datasetDocuments } from './fibery-documents.js';
+import { workspaceSchemaOf } from './fibery-workspace-schema.js';
 
 export * from './fibery-naming.js';
 export { buildSpaceSchema } from './fibery-schema.js';
@@ -203,7 +205,9 @@ export async function startFiberyServer(options: FiberyServerOptions): Promise<F
   const tokenWindows = new Map<string, SlidingWindow>();
   const log = new RequestLog<Omit<FiberyLogEntry, keyof RequestLogEntry>>();
   const endpoints = buildEndpoints(dataset);
-  const commands = createFiberyCommands({ types: [...writableTypesOf(dataset), ...(options.writableTypes ?? [REPORT_TYPE])] });
+  const writable = [...writableTypesOf(dataset), ...(options.writableTypes ?? [REPORT_TYPE])];
+  const workspaceSchema = workspaceSchemaOf(dataset, writable);
+  const commands = createFiberyCommands({ types: writable, documents: datasetDocuments(dataset), schema: () => workspaceSchema });
 
   let stats = emptyStats();
   let inFlight = 0;

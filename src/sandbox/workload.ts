@@ -76,8 +76,9 @@ const TYPES: TypeSpec[] = [
     space: 'Scrum',
     type: 'Feature',
     share: 0.06,
-    fields: [f('Planned Start', 'date'), f('Planned End', 'date'), f('Release Date', 'date'), f('Time spent (H)', 'number')],
-    values: (c) => ({ 'Planned Start': c.start, 'Planned End': c.end, 'Release Date': addDays(c.end, 5), 'Time spent (H)': c.r.int(10, 400) / 2 }),
+    // The real workspace's names (shared/facts/apis.md, "Learned since, part 2").
+    fields: [f('Dev Planned Start Date', 'date'), f('Dev Planned End Date', 'date'), f('Planned Release Date', 'date'), f('Feature time spent (H)', 'number')],
+    values: (c) => ({ 'Dev Planned Start Date': c.start, 'Dev Planned End Date': c.end, 'Planned Release Date': addDays(c.end, 5), 'Feature time spent (H)': c.r.int(10, 400) / 2 }),
   },
   {
     space: 'Scrum',
@@ -111,8 +112,8 @@ const TYPES: TypeSpec[] = [
     space: 'Scrum',
     type: 'Sub-task',
     share: 0.1,
-    fields: [f('Parent Task', 'relation'), f('Planned End', 'date'), f('completedDate', 'date')],
-    values: (c) => ({ 'Parent Task': refOf(c.task, 'Scrum/Task'), 'Planned End': c.end, completedDate: c.done ? c.end : null }),
+    fields: [f('Task', 'relation'), f('Completed Date', 'date')],
+    values: (c) => ({ Task: refOf(c.task, 'Scrum/Task'), 'Completed Date': c.done ? c.end : null }),
   },
   {
     space: 'Scrum',

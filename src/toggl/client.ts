@@ -171,6 +171,20 @@ export class TogglClient {
     return users.map((u) => ({ id: u.id, email: u.email ?? '', name: u.fullname || u.email || String(u.id) }));
   }
 
+  /**
+   * The workspace's users with what the answer's headers say of the hourly quota: one request
+   * that proves the token and the workspace id, for `volt-agent doctor` and a run's own check.
+   */
+  async workspaceAccess(): Promise<{ users: TogglUser[]; quota_remaining: number | null; quota_reset_ms: number | null }> {
+    const path = `/api/v9/workspaces/${this.workspaceId}/users`;
+    const answer = await this.request(path, { method: 'GET' }, async (res) => ({ users: await readJson(API, res, usersSchema, `GET ${path}`), headers: res.headers }), 'throw');
+    return {
+      users: answer.users.map((u) => ({ id: u.id, email: u.email ?? '', name: u.fullname || u.email || String(u.id) })),
+      quota_remaining: intHeader(answer.headers, 'x-toggl-quota-remaining'),
+      quota_reset_ms: secondsHeaderMs(answer.headers, 'x-toggl-quota-resets-in'),
+    };
+  }
+
   /** One page of the detailed report for the fetch's current chunk and cursor. */
   async searchPage(state: TogglFetchState): Promise<TogglPage> {
     const path = `/reports/api/v3/workspace/${this.workspaceId}/search/time_entries`;

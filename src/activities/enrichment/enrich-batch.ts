@@ -45,6 +45,8 @@ export const StagedBatchSchema = z.object({
   group: z.string(),
   entities: z.array(EnrichedEntitySchema),
   warnings: z.array(z.string()),
+  /** Configured fields the workspace lacks: run_metadata.json warnings, not the report's. */
+  field_warnings: z.array(z.string()).default([]),
   requests: z.number(),
 });
 export type StagedBatch = z.infer<typeof StagedBatchSchema>;
@@ -97,22 +99,24 @@ export function fiberyClientFor(ref: RunRef, env: Env, budget: { requests_per_se
 
 /**
  * Builds an enrichment activity, on the Fibery queue. `defaultFields` are read on top of the
- * configured ones, so a specialised activity keeps knowing what matters for its type even with a
- * thin config.
+ * configured ones where the type has them, so a specialised activity keeps knowing what matters
+ * for its type even with a thin config, and a workspace without them is not warned about fields
+ * nobody configured.
  */
 export type EnrichActivity = ReturnType<typeof makeEnrichActivity>;
 
 export function makeEnrichActivity(activity: string, defaultFields: readonly string[], deps: ActivityDeps) {
   return onApiQueue('fibery', (input: EnrichBatchInput): Promise<EnrichBatchResult> => heartbeating(async (signal) => {
     const ids = await idsOfBatch(input, input.database, input.type, input.offset, input.limit);
-    const fields = [...new Set([...defaultFields, ...input.fields])];
+    const optionalFields = defaultFields.filter((f) => !input.fields.includes(f));
     const { app } = await readRunConfig(runDirectory(input));
     const client = fiberyClientFor(input, deps.env, app.fibery);
     const result = await client.fetchEntities({
       database: input.database,
       type: input.type,
       publicIds: ids,
-      fields,
+      fields: input.fields,
+      optionalFields,
       batchSize: input.limit,
       signal,
     });
@@ -131,13 +135,20 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
         fibery: found ?? null,
       };
     });
-    const staged: StagedBatch = { activity, group: typeKey(input.database, input.type), entities, warnings: result.warnings, requests: result.requests };
+    const staged: StagedBatch = {
+      activity,
+      group: typeKey(input.database, input.type),
+      entities,
+      warnings: result.warnings,
+      field_warnings: result.field_warnings,
+      requests: result.requests,
+    };
     const file = runPath(input, path.join(STAGED_ENRICHMENT_DIR, `${typeSlug(input.database, input.type)}-${String(input.batch_index).padStart(5, '0')}.json`));
     await writeJsonAtomic(file, staged);
     return {
       enriched: entities.filter((e) => e.status === 'enriched').length,
       not_found: entities.filter((e) => e.status === 'not_found').length,
-      warnings: result.warnings.length,
+      warnings: result.warnings.length + result.field_warnings.length,
       requests: result.requests,
       file,
     };

@@ -5,6 +5,8 @@
 export { cancelRun } from './cancel-run.js';
 export { deliver } from './deliver.js';
 export { demo } from './demo.js';
+export { doctor } from './doctor.js';
+export { init } from './init.js';
 export { listRuns } from './list-runs.js';
 export { run } from './run.js';
 export { schedule } from './schedule.js';

@@ -14,7 +14,7 @@ export const WORKFLOW_TYPE = 'TogglFiberyPipeline';
 export const SCHEDULED_WORKFLOW_TYPE = 'ScheduledReport';
 /** `volt-agent deliver`: a finished run's digest sent again, by a worker (where the secrets are). */
 export const DELIVER_WORKFLOW_TYPE = 'DeliverReports';
-export const PIPELINE_VERSION = '3.0';
+export { PIPELINE_VERSION } from './pipeline-version.js';
 
 export const STAGE_NAMES = ['toggl', 'fibery'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];

@@ -105,6 +105,8 @@ export interface PipelineInput {
   deliver?: DeliveryChannel[];
   /** How soon a lost worker's activity goes to another worker (default 15 s; at least 2). */
   heartbeat_timeout_seconds?: number;
+  /** Periods of the run's length in the team report's trend, its own included (0: none; default: config.yaml periods.trend, else 6 for weekly and shorter runs). */
+  trend?: number | null;
 }
 
 /** What a schedule's action carries: no dates (they come from the slot) and never a secret. */

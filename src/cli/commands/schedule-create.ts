@@ -13,7 +13,7 @@ export const scheduleCreate = defineCommand({
       .addOption(scheduleIdOption('a name for the schedule: letters, digits, "_" and "-" (part of each run id)'))
       .requiredOption('--cron <expression>', 'when it fires: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1" (Mondays 08:00); also @daily, @weekly …')
       .option('--timezone <zone>', 'IANA timezone of the cron string and of the periods', 'UTC')
-      .requiredOption('--period <period>', 'what each run reports on: previous-week (Monday–Sunday before the slot), previous-month, last-7-days or last-30-days')
+      .requiredOption('--period <period>', 'what each run reports on: previous-week (Monday–Sunday before the slot; also last-week), previous-month (also last-month), last-7-days or last-30-days')
       .option('--users <emails>', 'comma-separated Toggl user emails (default: everyone with time)')
       .addOption(outputDirOption('where the run directories go'))
       .option('--deliver <channels>', `send each run's digest to ${channelList('and/or')} (comma-separated; settings from the worker's environment)`)

@@ -18,6 +18,9 @@ export const HOSTILE = {
   emphasis: '*bold* _it_ `code` # not a heading',
 };
 
+/** A Fibery description as its API exports it: a heading, a task list, a numbered list, a link. */
+export const TASK_LIST_DESCRIPTION = '## Definition of done\n\n- [ ] acceptance criteria agreed\n- [x] design reviewed\n\n1. Ship behind a flag\n2. Read [the spec](https://acme.fibery.io/spec) first';
+
 const TYPES = [
   ['Scrum', 'Task'],
   ['Scrum', 'Bug'],
@@ -170,7 +173,7 @@ export function reportData(people = 25, options: { previous?: boolean; previousE
         state: done ? 'Done' : 'In progress',
         created_at: '2026-10-01T00:00:00Z',
         modified_at: '2026-11-20T00:00:00Z',
-        description_md: n === 7000 ? `${HOSTILE.script} and ${HOSTILE.link}` : null,
+        description_md: n === 7000 ? `${HOSTILE.script} and ${HOSTILE.link}` : n === 7010 ? TASK_LIST_DESCRIPTION : null,
         assignees: [],
         comments: [],
         fields: done ? { completionDate: '2026-11-20' } : { plannedEnd: n % 2 ? '2026-11-18' : '2026-12-20' },

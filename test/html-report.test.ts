@@ -52,11 +52,11 @@ async function layoutProblems(page: Page, width: number): Promise<string[]> {
   const broken = await page.$$eval('td, th', (cells) => {
     const out: string[] = [];
     for (const cell of cells) {
-      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      const walker = cell.ownerDocument.createTreeWalker(cell, 4 /* NodeFilter.SHOW_TEXT */);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const text = node.textContent ?? '';
         for (const match of text.matchAll(/\S+/g)) {
-          const range = document.createRange();
+          const range = cell.ownerDocument.createRange();
           range.setStart(node, match.index);
           range.setEnd(node, match.index + match[0].length);
           const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));

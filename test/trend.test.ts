@@ -17,6 +17,8 @@ import { RawTogglDataSchema, RunMetadataSchema, TogglAggregatedSchema } from '..
 import { labelsOf } from '../src/toggl/breakdown.js';
 import { parseDescription } from '../src/toggl/description.js';
 import type { PipelineInput } from '../src/workflows/contract.js';
+import { loadDeliveredRun } from '../src/delivery/run-digest.js';
+import { trendLine } from '../src/reports/digest.js';
 import { runPipelineOn } from './support/pipeline.js';
 import { startTestTemporal, type TestTemporal } from './support/temporal.js';
 
@@ -176,4 +178,10 @@ test('a weekly trend over eight weeks of time: from one fetch pass, then from th
   assert.equal(aggregated.previous?.period.start_date, TREND.at(-2)!.start_date);
   assert.ok(Math.abs(aggregated.previous!.total_seconds / 3600 - expected.get(key(TREND.at(-2)!))!.total) < 0.01);
   assert.match(reuseReport.markdown, /This period against the last/);
+
+  // The digest carries the trend: each period's hours, and one line for Slack and e-mail.
+  const { digest } = await loadDeliveredRun(reuseDir);
+  assert.deepEqual(digest.trend?.map((t) => t.period), TREND);
+  digest.trend!.forEach((t) => assert.ok(Math.abs(t.seconds / 3600 - expected.get(key(t.period))!.total) < 0.01, key(t.period)));
+  assert.match(trendLine(digest)!, new RegExp(`^01-19: ${expected.get(key(TREND[0]!))!.total.toFixed(1)} h \\(\\d+% on entities\\) · 01-26: `));
 });

@@ -13,7 +13,10 @@ import path from 'node:path';
 import { addDays, trendPeriods, type Period } from '../src/config/period.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { generateWorkload } from '../src/sandbox/workload.js';
-import { RawTogglDataSchema, RunMetadataSchema, TogglAggregatedSchema } from '../src/storage/schemas.js';
+import { EnrichedDataSchema, RawTogglDataSchema, RunMetadataSchema, TogglAggregatedSchema } from '../src/storage/schemas.js';
+import { buildFactPack } from '../src/reports/fact-pack.js';
+import { buildTeamModel, TEAM_REPORT } from '../src/reports/team-report.js';
+import { indexFacts, verifySections } from '../src/reports/verify.js';
 import { labelsOf } from '../src/toggl/breakdown.js';
 import { parseDescription } from '../src/toggl/description.js';
 import type { PipelineInput } from '../src/workflows/contract.js';
@@ -178,6 +181,14 @@ test('a weekly trend over eight weeks of time: from one fetch pass, then from th
   assert.equal(aggregated.previous?.period.start_date, TREND.at(-2)!.start_date);
   assert.ok(Math.abs(aggregated.previous!.total_seconds / 3600 - expected.get(key(TREND.at(-2)!))!.total) < 0.01);
   assert.match(reuseReport.markdown, /This period against the last/);
+
+  // The fact pack has the trend's figures, so a narrative's figure about an earlier week is checked like any other.
+  const enriched = EnrichedDataSchema.parse(await readJson(path.join(reuseDir, 'enriched_data.json')));
+  const model = buildTeamModel(enriched);
+  const index = indexFacts(buildFactPack(TEAM_REPORT.facts(model)).facts, TEAM_REPORT.known(model));
+  const firstWeek = expected.get(key(TREND[0]!))!.total.toFixed(1);
+  assert.deepEqual(verifySections({ trend: `In the week of 2026-01-19 the team tracked ${firstWeek} h.` }, index), [], 'an earlier week\'s hours are in the facts');
+  assert.equal(verifySections({ trend: 'In the week of 2026-01-19 the team tracked 999.9 h.' }, index).length, 1, 'a made-up figure is caught');
 
   // The digest carries the trend: each period's hours, and one line for Slack and e-mail.
   const { digest } = await loadDeliveredRun(reuseDir);

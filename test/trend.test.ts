@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { addDays, trendPeriods, type Period } from '../src/config/period.js';
@@ -181,6 +181,26 @@ test('a weekly trend over eight weeks of time: from one fetch pass, then from th
   assert.equal(aggregated.previous?.period.start_date, TREND.at(-2)!.start_date);
   assert.ok(Math.abs(aggregated.previous!.total_seconds / 3600 - expected.get(key(TREND.at(-2)!))!.total) < 0.01);
   assert.match(reuseReport.markdown, /This period against the last/);
+
+  // Some weeks stored, some not: one pass fetches the others and goes around the stored ones.
+  const partial = path.join(work, 'partial');
+  const kept = [TREND[0]!, TREND[2]!];
+  for (const p of kept) await cp(path.join(stored, storedIds.get(key(p))!), path.join(partial, storedIds.get(key(p))!), { recursive: true });
+  before = sandbox.requestLogs().toggl.length;
+  const partialDir = await run(partial, 'run_partial', LAST, { trend: 6 });
+  const partialSearches = sandbox.requestLogs().toggl.slice(before).filter((e) => e.range);
+  for (const s of partialSearches) {
+    // A chunk asks for its last day + 1 to learn whether the API's end date is inclusive: at most that day of a stored week.
+    const asked = { start: s.range!.start, last: addDays(s.range!.end, -1) };
+    for (const p of kept) assert.ok(asked.last < p.start_date || asked.start > p.end_date, `${JSON.stringify(s.range)} fetches the stored week ${key(p)}`);
+  }
+  assert.equal(partialSearches[0]!.range!.start, TREND[1]!.start_date, 'the first week is stored: the fetch starts with the second');
+  const partialMeta = RunMetadataSchema.parse(await readJson(path.join(partialDir, 'run_metadata.json')));
+  assert.deepEqual(
+    partialMeta.trend?.map((t) => [t.source, t.run_id]),
+    [['run', storedIds.get(key(TREND[0]!))], ['fetched', null], ['run', storedIds.get(key(TREND[2]!))], ['fetched', null], ['fetched', null], ['this_run', null]],
+  );
+  assertTrendEquals({ markdown: await readFile(path.join(partialDir, 'reports/team_summary.md'), 'utf8'), html: await readFile(path.join(partialDir, 'reports/team_summary.html'), 'utf8') }, expected);
 
   // The fact pack has the trend's figures, so a narrative's figure about an earlier week is checked like any other.
   const enriched = EnrichedDataSchema.parse(await readJson(path.join(reuseDir, 'enriched_data.json')));

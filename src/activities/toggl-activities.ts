@@ -85,7 +85,8 @@ function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 
 /**
  * Which earlier periods come from earlier runs and which must be fetched: the trend's periods and
  * the comparison period, each from a stored run of exactly it when there is one. The fetch then
- * covers one range, from the earliest period without a stored run to the end of the run's period.
+ * covers one range, from the earliest period without a stored run to the end of the run's period,
+ * skipping the stored periods inside it, in one pass.
  */
 async function planEarlierPeriods(input: FetchTogglInput, workspaceId: string, configured: number | null) {
   const period = { start_date: input.start_date, end_date: input.end_date };
@@ -97,7 +98,10 @@ async function planEarlierPeriods(input: FetchTogglInput, workspaceId: string, c
   const previousRunId = previous ? (stored.get(periodKey(previous)) ?? null) : null;
   const missing = [...trend.filter((t) => t.run_id === null).map((t) => t.period), ...(previous && !previousRunId ? [previous] : [])];
   const start = missing.reduce((first, p) => (p.start_date < first ? p.start_date : first), input.start_date);
-  return { previous, previousRunId, trend, range: { start, end: input.end_date } };
+  // Stored periods inside the range are skipped: the fetch asks only for the dates it lacks.
+  const storedPeriods = [...trend.filter((t) => t.run_id !== null).map((t) => t.period), ...(previous && previousRunId ? [previous] : [])];
+  const skip = [...new Map(storedPeriods.filter((p) => p.start_date > start).map((p) => [periodKey(p), { start: p.start_date, end: p.end_date }])).values()];
+  return { previous, previousRunId, trend, range: { start, end: input.end_date }, skip };
 }
 
 function togglClient(deps: ActivityDeps, settings: { page_size: number; requests_per_second: number }, signal?: AbortSignal): { client: TogglClient; workspaceId: string } {
@@ -164,7 +168,7 @@ export function createTogglActivities(deps: ActivityDeps) {
       };
       await writeJsonAtomic(togglFile(input, 'fetch.json'), meta);
       const range = earlier.range;
-      const state = { ...initialFetchState(range, app.toggl.max_range_days, userIds), requests: client.requestCount };
+      const state = { ...initialFetchState(range, app.toggl.max_range_days, userIds, earlier.skip), requests: client.requestCount };
       await writeJsonAtomic(togglFile(input, 'checkpoint.json'), { key, state });
       return state;
     }),

@@ -75,7 +75,7 @@ const tableRows = (page: Page, selector: string) =>
   page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 
 test('team and person pages in Chromium: self-contained, charts drawn, fit 1280 px, totals equal the aggregates', { skip: CHROMIUM ? false : 'no Chromium binary (apt-get install chromium, or set CHROMIUM_PATH): browser test skipped' }, async () => {
-  const { aggregated, enriched, enrichment } = reportData(25);
+  const { aggregated, enriched, enrichment } = reportData(25, { trend: true });
   const dir = await mkdtemp(path.join(tmpdir(), 'volt-html-'));
   const browser = await chromium.launch({ executablePath: CHROMIUM!, args: ARGS });
   try {
@@ -101,6 +101,7 @@ test('team and person pages in Chromium: self-contained, charts drawn, fit 1280 
       })),
     );
     assert.ok(charts.length >= 5, `${charts.length} charts`);
+    assert.ok(charts.some((c) => c.id === 'chart-trend-types'), 'the trend is charted');
     for (const c of charts) {
       assert.ok(c.title && c.desc, `${c.id} has a title and a description`);
       assert.ok(c.shapes > 5, `${c.id} draws shapes (${c.shapes})`);

@@ -7,6 +7,7 @@
 import type { EnrichedData, EnrichedEntity, RawTimeEntry, RawTogglData } from '../../src/storage/schemas.js';
 import { aggregateToggl } from '../../src/toggl/aggregate.js';
 import { previousPeriod } from '../../src/toggl/breakdown.js';
+import { TrendPeriodAccumulator, trendPeriodFromAggregates } from '../../src/toggl/trend.js';
 import { enrichedReportExtras } from '../../src/reports/common.js';
 import { entityKey } from '../../src/workflows/contract.js';
 
@@ -135,7 +136,7 @@ export interface ReportData {
   enriched: EnrichedData;
 }
 
-export function reportData(people = 25, options: { previous?: boolean; previousEmpty?: boolean } = {}): ReportData {
+export function reportData(people = 25, options: { previous?: boolean; previousEmpty?: boolean; trend?: boolean } = {}): ReportData {
   const period = { start_date: '2026-11-16', end_date: '2026-11-29' };
   const time_entries = [...periodEntries(people, period, 42, 1), ...(people > 2 ? problems(period) : [])];
   const raw: RawTogglData = {
@@ -148,6 +149,12 @@ export function reportData(people = 25, options: { previous?: boolean; previousE
   };
   const previous = options.previous === false ? null : { entries: options.previousEmpty ? [] : periodEntries(people, previousPeriod(period), 7, 500_000) };
   const aggregated = aggregateToggl(raw, new Date('2026-11-30T06:00:00Z'), previous);
+  if (options.trend) {
+    // The period before as if fetched for the trend, then this period.
+    const earlier = new TrendPeriodAccumulator(previousPeriod(period));
+    for (const entry of previous?.entries ?? []) earlier.add(entry);
+    aggregated.trend = { periods: [earlier.finish(), trendPeriodFromAggregates(aggregated, 'this_run', null)!] };
+  }
   const enrichment = new Map<string, EnrichedEntity>();
   for (const e of aggregated.entities) {
     if (!e.enrichable || !e.entity_database || !e.entity_type) continue;

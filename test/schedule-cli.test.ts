@@ -139,6 +139,7 @@ describe('volt-agent schedule', () => {
       [create('--timezone', 'Europe/Atlantis'), /--timezone "Europe\/Atlantis" is not an IANA timezone/],
       [create('--period', 'last-fortnight'), /--period must be one of previous-week, previous-month, last-7-days, last-30-days/],
       [create('--deliver', 'slack,pigeon'), /--deliver: unknown delivery channel "pigeon"/],
+      [create('--trend', 'many'), /--trend must be a whole number from 0 to 26, not "many"/],
       [['schedule', 'backfill', '--id', 'weekly', '--from', '2026-02-30', '--to', '2026-03-02'], /--from "2026-02-30" is not a valid date/],
     ];
     const results = await Promise.all(cases.map(([args]) => volt(...args)));

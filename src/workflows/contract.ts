@@ -119,6 +119,8 @@ export interface ScheduledReportInput {
   output_dir: string;
   deliver: DeliveryChannel[];
   compare?: CompareMode;
+  /** Periods in each run's trend (absent: config.yaml's periods.trend, else its default). */
+  trend?: number;
 }
 
 export interface DeliverReportsInput extends RunRef {

@@ -81,6 +81,7 @@ before(async () => {
   for (const [name, file, from, to] of [
     ['provider', 'config.yaml', /provider:\s*\n/, 'provider: opnai\n'],
     ['temperature', 'config.yaml', 'temperature: 0.2', 'temperature: hot'],
+    ['week_start', 'config.yaml', 'week_start: monday', 'week_start: mondy'],
     ['activity', 'enrichment_config.yaml', 'activity: enrich_scrum_bug', 'activity: enrich_scrum_bugs'],
   ] as const) {
     const dir = path.join(work, `config-${name}`);
@@ -130,7 +131,15 @@ const cases: Case[] = [
   // flags
   { name: 'impossible date', args: (o) => ['run', '--start-date', '2026-02-30', '--end-date', '2026-03-02', '--output-dir', o], message: /--start-date "2026-02-30" is not a valid date/ },
   { name: 'end before start', args: (o) => ['run', '--start-date', '2026-11-15', '--end-date', '2026-11-09', '--output-dir', o], message: /--end-date 2026-11-09 is before --start-date 2026-11-15/ },
-  { name: 'no dates', args: (o) => ['run', '--output-dir', o], message: /--start-date and --end-date are required/ },
+  { name: 'no dates', args: (o) => ['run', '--output-dir', o], message: /--period \(e\.g\. last-week\) or --start-date and --end-date \(YYYY-MM-DD\) are required/ },
+  { name: 'malformed period', args: (o) => ['run', '--period', 'last-fortnight', '--output-dir', o], message: /--period "last-fortnight" is not a period: use last-week, this-week, last-month, this-month, YYYY-Www/ },
+  { name: 'no such ISO week', args: (o) => ['run', '--period', '2021-W53', '--output-dir', o], message: /--period "2021-W53": 2021 has no ISO week 53/ },
+  { name: 'no such month', args: (o) => ['run', '--period', '2026-13', '--output-dir', o], message: /--period "2026-13" is not a period/ },
+  { name: 'period range backwards', args: (o) => ['run', '--period', '2026-11-15..2026-11-09', '--output-dir', o], message: /--period "2026-11-15\.\.2026-11-09": 2026-11-09 is before 2026-11-15/ },
+  { name: 'period and dates', args: run(['--period', 'last-week']), message: /--period replaces --start-date\/--end-date: give one or the other/ },
+  { name: 'trend not a number', args: run(['--trend', 'six']), message: /--trend must be a whole number from 0 to 26, not "six"/ },
+  { name: 'period for an earlier run', args: fibery(EARLIER, ['--period', 'last-week']), message: /--period\/--start-date\/--end-date cannot change run "run_2026-11-16-09-00-00"/ },
+  { name: 'trend for an earlier run', args: fibery(EARLIER, ['--trend', '4']), message: /--trend cannot change run "run_2026-11-16-09-00-00"/ },
   { name: 'bad email', args: run(['--users', 'ann@example.com,bob']), message: /--users: "bob" is not an email address/ },
   { name: 'unknown stage', args: run(['--start-from', 'reports']), message: /--start-from must be one of toggl, fibery, not "reports"/ },
   { name: 'fibery without run id', args: (o) => ['run', '--start-from', 'fibery', '--output-dir', o], message: /--start-from fibery needs --run-id/ },
@@ -179,6 +188,7 @@ const cases: Case[] = [
   // config files
   { name: 'provider typo in config.yaml', args: run(), env: { VOLT_CONFIG_DIR: 'CONFIG-provider' }, message: /config\.yaml: llm\.provider: unknown provider "opnai": use one of openai, anthropic/ },
   { name: 'temperature not a number', args: run(), env: { VOLT_CONFIG_DIR: 'CONFIG-temperature' }, message: /config\.yaml: llm\.temperature/ },
+  { name: 'unknown week start in config.yaml', args: (o) => ['run', '--period', 'last-week', '--output-dir', o], env: { VOLT_CONFIG_DIR: 'CONFIG-week_start' }, message: /config\.yaml: periods\.week_start: unknown weekday "mondy": use one of monday/ },
   { name: 'unknown enrichment activity', args: run(), env: { VOLT_CONFIG_DIR: 'CONFIG-activity' }, message: /enrichment_config\.yaml: enrichment_activities\.Scrum\/Bug\.activity: unknown activity "enrich_scrum_bugs"/ },
   // directories
   { name: 'output dir is a file', args: () => ['run', ...PERIOD, '--output-dir', path.join(work, 'a-file')], message: /--output-dir .*a-file is a file, not a directory/ },

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { hasEscapes, PlainProgressPrinter, plainProgressLine, renderProgressBox, withWallClock } from '../src/cli/progress-view.js';
 import { readServiceInfo } from '../src/cli/service/state.js';
-import type { Progress } from '../src/workflows/contract.js';
+import { PIPELINE_VERSION, type Progress } from '../src/workflows/contract.js';
 import type { RunMetadata } from '../src/storage/schemas.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, cliIn, HANG_GUARD_MS, readMetadata } from './support/cli-process.js';
@@ -286,6 +286,15 @@ describe('commands', { concurrency: true }, () => {
       }
       const top = await volt(['--help']);
       assert.match(top.stdout, /Exit codes: 0 ok, 1 the run failed or was cancelled, 2 bad input, 3/);
+    });
+
+    test('--version prints the package version and the pipeline version of the run files', async () => {
+      const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+      for (const flag of ['--version', '-V']) {
+        const result = await volt([flag]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout.trim(), `volt-agent ${version} (pipeline ${PIPELINE_VERSION})`);
+      }
     });
   });
 

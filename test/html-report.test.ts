@@ -43,12 +43,39 @@ async function open(browser: Browser, file: string): Promise<Opened> {
   return { page, errors, requests };
 }
 
+/**
+ * Words of table cells that the browser broke across lines: each word's text range must lie on
+ * one line (its client rectangles share one top). Also whether the page itself scrolls sideways.
+ */
+async function layoutProblems(page: Page, width: number): Promise<string[]> {
+  await page.setViewportSize({ width, height: 900 });
+  const broken = await page.$$eval('td, th', (cells) => {
+    const out: string[] = [];
+    for (const cell of cells) {
+      const walker = cell.ownerDocument.createTreeWalker(cell, 4 /* NodeFilter.SHOW_TEXT */);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        for (const match of text.matchAll(/\S+/g)) {
+          const range = cell.ownerDocument.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size > 1) out.push(`"${match[0].slice(0, 40)}" in ${cell.closest('section')?.id ?? '?'}`);
+        }
+      }
+    }
+    return out;
+  });
+  const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+  return [...broken.map((b) => `${width} px: word broken: ${b}`), ...(scroll > width ? [`${width} px: the page scrolls sideways (${scroll} px)`] : [])];
+}
+
 /** The cells of a table's rows, as text. */
 const tableRows = (page: Page, selector: string) =>
   page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 
 test('team and person pages in Chromium: self-contained, charts drawn, fit 1280 px, totals equal the aggregates', { skip: CHROMIUM ? false : 'no Chromium binary (apt-get install chromium, or set CHROMIUM_PATH): browser test skipped' }, async () => {
-  const { aggregated, enriched, enrichment } = reportData(25);
+  const { aggregated, enriched, enrichment } = reportData(25, { trend: true });
   const dir = await mkdtemp(path.join(tmpdir(), 'volt-html-'));
   const browser = await chromium.launch({ executablePath: CHROMIUM!, args: ARGS });
   try {
@@ -74,6 +101,7 @@ test('team and person pages in Chromium: self-contained, charts drawn, fit 1280 
       })),
     );
     assert.ok(charts.length >= 5, `${charts.length} charts`);
+    assert.ok(charts.some((c) => c.id === 'chart-trend-types'), 'the trend is charted');
     for (const c of charts) {
       assert.ok(c.title && c.desc, `${c.id} has a title and a description`);
       assert.ok(c.shapes > 5, `${c.id} draws shapes (${c.shapes})`);
@@ -106,6 +134,41 @@ test('team and person pages in Chromium: self-contained, charts drawn, fit 1280 
     const glance = await tableRows(p.page, '#at_a_glance');
     assert.deepEqual(glance[0], ['Total tracked', hours(aggregated.users[email]!.total_seconds)]);
     await p.page.screenshot({ path: path.join(SCREENSHOTS, 'person.png'), fullPage: true });
+
+    // No word of any table cell broken across lines, at a desktop's and at a phone's width; wide tables scroll in their box.
+    for (const width of [1280, 390]) {
+      assert.deepEqual([...(await layoutProblems(page, width)), ...(await layoutProblems(p.page, width))], []);
+    }
+    await p.page.screenshot({ path: path.join(SCREENSHOTS, 'person-390.png'), fullPage: true });
+
+    // A Fibery task list is a list with its boxes; the heading, the numbered list and the link keep their text, no link.
+    const owner = Object.entries(aggregated.users).find(([, u]) => u.matched_entities.some((e) => e.entity_id === '7010'))!;
+    const withTasks = await writePersonReport({ email: owner[0], user: owner[1], entities: enrichment, period: aggregated.period, aggregated }, deterministicWriter(), { fiberyWorkspace: 'acme' });
+    assert.match(withTasks.markdown, /\n {2}> \*\*Definition of done\*\*\n {2}> - \[ \] acceptance criteria agreed\n {2}> - \[x\] design reviewed\n {2}> 1\. Ship behind a flag\n {2}> 2\. Read the spec first/);
+    const tasksFile = path.join(dir, 'tasks.html');
+    await writeFile(tasksFile, withTasks.html);
+    const t = await open(browser, tasksFile);
+    const quoted = await t.page.$$eval('blockquote', (quotes) =>
+      quotes
+        .filter((q) => q.textContent?.includes('acceptance criteria'))
+        .map((q) => ({
+          tasks: [...q.querySelectorAll('ul > li.task')].map((li) => [li.getAttribute('data-done'), li.textContent?.trim()]),
+          numbered: [...q.querySelectorAll('ol > li')].map((li) => li.textContent?.trim()),
+          heading: q.querySelector('p strong')?.textContent,
+          links: q.querySelectorAll('a').length,
+        })),
+    );
+    assert.deepEqual(quoted, [
+      {
+        tasks: [
+          ['false', '☐ acceptance criteria agreed'],
+          ['true', '☑ design reviewed'],
+        ],
+        numbered: ['Ship behind a flag', 'Read the spec first'],
+        heading: 'Definition of done',
+        links: 0,
+      },
+    ]);
   } finally {
     await browser.close();
     await rm(dir, { recursive: true, force: true });

@@ -291,7 +291,8 @@ test('person report (deterministic): entities grouped, statuses, Fibery details,
   assert.match(markdown, /feature #1575 Checkout/);
   assert.match(markdown, /12\.3 h time spent recorded in Fibery \(1\.0 h tracked this period\)/);
   assert.match(markdown, /last comment 2025-09-04 by Олена Коваленко/);
-  assert.match(markdown, /\n {2}> Goal Set up the VPC, subnets and Terraform state/);
+  // The description keeps its heading; the latest comment follows it, with its author.
+  assert.match(markdown, /\n {2}> \*\*Goal\*\*\n {2}> Set up the VPC, subnets and Terraform state for the staging account\.\n {2}> \*Latest comment by Олена Коваленко:\*\n {2}> Blocked on IAM/);
   assert.deepEqual(row(markdown, 'Daily standup'), ['Daily standup', '0.5 h', '3', '25%']);
   assert.deepEqual(row(markdown, 'Average per active day'), ['Average per active day', '0.7 h']);
   assert.deepEqual(row(markdown, 'Running entries'), ['Running entries', '1 (counted up to the end of the period or the time of the fetch)']);

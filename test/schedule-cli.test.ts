@@ -137,8 +137,9 @@ describe('volt-agent schedule', () => {
       [create('--cron', '0 25 * * 1'), /--cron "0 25 \* \* 1": hour 25 is out of range 0–23/],
       [create('--cron', '0 8 L * *'), /"L" is not a valid day of month/],
       [create('--timezone', 'Europe/Atlantis'), /--timezone "Europe\/Atlantis" is not an IANA timezone/],
-      [create('--period', 'last-week'), /--period must be one of previous-week, previous-month, last-7-days, last-30-days/],
+      [create('--period', 'last-fortnight'), /--period must be one of previous-week, previous-month, last-7-days, last-30-days/],
       [create('--deliver', 'slack,pigeon'), /--deliver: unknown delivery channel "pigeon"/],
+      [create('--trend', 'many'), /--trend must be a whole number from 0 to 26, not "many"/],
       [['schedule', 'backfill', '--id', 'weekly', '--from', '2026-02-30', '--to', '2026-03-02'], /--from "2026-02-30" is not a valid date/],
     ];
     const results = await Promise.all(cases.map(([args]) => volt(...args)));

@@ -13,7 +13,10 @@ import { togglSettings } from '../config/env.js';
 import type { CompareMode, RunRef } from '../workflows/contract.js';
 import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
 import { writeJsonStreamAtomic } from '../storage/json-stream.js';
-import { TogglAggregatedSchema, type RawTimeEntry } from '../storage/schemas.js';
+import { TogglAggregatedSchema, type RawTimeEntry, type TogglAggregated, type Trend, type TrendPeriod } from '../storage/schemas.js';
+import { periodKey, storedAggregates, storedRunsFor } from '../storage/run-history.js';
+import { defaultTrendCount, trendPeriods } from '../config/period.js';
+import { TrendPeriodAccumulator, trendPeriodFromAggregates } from '../toggl/trend.js';
 import { TogglAggregator } from '../toggl/aggregate.js';
 import { previousPeriod } from '../toggl/breakdown.js';
 import { TogglClient, type TogglTimeEntry, type TogglUser } from '../toggl/client.js';
@@ -32,6 +35,8 @@ export interface FetchTogglInput extends RunRef {
   end_date: string;
   users: string[] | null;
   compare: CompareMode;
+  /** Periods in the team report's trend, the run's own included; absent: config.yaml's periods.trend or its default. */
+  trend?: number;
 }
 
 export interface TogglPageInput extends RunRef {
@@ -62,6 +67,10 @@ const FetchMetaSchema = z.object({
   workspace_users: z.array(z.object({ id: z.number(), email: z.string(), name: z.string() })).nullable(),
   /** Requests the plan made (the users list). */
   requests: z.number(),
+  /** With `previous`: the earlier run whose stored aggregates it is taken from (then it is not fetched). */
+  previous_run_id: z.string().nullable().default(null),
+  /** The trend's earlier periods, oldest first: from an earlier run's stored aggregates (run_id) or from this fetch (null). */
+  trend: z.array(z.object({ period: z.object({ start_date: z.string(), end_date: z.string() }), run_id: z.string().nullable() })).default([]),
 });
 type FetchMeta = z.infer<typeof FetchMetaSchema>;
 
@@ -71,8 +80,30 @@ const PageFileSchema = z.object({ entries: z.array(z.custom<TogglTimeEntry>()) }
 const togglFile = (ref: RunRef, name: string) => runPath(ref, path.join(RUN_FILES.togglStaging, name));
 const pageFileName = (page: number) => `page-${String(page).padStart(6, '0')}.json`;
 
-function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 'workspace_id'>): string {
-  return JSON.stringify([meta.workspace_id, meta.period, meta.previous, meta.users_filter]);
+function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 'workspace_id' | 'previous_run_id' | 'trend'>): string {
+  return JSON.stringify([meta.workspace_id, meta.period, meta.previous, meta.users_filter, meta.previous_run_id, meta.trend]);
+}
+
+/**
+ * Which earlier periods come from earlier runs and which must be fetched: the trend's periods and
+ * the comparison period, each from a stored run of exactly it when there is one. The fetch then
+ * covers one range, from the earliest period without a stored run to the end of the run's period,
+ * skipping the stored periods inside it, in one pass.
+ */
+async function planEarlierPeriods(input: FetchTogglInput, workspaceId: string, configured: number | null) {
+  const period = { start_date: input.start_date, end_date: input.end_date };
+  const count = input.trend ?? configured ?? defaultTrendCount(period);
+  const earlier = trendPeriods(period, Math.max(count, 1)).slice(0, -1);
+  const previous = input.compare === 'previous' ? previousPeriod(period) : null;
+  const stored = await storedRunsFor({ outputDir: input.output_dir, periods: previous ? [...earlier, previous] : earlier, workspaceId, users: input.users, runId: input.run_id });
+  const trend = earlier.map((p) => ({ period: p, run_id: stored.get(periodKey(p)) ?? null }));
+  const previousRunId = previous ? (stored.get(periodKey(previous)) ?? null) : null;
+  const missing = [...trend.filter((t) => t.run_id === null).map((t) => t.period), ...(previous && !previousRunId ? [previous] : [])];
+  const start = missing.reduce((first, p) => (p.start_date < first ? p.start_date : first), input.start_date);
+  // Stored periods inside the range are skipped: the fetch asks only for the dates it lacks.
+  const storedPeriods = [...trend.filter((t) => t.run_id !== null).map((t) => t.period), ...(previous && previousRunId ? [previous] : [])];
+  const skip = [...new Map(storedPeriods.filter((p) => p.start_date > start).map((p) => [periodKey(p), { start: p.start_date, end: p.end_date }])).values()];
+  return { previous, previousRunId, trend, range: { start, end: input.end_date }, skip };
 }
 
 function togglClient(deps: ActivityDeps, settings: { page_size: number; requests_per_second: number }, signal?: AbortSignal): { client: TogglClient; workspaceId: string } {
@@ -104,8 +135,9 @@ export function createTogglActivities(deps: ActivityDeps) {
     fetch_toggl_data: (input: FetchTogglInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
       const { app } = await readRunConfig(runDirectory(input));
       const { client, workspaceId } = togglClient(deps, app.toggl, signal);
-      const previous = input.compare === 'previous' ? previousPeriod({ start_date: input.start_date, end_date: input.end_date }) : null;
-      const key = planKey({ workspace_id: workspaceId, period: { start_date: input.start_date, end_date: input.end_date }, previous, users_filter: input.users });
+      const earlier = await planEarlierPeriods(input, workspaceId, app.periods.trend);
+      const previous = earlier.previous;
+      const key = planKey({ workspace_id: workspaceId, period: { start_date: input.start_date, end_date: input.end_date }, previous, users_filter: input.users, previous_run_id: earlier.previousRunId, trend: earlier.trend });
       const resumed = await readCheckpoint(input, key);
       if (resumed) return resumed;
 
@@ -135,10 +167,12 @@ export function createTogglActivities(deps: ActivityDeps) {
         users_filter: input.users,
         workspace_users: workspaceUsers,
         requests: client.requestCount,
+        previous_run_id: earlier.previousRunId,
+        trend: earlier.trend,
       };
       await writeJsonAtomic(togglFile(input, 'fetch.json'), meta);
-      const range = { start: previous?.start_date ?? input.start_date, end: input.end_date };
-      const state = { ...initialFetchState(range, app.toggl.max_range_days, userIds), requests: client.requestCount };
+      const range = earlier.range;
+      const state = { ...initialFetchState(range, app.toggl.max_range_days, userIds, earlier.skip), requests: client.requestCount };
       await writeJsonAtomic(togglFile(input, 'checkpoint.json'), { key, state });
       return state;
     }),
@@ -200,10 +234,17 @@ export function createTogglActivities(deps: ActivityDeps) {
         });
       };
       await write(RUN_FILES.rawToggl, meta.period, (e) => aggregator.add(e));
-      if (meta.previous) await write(RUN_FILES.rawTogglPrevious, meta.previous, (e) => aggregator.addPrevious(e));
+      const storedPrevious = meta.previous_run_id ? await storedAggregates(input.output_dir, meta.previous_run_id) : null;
+      if (meta.previous && !meta.previous_run_id) await write(RUN_FILES.rawTogglPrevious, meta.previous, (e) => aggregator.addPrevious(e));
       else await removeIfExists(runPath(input, RUN_FILES.rawTogglPrevious));
+      if (meta.previous_run_id) {
+        if (!storedPrevious?.breakdown) throw new ValidationError(`run "${meta.previous_run_id}" no longer has readable aggregates for ${meta.previous?.start_date} – ${meta.previous?.end_date}: start this run again`);
+        aggregator.usePrevious(storedPrevious.breakdown);
+      }
 
-      const aggregated = aggregator.finish(deps.now());
+      const finished = aggregator.finish(deps.now());
+      const trend = await trendOf(input, meta, pages, normalise, finished);
+      const aggregated = { ...finished, workspace_id: meta.workspace_id, ...(trend ? { trend } : {}) };
       const file = runPath(input, RUN_FILES.aggregated);
       await writeJsonAtomic(file, aggregated);
       await updateMetadata(input, (m) => {
@@ -217,6 +258,8 @@ export function createTogglActivities(deps: ActivityDeps) {
           toggl_requests: source.requests,
           toggl_pages: state.pages,
         });
+        if (trend) m.trend = trend.periods.map((t) => ({ period: t.period, source: t.source, run_id: t.run_id }));
+        else delete m.trend;
       }, deps.now());
       return { users: aggregated.totals.users, entities: aggregated.totals.entities, total_seconds: aggregated.totals.total_seconds, file };
     }),
@@ -228,6 +271,35 @@ export function createTogglActivities(deps: ActivityDeps) {
       return saveReport(input, runPath(input, RUN_FILES.togglSummary), report, deps.now());
     },
   };
+}
+
+/**
+ * The trend's periods, oldest first: each earlier one from the stored aggregates of the run the
+ * plan found, or from the fetched pages; the run's own period last. Null without a trend.
+ */
+async function trendOf(
+  ref: RunRef,
+  meta: FetchMeta,
+  pages: readonly string[],
+  normalise: (entry: TogglTimeEntry, endDate: string) => RawTimeEntry | null,
+  aggregated: TogglAggregated,
+): Promise<Trend | null> {
+  if (meta.trend.length === 0) return null;
+  const periods: TrendPeriod[] = [];
+  for (const { period, run_id: runId } of meta.trend) {
+    if (runId) {
+      const stored = await storedAggregates(ref.output_dir, runId);
+      const figures = stored ? trendPeriodFromAggregates(stored, 'run', runId) : null;
+      if (!figures) throw new ValidationError(`run "${runId}" no longer has readable aggregates for ${period.start_date} – ${period.end_date}: start this run again`);
+      periods.push(figures);
+      continue;
+    }
+    const accumulator = new TrendPeriodAccumulator(period);
+    for await (const entry of entriesOf(pages, period, normalise, () => {})) accumulator.add(entry);
+    periods.push(accumulator.finish());
+  }
+  periods.push(trendPeriodFromAggregates(aggregated, 'this_run', null)!);
+  return { periods };
 }
 
 async function pageFiles(ref: RunRef): Promise<string[]> {

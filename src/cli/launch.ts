@@ -67,7 +67,7 @@ export async function taskQueueFor(request: Pick<RunRequest, 'datasetPath' | 'sa
  * by another command started in the same second: the server refuses the second workflow of that id,
  * and this one takes the next second's.
  */
-export async function startPipeline(client: Client, taskQueue: string, request: Pick<RunRequest, 'runId' | 'outputDir' | 'startDate' | 'endDate' | 'users' | 'startFrom' | 'compare' | 'reloadConfig' | 'deliver'>) {
+export async function startPipeline(client: Client, taskQueue: string, request: Pick<RunRequest, 'runId' | 'outputDir' | 'startDate' | 'endDate' | 'users' | 'startFrom' | 'compare' | 'reloadConfig' | 'deliver'> & { trend?: number | null }) {
   const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
   for (;;) {
     const runId = request.runId ?? (await freshRunId(request.outputDir));
@@ -82,6 +82,7 @@ export async function startPipeline(client: Client, taskQueue: string, request: 
       compare: request.compare,
       reload_config: request.reloadConfig,
       ...(request.deliver.length ? { deliver: request.deliver } : {}),
+      ...(request.trend !== undefined && request.trend !== null ? { trend: request.trend } : {}),
     };
     try {
       const handle = await client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {

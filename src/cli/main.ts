@@ -8,11 +8,13 @@ import type { Env } from '../config/env.js';
 import { EnvironmentError, ValidationError } from '../errors.js';
 import * as commands from './commands/index.js';
 import { examplesText, type CommandContext } from './define-command.js';
+import { versionText } from './version.js';
 import { consoleOutput, debugEnabled, EXIT, lostTemporal, writeBugReport, type Output } from './output.js';
 
 function program(ctx: CommandContext, done: (code: number) => void): Command {
   const cli = new Command('volt-agent')
     .description("Turn a team's Toggl Track time into reports of what the team worked on, enriched from Fibery and orchestrated by Temporal.")
+    .version(versionText(), '-V, --version', 'print the version of volt-agent and of the run files it writes')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addHelpText(

@@ -8,6 +8,8 @@ import { ValidationError } from '../errors.js';
 import { readJsonFile, RUN_FILES, validateRunId } from '../storage/json-storage.js';
 import { RunMetadataSchema, STAGES, TogglAggregatedSchema } from '../storage/schemas.js';
 import { checkChannels } from '../schedules/request.js';
+import { DEFAULT_PERIOD_SETTINGS, describePeriod, localDate, resolvePeriod, type Period, type PeriodSettings } from '../config/period.js';
+import type { Env } from '../config/env.js';
 import type { CompareMode, DeliveryChannel, StageName } from '../workflows/contract.js';
 
 const COMPARE_CHOICES: readonly CompareMode[] = ['previous', 'none'];
@@ -27,6 +29,10 @@ const email = z.email();
 export interface RawRunOptions {
   startDate?: string;
   endDate?: string;
+  /** last-week, 2026-W49, 2026-11 … instead of --start-date/--end-date. */
+  period?: string;
+  /** Periods in the team report's trend (0: none); default from config.yaml. */
+  trend?: number;
   users?: string;
   outputDir: string;
   /** Default: the first stage, the whole pipeline. */
@@ -51,6 +57,33 @@ export interface RunOptions {
   reloadConfig: boolean;
   /** Where the digest goes once the reports are written (none: it stays in the run directory). */
   deliver: DeliveryChannel[];
+  /** --trend; null: config.yaml's periods.trend, or its default. */
+  trend: number | null;
+}
+
+/** How --period is read: the week start and time zone of config.yaml, and the clock. */
+export interface PeriodContext {
+  settings: PeriodSettings;
+  now: Date;
+}
+
+/** config.yaml's week start and time zone, and now. */
+export async function periodContext(env: Env): Promise<PeriodContext> {
+  const { configDir, loadAppConfig } = await import('../config/app-config.js');
+  const { periods } = await loadAppConfig(configDir(env.raw), null);
+  return { settings: periods, now: new Date() };
+}
+
+/** What a run's period reads back as before it starts. */
+export function describeRunPeriod(options: Pick<RunOptions, 'startDate' | 'endDate'>): string {
+  return describePeriod({ start_date: options.startDate, end_date: options.endDate });
+}
+
+/** --period as dates, read in the configured time zone; refused next to --start-date/--end-date. */
+export function periodOption(raw: Pick<RawRunOptions, 'period' | 'startDate' | 'endDate'>, context: PeriodContext): Period | null {
+  if (raw.period === undefined) return null;
+  if (raw.startDate !== undefined || raw.endDate !== undefined) throw new ValidationError('--period replaces --start-date/--end-date: give one or the other');
+  return resolvePeriod(raw.period, localDate(context.now, context.settings.timezone), context.settings);
 }
 
 /** --compare: previous (the default) or none. */
@@ -61,7 +94,7 @@ export function checkCompare(value: string | undefined): CompareMode {
   return (value ?? 'previous') as CompareMode;
 }
 
-export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDate: string; endDate: string }): Promise<RunOptions> {
+export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDate: string; endDate: string }, periodContext?: PeriodContext): Promise<RunOptions> {
   const startFrom = raw.startFrom ?? STAGES[0];
   if (!(STAGES as readonly string[]).includes(startFrom)) {
     throw new ValidationError(`--start-from must be one of ${STAGES.join(', ')}, not "${startFrom}"`);
@@ -86,9 +119,10 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
     if (metadata.status === 'in_progress') {
       throw new ValidationError(`run "${runId}" is still in progress: wait for it or cancel it first`);
     }
-    if (raw.startDate || raw.endDate) {
-      throw new ValidationError(`--start-date/--end-date cannot change run "${runId}": its period is ${metadata.parameters.start_date} – ${metadata.parameters.end_date}`);
+    if (raw.startDate || raw.endDate || raw.period) {
+      throw new ValidationError(`--period/--start-date/--end-date cannot change run "${runId}": its period is ${metadata.parameters.start_date} – ${metadata.parameters.end_date}`);
     }
+    if (raw.trend !== undefined) throw new ValidationError(`--trend cannot change run "${runId}": its Toggl stage already aggregated the earlier periods`);
     if (raw.compare !== undefined) throw new ValidationError(`--compare cannot change run "${runId}": its Toggl stage already aggregated with compare ${metadata.parameters.compare}`);
     return {
       startDate: metadata.parameters.start_date,
@@ -100,19 +134,21 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
       compare: metadata.parameters.compare,
       reloadConfig: raw.reloadConfig ?? false,
       deliver,
+      trend: null,
     };
   }
 
-  const startDate = raw.startDate ?? defaults?.startDate;
-  const endDate = raw.endDate ?? defaults?.endDate;
-  if (!startDate || !endDate) throw new ValidationError('--start-date and --end-date are required (YYYY-MM-DD)');
+  const named = periodOption(raw, periodContext ?? { settings: DEFAULT_PERIOD_SETTINGS, now: new Date() });
+  const startDate = named?.start_date ?? raw.startDate ?? defaults?.startDate;
+  const endDate = named?.end_date ?? raw.endDate ?? defaults?.endDate;
+  if (!startDate || !endDate) throw new ValidationError('--period (e.g. last-week) or --start-date and --end-date (YYYY-MM-DD) are required');
   checkDate('--start-date', startDate);
   checkDate('--end-date', endDate);
   if (endDate < startDate) throw new ValidationError(`--end-date ${endDate} is before --start-date ${startDate}`);
   if (runId && existsSync(path.join(outputDir, runId))) {
     await checkResumable(path.join(outputDir, runId), runId, outputDir, { startDate, endDate, users, compare });
   }
-  return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId, compare, reloadConfig: false, deliver };
+  return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId, compare, reloadConfig: false, deliver, trend: raw.trend ?? null };
 }
 
 /**

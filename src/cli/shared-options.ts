@@ -3,6 +3,7 @@
  * extra-typings infers, so `opts.outputDir` is a string and `opts.json` a boolean in every handler.
  */
 import { Option } from '@commander-js/extra-typings';
+import { MAX_TREND } from '../config/period.js';
 import { ValidationError } from '../errors.js';
 
 export const DEFAULT_OUTPUT_DIR = './tmp/runs';
@@ -42,4 +43,13 @@ export function seconds(flag: string): (value: string) => number {
 export const sandboxLatencyOption = (help: string) =>
   new Option('--sandbox-latency <ms>', `${help} (default ${DEFAULT_SANDBOX_LATENCY_MS}, or VOLT_SANDBOX_FIBERY_LATENCY_MS; 0 = at once)`).argParser(
     wholeNumber('--sandbox-latency', 0, 60_000),
+  );
+
+/** --period: a period by name (src/config/period.ts reads it, with config.yaml's week start and time zone). */
+export const periodOption = (help: string) => new Option('--period <period>', help);
+
+/** --trend: periods of the run's length in the team report's trend, the run's own included. */
+export const trendOption = () =>
+  new Option('--trend <n>', "periods of the run's length the team report's trend shows, this one included (default: config.yaml periods.trend, else 6 for weekly and shorter runs; 0: none)").argParser(
+    wholeNumber('--trend', 0, MAX_TREND),
   );

@@ -13,6 +13,9 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { API_BUDGETS } from '../http/budgets.js';
 import { LLM_PROVIDER_NAMES } from '../llm/providers/index.js';
+import { isTimezone, MAX_TREND, WEEKDAYS } from './period.js';
+
+export { MAX_TREND } from './period.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -127,6 +130,16 @@ export const AppConfigSchema = z.strictObject({
     })
     .default({ requests_per_second: API_BUDGETS.fibery.perToken, workspace_requests_per_second: API_BUDGETS.fibery.perWorkspace }),
   delivery: DeliveryConfigSchema.default(DELIVERY_DEFAULTS),
+  periods: z
+    .strictObject({
+      /** The first day of a week for last-week, this-week and YYYY-Www (ISO: monday). */
+      week_start: z.enum(WEEKDAYS, { error: (issue) => `unknown weekday ${JSON.stringify(issue.input)}: use one of ${WEEKDAYS.join(', ')}` }).default('monday'),
+      /** The IANA time zone "today" is read in for last-week, this-month … */
+      timezone: z.string().refine(isTimezone, { error: (issue) => `${JSON.stringify(issue.input)} is not an IANA time zone, e.g. UTC or Europe/Berlin` }).default('UTC'),
+      /** Periods of the run's length the team report's trend shows (the run's own included); null: 6 for weekly and shorter runs, none for longer ones; 0: none. */
+      trend: z.number().int().min(0).max(MAX_TREND).nullable().default(null),
+    })
+    .default({ week_start: 'monday', timezone: 'UTC', trend: null }),
   /** Per-run only: overrides of enrichment_config.yaml, same shape. */
   enrichment: z.unknown().optional(),
 });

@@ -149,11 +149,12 @@ export function completeHygiene(
  * `save_enriched_data` spreads it into the file.
  */
 export function enrichedReportExtras(
-  aggregated: Pick<TogglAggregated, 'comparison' | 'breakdown' | 'previous' | 'hygiene' | 'period'>,
+  aggregated: Pick<TogglAggregated, 'comparison' | 'breakdown' | 'previous' | 'hygiene' | 'period' | 'trend'>,
   enrichmentByKey: ReadonlyMap<string, EnrichedEntity>,
-): Pick<EnrichedData, 'comparison' | 'breakdown' | 'previous' | 'hygiene'> {
+): Pick<EnrichedData, 'comparison' | 'breakdown' | 'previous' | 'hygiene' | 'trend'> {
   const hygiene = completeHygiene(aggregated.hygiene, enrichmentByKey, aggregated.period);
   return {
+    ...(aggregated.trend ? { trend: aggregated.trend } : {}),
     ...(aggregated.comparison ? { comparison: aggregated.comparison } : {}),
     ...(aggregated.breakdown ? { breakdown: aggregated.breakdown } : {}),
     ...(aggregated.previous !== undefined ? { previous: aggregated.previous } : {}),

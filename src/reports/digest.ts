@@ -8,6 +8,7 @@ import { comparisonOf } from './shared-sections.js';
 import { signedHours, type Dimension } from './comparison.js';
 import { hours, percent, percentValue, roundHours } from './format.js';
 import { mdCell } from './text.js';
+import { OTHER_ACTIVITIES_LABEL } from './common.js';
 import type { TeamModel } from './team-report.js';
 
 export type { Dimension };
@@ -60,6 +61,8 @@ export interface Digest {
   risks: Risk[];
   /** 0–100 when the run's data has a hygiene score. */
   hygiene_score: number | null;
+  /** The team report's trend, oldest first (this period last): hours and whole percent on Fibery entities per period; null without one. */
+  trend: { period: { start_date: string; end_date: string }; seconds: number; entity_share: number }[] | null;
 }
 
 const secondsOf = (list: readonly { total_seconds: number }[]) => list.reduce((s, r) => s + r.total_seconds, 0);
@@ -97,6 +100,18 @@ function comparisonOfModel(m: TeamModel): Comparison | null {
   return { period: c.before.period, seconds: c.before.total_seconds, changes: c.hasData ? changes : [] };
 }
 
+function trendOf(m: TeamModel): Digest['trend'] {
+  const periods = m.data.trend?.periods ?? [];
+  if (periods.length < 2) return null;
+  return periods.map((p) => ({ period: p.period, seconds: p.total_seconds, entity_share: percentValue(p.total_seconds - (p.by_type[OTHER_ACTIVITIES_LABEL] ?? 0), p.total_seconds) }));
+}
+
+/** The trend in one line of our own text: `11-09: 98.0 h (91% on entities) · 11-16: …`. */
+export function trendLine(d: Digest): string | null {
+  if (!d.trend) return null;
+  return d.trend.map((t) => `${t.period.start_date.slice(5)}: ${hours(t.seconds)} (${t.entity_share}% on entities)`).join(' · ');
+}
+
 const digests = new WeakMap<TeamModel, Digest>();
 
 /** The digest of a team model (computed once per model). */
@@ -123,6 +138,7 @@ export function digestOf(m: TeamModel): Digest {
     comparison: comparisonOfModel(m),
     risks: risksOf(m),
     hygiene_score: typeof score === 'number' && Number.isFinite(score) ? Math.max(0, Math.min(100, score)) : null,
+    trend: trendOf(m),
   };
   digests.set(m, digest);
   return digest;
@@ -148,6 +164,8 @@ export function digestFigures(d: Digest): [string, string][] {
   ];
   if (d.hygiene_score !== null) rows.push(['Tracking hygiene', `${Math.round(d.hygiene_score)}/100`]);
   if (d.comparison) rows.push(['Previous period', `${hours(d.comparison.seconds)} (${signedHours(t.seconds - d.comparison.seconds)})`]);
+  const trend = trendLine(d);
+  if (trend) rows.push([`Last ${d.trend!.length} periods`, trend]);
   return rows;
 }
 

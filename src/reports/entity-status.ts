@@ -276,15 +276,21 @@ export function otherFields(enrichment: EnrichedEntity | null | undefined, max =
   return out;
 }
 
-/** The latest comments of an enriched entity, newest first, as short excerpts. */
-export function recentComments(enrichment: EnrichedEntity | null | undefined, max = 2, maxChars = 200): { author: string | null; date: string | null; text: string }[] {
+/** The comments of an enriched entity, newest first (undated ones last, later ones first). */
+export function commentsNewestFirst(enrichment: EnrichedEntity | null | undefined): NonNullable<EnrichedEntity['fibery']>['comments'] {
   const fibery = enrichment?.status === 'enriched' ? enrichment.fibery : null;
   if (!fibery) return [];
   return [...fibery.comments]
     .map((c, i) => ({ c, i }))
     .sort((a, b) => (b.c.created_at ?? '').localeCompare(a.c.created_at ?? '') || b.i - a.i)
+    .map(({ c }) => c);
+}
+
+/** The latest comments of an enriched entity, newest first, as short excerpts. */
+export function recentComments(enrichment: EnrichedEntity | null | undefined, max = 2, maxChars = 200): { author: string | null; date: string | null; text: string }[] {
+  return commentsNewestFirst(enrichment)
     .slice(0, max)
-    .map(({ c }) => ({ author: c.author, date: isoDateOf(c.created_at), text: excerpt(c.text_md, maxChars) ?? '' }))
+    .map((c) => ({ author: c.author, date: isoDateOf(c.created_at), text: excerpt(c.text_md, maxChars) ?? '' }))
     .filter((c) => c.text);
 }
 

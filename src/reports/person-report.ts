@@ -6,11 +6,12 @@
 import type { AggregatedUser, EnrichedEntity, MatchedEntity, PersonHygieneComplete, TogglAggregated, UnmatchedActivity } from '../storage/schemas.js';
 import { completePersonHygiene } from '../toggl/hygiene.js';
 import { entityIdCell, entityOutcome, NO_PROJECT_LABEL, OTHER_ACTIVITIES_LABEL, summariseByType } from './common.js';
-import { daysOverdue, entityStatus, otherFields, recentComments, statusDetails, type EntityStatus } from './entity-status.js';
+import { commentsNewestFirst, daysOverdue, entityStatus, otherFields, recentComments, statusDetails, type EntityStatus } from './entity-status.js';
 import type { FactPackSpec } from './fact-pack.js';
 import { bullets, entityKey, entityRef, groupSeconds as groupBy, hours, inline, percent, percentValue, periodDays, periodLabel, plural, roundHours, typeLabel } from './format.js';
 import { heading, md, tableBlock, type Block, type ReportDefinition, type ReportOptions, type Section } from './model.js';
 import { renderReport, type RenderedReport } from './render.js';
+import { richTextLines } from './rich-text.js';
 import { barsChart, comparisonFactsOf, comparisonInput, comparisonSection, dailySection, hygieneFacts, hygieneSection, type ComparisonInput, type HygieneView } from './shared-sections.js';
 import type { ReportWriter } from './writer.js';
 
@@ -131,6 +132,18 @@ function patternsText(m: PersonModel): string {
   return out.join(' ');
 }
 
+/**
+ * The entity's description and its latest comment, as Fibery wrote them (task lists, lists,
+ * headings), quoted under its line: `\n  > …` lines, or '' when there is neither.
+ */
+function richTextQuote(enrichment: EnrichedEntity | undefined): string {
+  const description = enrichment?.status === 'enriched' ? richTextLines(enrichment.fibery?.description_md) : [];
+  const comment = commentsNewestFirst(enrichment).find((c) => c.text_md.trim());
+  const latest = comment ? richTextLines(comment.text_md, { maxLines: 4, maxChars: 300 }) : [];
+  const lines = [...description, ...(latest.length ? [`*Latest comment${comment?.author ? ` by ${inline(comment.author)}` : ''}:*`, ...latest] : [])];
+  return lines.map((l) => `\n  > ${l}`).join('');
+}
+
 /** One type's heading, table and Fibery details. */
 function groupBlocks(m: PersonModel, label: string, list: EntityRow[]): (Block | null)[] {
   const details: string[] = [];
@@ -141,7 +154,7 @@ function groupBlocks(m: PersonModel, label: string, list: EntityRow[]): (Block |
       continue;
     }
     const line = statusDetails(r.status, r.entity.total_seconds);
-    const quote = r.status.description_excerpt ? `\n  > ${inline(r.status.description_excerpt)}` : '';
+    const quote = richTextQuote(r.enrichment);
     if (line || quote) details.push(`- ${head}: ${line ? inline(line) : 'no dates or comments in Fibery'}.${quote}`);
   }
   return [

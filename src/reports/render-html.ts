@@ -29,12 +29,18 @@ h3 { font-size: 1.05rem; margin: 20px 0 6px; overflow-wrap: anywhere; }
 .narrative p, .narrative ul { margin: 6px 0; }
 blockquote { margin: 4px 0 4px 16px; padding-left: 10px; border-left: 3px solid #ccc; color: #444; }
 .table-wrap { max-width: 100%; overflow-x: auto; margin: 8px 0 12px; }
-table { border-collapse: collapse; font-size: 0.88rem; max-width: 100%; }
-th, td { border: 1px solid #d0d4da; padding: 3px 8px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
-th { background: #eef2f6; overflow-wrap: normal; }
+table { border-collapse: collapse; font-size: 0.88rem; }
+th, td { border: 1px solid #d0d4da; padding: 3px 8px; vertical-align: top; text-align: left; overflow-wrap: normal; word-break: normal; hyphens: manual; }
+th { background: #eef2f6; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.num { white-space: nowrap; }
-td:first-child { min-width: 9em; }
+td.num, td.short, th.short, .nw { white-space: nowrap; }
+td.wide { min-width: 12em; }
+li.task { list-style: none; margin-left: -1.2em; }
+li.task .box { display: inline-block; width: 1.2em; }
+@media (max-width: 600px) {
+  body { padding: 12px 12px 32px; }
+  td.wide { min-width: 9em; }
+}
 tr.total td { font-weight: 700; background: #f6f8fa; }
 figure { margin: 12px 0 4px; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
@@ -74,33 +80,50 @@ export function inlineHtml(markdown: string): string {
   return text.replace(/[\ue000-\uf8ff]/g, (c) => htmlEscape(literals[c.charCodeAt(0) - PLACEHOLDER_BASE] ?? ''));
 }
 
-/** Block markdown (paragraphs, `-` lists, `>` quotes, `---`) → HTML. */
+/** A list item's HTML: a task item (`[ ]`, `[x]`) gets a box that says whether it is done. */
+function itemHtml(text: string): string {
+  const task = /^\[([ xX])\]\s+(.*)$/.exec(text);
+  if (!task) return `<li>${inlineHtml(text)}</li>`;
+  const done = task[1] !== ' ';
+  return `<li class="task" data-done="${done}"><span class="box" aria-label="${done ? 'done' : 'not done'}">${done ? '☑' : '☐'}</span> ${inlineHtml(task[2] ?? '')}</li>`;
+}
+
+/** Block markdown (paragraphs, `-` and `1.` lists, task lists, `>` quotes with blocks inside, `---`) → HTML. */
 export function markdownHtml(markdown: string): string {
   const out: string[] = [];
-  let list: string[] | null = null;
+  let list: { tag: 'ul' | 'ol'; items: string[] } | null = null;
   let paragraph: string[] = [];
+  let quote: string[] | null = null;
   const flush = () => {
     if (paragraph.length) out.push(`<p>${paragraph.map(inlineHtml).join(' ')}</p>`);
     paragraph = [];
-    if (list) out.push(`<ul>${list.join('')}</ul>`);
+    if (list) out.push(`<${list.tag}>${list.items.join('')}</${list.tag}>`);
     list = null;
+    if (quote) out.push(`<blockquote>${markdownHtml(quote.join('\n'))}</blockquote>`);
+    quote = null;
   };
   for (const raw of markdown.split('\n')) {
     const line = raw.trimEnd();
-    const item = /^\s*[-*+]\s+(.*)$/.exec(line);
-    const quote = /^\s*>\s?(.*)$/.exec(line);
+    const quoted = /^\s*>\s?(.*)$/.exec(line);
+    if (quoted) {
+      if (!quote) flush();
+      (quote ??= []).push(quoted[1] ?? '');
+      continue;
+    }
+    if (quote) flush();
+    const bullet = /^\s*[-*+]\s+(.*)$/.exec(line);
+    const numbered = /^\s*\d{1,9}[.)]\s+(.*)$/.exec(line);
+    const item = bullet ?? numbered;
     if (!line.trim()) flush();
     else if (/^\s*(---+|\*\*\*+)\s*$/.test(line)) {
       flush();
       out.push('<hr>');
     } else if (item) {
-      if (paragraph.length) flush();
-      (list ??= []).push(`<li>${inlineHtml(item[1] ?? '')}</li>`);
-    } else if (quote) {
-      flush();
-      out.push(`<blockquote>${inlineHtml(quote[1] ?? '')}</blockquote>`);
+      const tag = bullet ? 'ul' : 'ol';
+      if (paragraph.length || (list && list.tag !== tag)) flush();
+      (list ??= { tag, items: [] }).items.push(itemHtml(item[1] ?? ''));
     } else if (list && /^\s{2,}/.test(raw)) {
-      list[list.length - 1] = list[list.length - 1]!.replace(/<\/li>$/, ` ${inlineHtml(line.trim())}</li>`);
+      list.items[list.items.length - 1] = list.items[list.items.length - 1]!.replace(/<\/li>$/, ` ${inlineHtml(line.trim())}</li>`);
     } else {
       if (list) flush();
       paragraph.push(line.trim());
@@ -112,12 +135,41 @@ export function markdownHtml(markdown: string): string {
 
 // ---- tables and charts ----
 
+/** A word longer than this is cut in a cell (the full text stays in the title): words never break across lines. */
+const CELL_MAX_WORD_CHARS = 32;
+/** A column whose cells are all this short (states, statuses, hours, dates) never wraps. */
+const SHORT_COLUMN_CHARS = 24;
+
+/** The text a cell shows: at most HTML_CELL_MAX_CHARS, no word longer than CELL_MAX_WORD_CHARS. */
+function shownText(full: string): string {
+  return shorten(full, HTML_CELL_MAX_CHARS)
+    .split(' ')
+    .map((word) => shorten(word, CELL_MAX_WORD_CHARS))
+    .join(' ');
+}
+
+const cellText = (cell: Cell): string => (cell === null || cell === undefined ? '' : typeof cell === 'object' ? oneLine(cell.text) : oneLine(cell));
+
+/** Characters a browser may break a line after or before inside a word (UAX #14 classes BA, HY, SY, CL, CP, EX, IS, OP). */
+const BREAKS_INSIDE = /[-\u2010-\u2014/\\()[\]{}?!\u2026|,;:.]/;
+
+/**
+ * Cell text as HTML whose words never break: a browser may break after a hyphen, a slash or a
+ * bracket ("Sub-|task"), so a word holding anything but letters and digits is kept on one line.
+ */
+function wordsHtml(text: string): string {
+  return text
+    .split(' ')
+    .map((word) => (BREAKS_INSIDE.test(word) ? `<span class="nw">${htmlEscape(word)}</span>` : htmlEscape(word)))
+    .join(' ');
+}
+
 function cellHtml(cell: Cell): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell !== 'object') {
     const full = oneLine(cell);
-    const short = shorten(full, HTML_CELL_MAX_CHARS);
-    return short === full ? htmlEscape(full) : `<span title="${htmlEscape(full)}">${htmlEscape(short)}</span>`;
+    const short = shownText(full);
+    return short === full ? wordsHtml(full) : `<span title="${htmlEscape(full)}">${wordsHtml(short)}</span>`;
   }
   const text = cellHtml(cell.text);
   const href = cell.htmlHref !== undefined ? cell.htmlHref : cell.href;
@@ -127,9 +179,20 @@ function cellHtml(cell: Cell): string {
 
 const isTotalRow = (row: Cell[]) => typeof row[0] === 'object' && row[0] !== null && row[0].strong === true;
 
+/** How each column lays out: numbers right-aligned, short columns on one line, long ones wide enough to read. */
+function columnClasses(table: Table): string[] {
+  return table.headers.map((_, i) => {
+    if (table.align?.[i] === 'right') return ' class="num"';
+    const longest = Math.max(0, ...table.rows.map((row) => [...shownText(cellText(row[i]))].length));
+    if (longest <= SHORT_COLUMN_CHARS) return ' class="short"';
+    return longest > 2 * SHORT_COLUMN_CHARS ? ' class="wide"' : '';
+  });
+}
+
 export function tableHtml(table: Table): string {
-  const cls = (i: number) => (table.align?.[i] === 'right' ? ' class="num"' : '');
-  const head = `<tr>${table.headers.map((h, i) => `<th${cls(i)} scope="col">${htmlEscape(h)}</th>`).join('')}</tr>`;
+  const classes = columnClasses(table);
+  const cls = (i: number) => classes[i] ?? '';
+  const head = `<tr>${table.headers.map((h, i) => `<th${cls(i)} scope="col">${wordsHtml(oneLine(h))}</th>`).join('')}</tr>`;
   const body = table.rows
     .map((row) => `<tr${isTotalRow(row) ? ' class="total"' : ''}>${table.headers.map((_, i) => `<td${cls(i)}>${cellHtml(row[i])}</td>`).join('')}</tr>`)
     .join('\n');

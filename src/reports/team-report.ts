@@ -36,6 +36,7 @@ import {
   type HygieneView,
 } from './shared-sections.js';
 import { distributionTable, peopleByType, splitTable } from './toggl-summary.js';
+import { trendFacts, trendSection } from './trend-section.js';
 import type { ReportWriter } from './writer.js';
 
 /** A person with more than this share of their time on other activities is listed as a risk. */
@@ -313,6 +314,7 @@ const SECTIONS: Section<TeamModel>[] = [
   },
   dailySection((m) => (m.data.breakdown ? { byDay: m.data.breakdown.by_day, period: m.data.period } : null)),
   comparisonSection((m) => m.comparison, () => 'The team'),
+  trendSection((m) => m.data.trend),
   // No data-only prose: the digest's risk list at the top of the section says it.
   { key: 'risks', title: 'Risks', narrated: true, blocks: risksBlocks },
   hygieneSection((m) => m.hygiene, () => "the team's"),
@@ -362,6 +364,7 @@ function facts(m: TeamModel): FactPackSpec {
   });
   const comparison = comparisonFactsOf(m.comparison);
   const hygiene = hygieneFacts(m.hygiene);
+  const trend = trendFacts(m.data.trend);
   return {
     base: {
       period: m.data.period,
@@ -382,6 +385,7 @@ function facts(m: TeamModel): FactPackSpec {
       people_over_other_activities_threshold: m.highUnmatched.slice(0, 30).map(([, u]) => ({ name: u.name, other_pct_of_own: percentValue(u.unmatched_seconds, u.total_seconds), other_hours: roundHours(u.unmatched_seconds) })),
       ...(comparison ? { against_previous_period: comparison } : {}),
       ...(hygiene ? { tracking_hygiene: hygiene } : {}),
+      ...(trend ? { trend } : {}),
     },
     lists: [
       {

@@ -45,6 +45,7 @@ const InputSchema = z.object({
   output_dir: z.string(),
   deliver: z.array(z.enum(CHANNEL_NAMES)),
   compare: z.enum(COMPARE_MODES).optional(),
+  trend: z.number().int().min(0).optional(),
 });
 
 export interface NewSchedule {

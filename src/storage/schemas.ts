@@ -13,6 +13,9 @@ export type Stage = (typeof STAGES)[number];
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
+/** Where a trend period's figures come from: this run's own period, an earlier run's stored aggregates, or this run's fetch. */
+export const TREND_SOURCES = ['this_run', 'run', 'fetched'] as const;
+
 export const LlmUsageSchema = z.object({
   report: z.string(),
   provider: z.string(),
@@ -64,6 +67,8 @@ export const RunMetadataSchema = z.object({
   llm: z.object({ used: z.boolean(), calls: z.array(LlmUsageSchema) }).default({ used: false, calls: [] }),
   /** Each digest sent to Slack, e-mail or Fibery, and how it went (a failed one never fails the run). */
   deliveries: z.array(DeliveryRecordSchema).default([]),
+  /** The trend's periods and where each came from: an earlier run's stored aggregates (run_id) or this run's Toggl fetch. */
+  trend: z.array(z.object({ period: z.object({ start_date: isoDate, end_date: isoDate }), source: z.enum(TREND_SOURCES), run_id: z.string().nullable() })).optional(),
 });
 export type RunMetadata = z.infer<typeof RunMetadataSchema>;
 
@@ -212,12 +217,32 @@ export const CompleteHygieneSchema = z.object({
 export type CompleteHygiene = z.infer<typeof CompleteHygieneSchema>;
 
 
+/** One period of the trend: its hours per type, project and person, and its Toggl-side hygiene score. */
+export const TrendPeriodSchema = z.object({
+  period: z.object({ start_date: isoDate, end_date: isoDate }),
+  source: z.enum(TREND_SOURCES),
+  /** With source 'run': the run whose stored aggregates these are. */
+  run_id: z.string().nullable(),
+  total_seconds: z.number(),
+  by_type: SecondsByLabel,
+  by_project: SecondsByLabel,
+  people: z.record(z.string(), z.object({ name: z.string(), total_seconds: z.number() })),
+  /** The hygiene score from the Toggl data alone (no Fibery look-ups for earlier periods); null without time. */
+  hygiene_score: z.number().nullable(),
+});
+export type TrendPeriod = z.infer<typeof TrendPeriodSchema>;
+
+/** The last periods of the run's length, oldest first, the run's own last. */
+export const TrendSchema = z.object({ periods: z.array(TrendPeriodSchema) });
+export type Trend = z.infer<typeof TrendSchema>;
+
 /** What the reports add to the period's aggregates (all optional: files of older runs lack them). */
 const reportExtras = {
   /** 'previous': `previous` holds the period of equal length just before; 'none': no comparison. */
   comparison: z.enum(COMPARE_MODES).optional(),
   breakdown: BreakdownSchema.optional(),
   previous: BreakdownSchema.nullable().optional(),
+  trend: TrendSchema.optional(),
 };
 
 export const TogglAggregatedSchema = z.object({
@@ -236,6 +261,8 @@ export const TogglAggregatedSchema = z.object({
     running_entries: z.number(),
   }),
   notes: z.array(z.string()),
+  /** The Toggl workspace the entries came from (runs before the trend existed lack it): an earlier run's aggregates are reused only for the same one. */
+  workspace_id: z.string().optional(),
   ...reportExtras,
   /** The Toggl side of tracking hygiene, per person. */
   hygiene: TogglHygieneSchema.optional(),

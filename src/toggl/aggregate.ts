@@ -4,6 +4,7 @@
  */
 import type {
   AggregatedUser,
+  Breakdown,
   MatchedEntity,
   RawTimeEntry,
   RawTogglData,
@@ -56,6 +57,8 @@ export class TogglAggregator {
   private readonly hygiene = new HygieneAccumulator();
   private readonly previous: BreakdownAccumulator | null;
   private previousEntries = 0;
+  /** The previous period's figures taken whole from an earlier run's stored aggregates. */
+  private storedPrevious: Breakdown | null = null;
 
   constructor(private readonly context: AggregationContext) {
     this.breakdown = new BreakdownAccumulator(context.period);
@@ -67,6 +70,11 @@ export class TogglAggregator {
     if (!this.previous) return;
     this.previousEntries += 1;
     this.previous.add(entry);
+  }
+
+  /** The previous period from an earlier run's stored aggregates instead of its entries. */
+  usePrevious(breakdown: Breakdown): void {
+    if (this.previous) this.storedPrevious = breakdown;
   }
 
   add(entry: RawTimeEntry): void {
@@ -162,8 +170,8 @@ export class TogglAggregator {
     if (notEnrichable > 0) {
       notes.push(`${notEnrichable} referenced ${notEnrichable === 1 ? 'entity has' : 'entities have'} no [Database] [Type] tags and cannot be looked up in Fibery; their time still counts as matched.`);
     }
-    const previous = this.previous?.finish() ?? null;
-    if (previous && this.previousEntries === 0) {
+    const previous = this.storedPrevious ?? this.previous?.finish() ?? null;
+    if (previous && (this.storedPrevious ? previous.entries : this.previousEntries) === 0) {
       notes.push(`The previous period (${previous.period.start_date} – ${previous.period.end_date}) has no tracked time, so there is nothing to compare with.`);
     }
     return {

@@ -19,15 +19,8 @@ export function labelsOf(parsed: ParsedDescription): { type: string; project: st
   return { type: typeLabel(parsed.database, parsed.type), project: parsed.project ?? NO_PROJECT_LABEL };
 }
 
-/** The period of equal length just before `period` (inclusive dates). */
-export function previousPeriod(period: { start_date: string; end_date: string }): { start_date: string; end_date: string } {
-  const day = 86_400_000;
-  const start = Date.parse(`${period.start_date}T00:00:00Z`);
-  const end = Date.parse(`${period.end_date}T00:00:00Z`);
-  const length = Math.round((end - start) / day) + 1;
-  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  return { start_date: iso(start - length * day), end_date: iso(start - day) };
-}
+/** The period of equal length just before a period: src/config/period.ts. */
+export { previousPeriod } from '../config/period.js';
 
 const bump = (into: Record<string, number>, key: string, seconds: number) => {
   into[key] = (into[key] ?? 0) + seconds;

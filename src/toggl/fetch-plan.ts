@@ -21,6 +21,8 @@ export interface TogglCursor {
 export interface TogglFetchState {
   /** The dates to cover, inclusive: the period, and the previous period when comparing. */
   range: { start: string; end: string };
+  /** Dates inside the range not to fetch (earlier periods whose figures an earlier run stored), sorted, disjoint. */
+  skip?: { start: string; end: string }[];
   max_range_days: number;
   user_ids: number[] | null;
   /** Learned from the answers: true once an entry dated the requested end date came back. */
@@ -58,13 +60,15 @@ export interface PageAnswer {
   requests: number;
 }
 
-export function initialFetchState(range: { start: string; end: string }, maxRangeDays: number, userIds: number[] | null): TogglFetchState {
+export function initialFetchState(range: { start: string; end: string }, maxRangeDays: number, userIds: number[] | null, skip: { start: string; end: string }[] = []): TogglFetchState {
+  const gaps = [...skip].sort((a, b) => a.start.localeCompare(b.start));
   return {
     range,
+    ...(gaps.length ? { skip: gaps } : {}),
     max_range_days: maxRangeDays,
     user_ids: userIds,
     end_inclusive: null,
-    chunk: chunkFrom(range.start, range.end, maxRangeDays, null),
+    chunk: chunkFrom(range.start, range.end, maxRangeDays, null, gaps),
     cursor: null,
     pages: 0,
     requests: 0,
@@ -77,12 +81,16 @@ export function initialFetchState(range: { start: string; end: string }, maxRang
   };
 }
 
-function chunkFrom(start: string, rangeEnd: string, maxRangeDays: number, inclusive: boolean | null): { start: string; last: string } | null {
+/** The next chunk from `from` on: it starts past any skipped dates and ends before the next ones. */
+function chunkFrom(from: string, rangeEnd: string, maxRangeDays: number, inclusive: boolean | null, skip: readonly { start: string; end: string }[] = []): { start: string; last: string } | null {
+  let start = from;
+  for (const gap of skip) if (gap.start <= start && start <= gap.end) start = addDays(gap.end, 1);
   if (start > rangeEnd) return null;
   // Asking for last + 1 spends one day of the allowed span.
   const span = inclusive === true ? maxRangeDays : Math.max(1, maxRangeDays - 1);
-  const last = addDays(start, span - 1);
-  return { start, last: last < rangeEnd ? last : rangeEnd };
+  const nextGap = skip.find((gap) => gap.start > start);
+  const limits = [addDays(start, span - 1), rangeEnd, ...(nextGap ? [addDays(nextGap.start, -1)] : [])];
+  return { start, last: limits.reduce((a, b) => (b < a ? b : a)) };
 }
 
 /** The dates to send for the current chunk. */
@@ -94,7 +102,7 @@ export function chunkRequest(state: TogglFetchState): { start_date: string; end_
 
 /** Whether an entry dated `date` belongs to the fetch (entries of the extra day past the range do not). */
 export function inRange(state: TogglFetchState, date: string): boolean {
-  return date >= state.range.start && date <= state.range.end;
+  return date >= state.range.start && date <= state.range.end && !(state.skip ?? []).some((gap) => date >= gap.start && date <= gap.end);
 }
 
 /** The state after a page came back. */
@@ -119,7 +127,7 @@ export function afterPage(state: TogglFetchState, page: PageAnswer): TogglFetchS
   }
   const coveredThrough = inclusive === true ? usedEnd : addDays(usedEnd, -1);
   next.cursor = null;
-  next.chunk = chunkFrom(addDays(coveredThrough, 1), state.range.end, state.max_range_days, inclusive);
+  next.chunk = chunkFrom(addDays(coveredThrough, 1), state.range.end, state.max_range_days, inclusive, state.skip);
   next.done = next.chunk === null;
   next.estimated_pages = next.done ? next.pages : estimatePages(state.range, next.pages, Date.parse(`${addDays(coveredThrough, 1)}T00:00:00Z`) / 1000);
   return next;
@@ -140,7 +148,7 @@ export function afterRangeRefused(state: TogglFetchState, requests: number): Tog
     ...state,
     requests: state.requests + requests,
     max_range_days: maxRangeDays,
-    chunk: chunkFrom(state.chunk.start, state.range.end, maxRangeDays, state.end_inclusive),
+    chunk: chunkFrom(state.chunk.start, state.range.end, maxRangeDays, state.end_inclusive, state.skip),
   };
 }
 

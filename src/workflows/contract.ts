@@ -14,7 +14,7 @@ export const WORKFLOW_TYPE = 'TogglFiberyPipeline';
 export const SCHEDULED_WORKFLOW_TYPE = 'ScheduledReport';
 /** `volt-agent deliver`: a finished run's digest sent again, by a worker (where the secrets are). */
 export const DELIVER_WORKFLOW_TYPE = 'DeliverReports';
-export const PIPELINE_VERSION = '3.0';
+export { PIPELINE_VERSION } from './pipeline-version.js';
 
 export const STAGE_NAMES = ['toggl', 'fibery'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -105,6 +105,8 @@ export interface PipelineInput {
   deliver?: DeliveryChannel[];
   /** How soon a lost worker's activity goes to another worker (default 15 s; at least 2). */
   heartbeat_timeout_seconds?: number;
+  /** Periods of the run's length in the team report's trend, its own included (0: none; default: config.yaml periods.trend, else 6 for weekly and shorter runs). */
+  trend?: number | null;
 }
 
 /** What a schedule's action carries: no dates (they come from the slot) and never a secret. */
@@ -117,6 +119,8 @@ export interface ScheduledReportInput {
   output_dir: string;
   deliver: DeliveryChannel[];
   compare?: CompareMode;
+  /** Periods in each run's trend (absent: config.yaml's periods.trend, else its default). */
+  trend?: number;
 }
 
 export interface DeliverReportsInput extends RunRef {

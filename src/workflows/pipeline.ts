@@ -31,6 +31,7 @@ import {
 } from './contract.js';
 import { ProgressTracker } from './progress.js';
 import { processWithRollingWindow } from '../patterns/rolling-window.js';
+import { MAX_TREND } from '../config/period.js';
 import { deliverAll } from './deliver.js';
 import { TogglFetch } from './toggl-fetch.js';
 
@@ -46,6 +47,8 @@ function checkInput(input: PipelineInput): void {
   if (input.start_from && input.start_from !== 'toggl' && input.start_from !== 'fibery') throw bad(`start_from must be "toggl" or "fibery", not "${input.start_from}"`);
   if (input.start_from === 'fibery' && !input.run_id) throw bad('start_from "fibery" needs the run_id of an earlier run');
   if (input.compare && input.compare !== 'previous' && input.compare !== 'none') throw bad(`compare must be "previous" or "none", not "${input.compare}"`);
+  const trend = input.trend;
+  if (trend !== undefined && trend !== null && !(Number.isInteger(trend) && trend >= 0 && trend <= MAX_TREND)) throw bad(`trend must be a whole number from 0 to ${MAX_TREND}`);
   const heartbeat = input.heartbeat_timeout_seconds;
   if (heartbeat !== undefined && !(Number.isFinite(heartbeat) && heartbeat >= 2 && heartbeat <= 600)) throw bad('heartbeat_timeout_seconds must be from 2 to 600');
   // Channel names are checked by the CLI and the schedule before a run starts, and by the deliver_report activity.
@@ -110,6 +113,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
           end_date: input.end_date,
           users: input.users ?? null,
           compare: input.compare ?? 'previous',
+          ...(input.trend !== undefined && input.trend !== null ? { trend: input.trend } : {}),
         });
         await executeChild(TogglFetch, {
           workflowId: `${info.workflowId}-toggl-fetch`,

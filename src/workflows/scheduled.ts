@@ -35,6 +35,7 @@ export async function ScheduledReport(input: ScheduledReportInput): Promise<Sche
           output_dir: input.output_dir,
           deliver: input.deliver,
           compare: input.compare ?? 'previous',
+          ...(input.trend !== undefined ? { trend: input.trend } : {}),
         },
       ],
     });

@@ -7,6 +7,7 @@
 import type { EnrichedData, EnrichedEntity, RawTimeEntry, RawTogglData } from '../../src/storage/schemas.js';
 import { aggregateToggl } from '../../src/toggl/aggregate.js';
 import { previousPeriod } from '../../src/toggl/breakdown.js';
+import { TrendPeriodAccumulator, trendPeriodFromAggregates } from '../../src/toggl/trend.js';
 import { enrichedReportExtras } from '../../src/reports/common.js';
 import { entityKey } from '../../src/workflows/contract.js';
 
@@ -17,6 +18,9 @@ export const HOSTILE = {
   long: `Long ${'x'.repeat(5000)}`,
   emphasis: '*bold* _it_ `code` # not a heading',
 };
+
+/** A Fibery description as its API exports it: a heading, a task list, a numbered list, a link. */
+export const TASK_LIST_DESCRIPTION = '## Definition of done\n\n- [ ] acceptance criteria agreed\n- [x] design reviewed\n\n1. Ship behind a flag\n2. Read [the spec](https://acme.fibery.io/spec) first';
 
 const TYPES = [
   ['Scrum', 'Task'],
@@ -132,7 +136,7 @@ export interface ReportData {
   enriched: EnrichedData;
 }
 
-export function reportData(people = 25, options: { previous?: boolean; previousEmpty?: boolean } = {}): ReportData {
+export function reportData(people = 25, options: { previous?: boolean; previousEmpty?: boolean; trend?: boolean } = {}): ReportData {
   const period = { start_date: '2026-11-16', end_date: '2026-11-29' };
   const time_entries = [...periodEntries(people, period, 42, 1), ...(people > 2 ? problems(period) : [])];
   const raw: RawTogglData = {
@@ -145,6 +149,12 @@ export function reportData(people = 25, options: { previous?: boolean; previousE
   };
   const previous = options.previous === false ? null : { entries: options.previousEmpty ? [] : periodEntries(people, previousPeriod(period), 7, 500_000) };
   const aggregated = aggregateToggl(raw, new Date('2026-11-30T06:00:00Z'), previous);
+  if (options.trend) {
+    // The period before as if fetched for the trend, then this period.
+    const earlier = new TrendPeriodAccumulator(previousPeriod(period));
+    for (const entry of previous?.entries ?? []) earlier.add(entry);
+    aggregated.trend = { periods: [earlier.finish(), trendPeriodFromAggregates(aggregated, 'this_run', null)!] };
+  }
   const enrichment = new Map<string, EnrichedEntity>();
   for (const e of aggregated.entities) {
     if (!e.enrichable || !e.entity_database || !e.entity_type) continue;
@@ -170,7 +180,7 @@ export function reportData(people = 25, options: { previous?: boolean; previousE
         state: done ? 'Done' : 'In progress',
         created_at: '2026-10-01T00:00:00Z',
         modified_at: '2026-11-20T00:00:00Z',
-        description_md: n === 7000 ? `${HOSTILE.script} and ${HOSTILE.link}` : null,
+        description_md: n === 7000 ? `${HOSTILE.script} and ${HOSTILE.link}` : n === 7010 ? TASK_LIST_DESCRIPTION : null,
         assignees: [],
         comments: [],
         fields: done ? { completionDate: '2026-11-20' } : { plannedEnd: n % 2 ? '2026-11-18' : '2026-12-20' },

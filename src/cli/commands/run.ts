@@ -2,15 +2,17 @@
 import { channelHelp, channelList } from '../../delivery/channels/index.js';
 import { providerList } from '../../llm/providers/index.js';
 import { defineCommand } from '../define-command.js';
-import { jsonOption, outputDirOption, runIdOption, sandboxLatencyOption } from '../shared-options.js';
+import { jsonOption, outputDirOption, periodOption, runIdOption, sandboxLatencyOption, trendOption } from '../shared-options.js';
 
 export const run = defineCommand({
   name: 'run',
   description: 'Run the pipeline for a period: fetch Toggl entries, enrich their Fibery entities, write the reports; shows live progress.',
   options: (command) =>
     command
-      .option('--start-date <date>', 'first day of the period, YYYY-MM-DD (required unless --start-from fibery)')
+      .addOption(periodOption('the period by name: last-week, this-week, last-month, this-month, 2026-W49 (ISO week), 2026-11 or 2026-11-01..2026-11-15'))
+      .option('--start-date <date>', 'first day of the period, YYYY-MM-DD (instead of --period)')
       .option('--end-date <date>', 'last day of the period, YYYY-MM-DD, inclusive')
+      .addOption(trendOption())
       .option('--users <emails>', 'comma-separated Toggl user emails (default: everyone with time)')
       .addOption(outputDirOption('where run directories go'))
       .option('--start-from <stage>', 'toggl (default): the whole pipeline; fibery: redo enrichment and reports of --run-id')
@@ -23,6 +25,9 @@ export const run = defineCommand({
       .addOption(sandboxLatencyOption('with --sandbox: how long the Fibery simulator takes per request, like the real API'))
       .addOption(jsonOption('print the result as one JSON object on stdout (progress as plain lines on stderr)')),
   examples: [
+    { command: 'volt-agent run --period last-week', note: 'the ISO week before this one (week start and time zone: config.yaml periods)' },
+    { command: 'volt-agent run --period 2026-W49 --trend 8', note: 'an ISO week, with the 7 weeks before it in the team report\'s trend' },
+    { command: 'volt-agent run --period 2026-11', note: 'a calendar month' },
     { command: 'volt-agent run --start-date 2025-10-07 --end-date 2025-10-13' },
     { command: 'volt-agent run --start-date 2025-10-07 --end-date 2025-10-13 --users john@example.com,jane@example.com' },
     { command: 'volt-agent run --start-from fibery --run-id run_2025-10-10-15-30-45', note: 'redo enrichment and reports only' },
@@ -50,8 +55,9 @@ A failed delivery does not fail the run: run_metadata.json records it, and \`vol
 Everything is checked before anything starts: a bad value is one line and exit code 2.`,
   async handler(opts, ctx) {
     const env = await ctx.env();
-    const [{ resolveRunOptions }, { launchRun, sandboxOptions }] = await Promise.all([import('../options.js'), import('../launch.js')]);
-    const options = await resolveRunOptions(opts);
+    const [{ resolveRunOptions, periodContext, describeRunPeriod }, { launchRun, sandboxOptions }] = await Promise.all([import('../options.js'), import('../launch.js')]);
+    const options = await resolveRunOptions(opts, undefined, opts.period === undefined ? undefined : await periodContext(env));
+    if (opts.period !== undefined) ctx.out.info(`Period ${opts.period}: ${describeRunPeriod(options)}`);
     const sandbox = await sandboxOptions(opts, env);
     return launchRun({ ...options, ...sandbox, json: opts.json }, env, ctx.out);
   },

@@ -2,7 +2,7 @@
 import { channelHelp, channelList } from '../../delivery/channels/index.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT } from '../output.js';
-import { outputDirOption, sandboxLatencyOption } from '../shared-options.js';
+import { outputDirOption, sandboxLatencyOption, trendOption } from '../shared-options.js';
 import { scheduleIdOption } from './schedule-common.js';
 
 export const scheduleCreate = defineCommand({
@@ -13,17 +13,19 @@ export const scheduleCreate = defineCommand({
       .addOption(scheduleIdOption('a name for the schedule: letters, digits, "_" and "-" (part of each run id)'))
       .requiredOption('--cron <expression>', 'when it fires: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1" (Mondays 08:00); also @daily, @weekly …')
       .option('--timezone <zone>', 'IANA timezone of the cron string and of the periods', 'UTC')
-      .requiredOption('--period <period>', 'what each run reports on: previous-week (Monday–Sunday before the slot), previous-month, last-7-days or last-30-days')
+      .requiredOption('--period <period>', 'what each run reports on: previous-week (Monday–Sunday before the slot; also last-week), previous-month (also last-month), last-7-days or last-30-days')
       .option('--users <emails>', 'comma-separated Toggl user emails (default: everyone with time)')
       .addOption(outputDirOption('where the run directories go'))
       .option('--deliver <channels>', `send each run's digest to ${channelList('and/or')} (comma-separated; settings from the worker's environment)`)
       .option('--compare <mode>', 'previous (default): also show the changes against the period before; none: only the period')
+      .addOption(trendOption())
       .option('--sandbox', 'run against the built-in Toggl and Fibery simulators (the background service keeps them up while the schedule exists)', false)
       .option('--dataset <file>', 'with --sandbox: the dataset the simulators serve (default: the sample workspace)')
       .addOption(sandboxLatencyOption('with --sandbox: how long the Fibery simulator takes per request')),
   examples: [
     { command: 'volt-agent schedule create --id weekly-digest --cron "0 8 * * 1" --timezone Europe/Berlin --period previous-week --deliver slack,email' },
     { command: 'volt-agent schedule create --id monthly --cron "0 7 1 * *" --period previous-month --users ann@example.com' },
+    { command: 'volt-agent schedule create --id weekly-trend --cron "0 8 * * 1" --period last-week --trend 8', note: 'each digest with the 8 weeks up to its week' },
     { command: 'volt-agent schedule create --id try-it --cron "0 8 * * 1" --period previous-week --sandbox --sandbox-latency 0', note: 'against the simulators' },
   ],
   notes: `Each run's period comes from the slot it was scheduled for, never from the clock: a run
@@ -56,6 +58,7 @@ ${channelHelp()}`,
       output_dir: (await import('node:path')).resolve(opts.outputDir),
       deliver: opts.deliver === undefined ? [] : request.checkChannels('--deliver', opts.deliver),
       compare: checkCompare(opts.compare),
+      ...(opts.trend !== undefined ? { trend: opts.trend } : {}),
     };
     const sandbox = await sandboxOptions(opts, env);
     await preflightRun({ sandbox: sandbox.sandbox, datasetPath: sandbox.datasetPath, outputDir: input.output_dir, deliver: input.deliver }, env);

@@ -23,13 +23,13 @@ import { SANDBOX_QUEUE_PREFIX, SandboxPool } from './sandbox-pool.js';
 import {
   acquireServiceLock,
   newFingerprint,
-  packageVersion,
   releaseServiceLock,
   removeServiceInfo,
   servicePaths,
   writePrivateFileAtomic,
   type ServiceInfo,
 } from './state.js';
+import { packageVersion } from '../version.js';
 
 export type { SandboxAnswer } from './sandbox-pool.js';
 export type { StatusAnswer } from './control-server.js';

@@ -4,15 +4,15 @@
  * removed when it stops), `service.lock` (one service per state directory) and `service.log`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
-import { configDir, PACKAGE_ROOT } from '../../config/app-config.js';
+import { configDir } from '../../config/app-config.js';
 import type { Env } from '../../config/env.js';
 import { providerList } from '../../llm/providers/index.js';
 import { writeFileAtomic } from '../../storage/json-storage.js';
+import { packageVersion } from '../version.js';
 
 /**
  * The code the workers run: `src/` from the sources, `dist/` (with its pre-built workflow bundle)
@@ -47,13 +47,6 @@ export const ServiceInfoSchema = z.object({
 });
 export type ServiceInfo = z.infer<typeof ServiceInfoSchema>;
 
-export function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /**
  * Variables that change what the workers' activities do (the APIs', each LLM provider's and

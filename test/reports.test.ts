@@ -509,13 +509,13 @@ test('a wrong number of hours for a person is sent back once, naming the mistake
 });
 
 test('a wrong number that survives the correction is marked unverified in the text and counted in the footer', async () => {
-  const wrongTwice = wrongSummary.replace('2.8 h.', '2.8 h. #4242 Phantom took 1.5 h.');
+  const wrongTwice = wrongSummary.replace('2.8 h.', '2.8 h. #4242 took 1.5 h.');
   const { client, calls } = scriptedClient([wrongTwice, wrongTwice]);
   const { markdown, usage } = await writeTogglSummary(aggregated, llmWriter(client));
   assert.equal(calls.length, 2, 'one correction request, no more');
   assert.match(calls[1]!.followUp![1]!.content, /"#4242" in "Per-user summaries" .*: there is no entity #4242 in the data/);
   assert.ok(markdown.includes('- **Zoë Müller**: 12.5 h *(unverified)*, 75% on entities.'));
-  assert.ok(markdown.includes('#4242 *(unverified)* Phantom took 1.5 h.'));
+  assert.ok(markdown.includes('#4242 *(unverified)* took 1.5 h.'));
   assert.match(markdown, /- \*\*1 figure and 1 name could not be verified\*\* against the data and are marked \*\(unverified\)\*: "12\.5 h" \(Per-user summaries\), "#4242" \(Per-user summaries\)\. They remained after 1 correction request\./);
   assert.equal(usage?.corrections, 1);
   assert.equal(usage?.unverified, 2);

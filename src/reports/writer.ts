@@ -236,9 +236,12 @@ export function describeFindings(findings: readonly Finding[], sections: readonl
 }
 
 function countPhrase(findings: readonly Finding[]): string {
-  const figures = findings.filter((f) => f.kind === 'number').length;
-  const names = findings.length - figures;
-  return [figures ? plural(figures, 'figure') : '', names ? plural(names, 'name') : ''].filter(Boolean).join(' and ');
+  const count = (kind: Finding['kind'], word: string) => {
+    const n = findings.filter((f) => f.kind === kind).length;
+    return n ? plural(n, word) : '';
+  };
+  const parts = [count('number', 'figure'), count('name', 'name'), count('date', 'date')].filter(Boolean);
+  return parts.length > 2 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts.join(' and ');
 }
 
 const sumOrNull = (values: (number | null)[]): number | null => (values.some((v) => v === null) ? null : values.reduce<number>((s, v) => s + (v ?? 0), 0));
@@ -267,7 +270,8 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
       const first = await ask([]);
       const calls: LlmResult[] = [first];
       let written = parseSanitised(first.text, req.sections);
-      const index = indexFacts(prompt.facts, req.known);
+      // The prompt's own words (section titles, product names) are the model's to repeat.
+      const index = indexFacts(prompt.facts, req.known, `${prompt.system}\n${prompt.user}`);
       const options = { peopleSections: req.sections.filter((s) => s.people).map((s) => s.key) };
       const found = verifySections(written, index, options);
       let findings = found;

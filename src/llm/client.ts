@@ -8,6 +8,7 @@
  */
 import { readVariable, type VariableName } from '../config/env.js';
 import { ApiError, ValidationError } from '../errors.js';
+import { EmptyAnswerError } from './answer.js';
 import { MalformedAnswer, type Completion, type LlmTurn, type ProviderConnection, type ProviderFailure } from './provider.js';
 import { isProviderName, PROVIDERS, providerList, type AnyLlmProvider, type LlmProviderName } from './providers/index.js';
 
@@ -289,7 +290,7 @@ export class LlmClient {
         refused: this.refused,
         signal,
       });
-      if (!answer.text.trim()) throw new ApiError(this.apiName, 200, `${this.apiName} returned no text (${answer.stop})`);
+      if (!answer.text.trim()) throw new EmptyAnswerError(this.apiName, 200, `${this.apiName} returned no text (${answer.stop})`);
       return answer;
     };
     try {

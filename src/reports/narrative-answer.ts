@@ -24,6 +24,7 @@ export interface ReadAnswer {
 }
 
 export const EMPTY_ANSWER = 'the answer was empty';
+const MISSING_HEADING = 'its heading is missing from the answer';
 
 export function readAnswer(raw: string, sections: readonly NarrativeSection[], prompts: readonly string[]): ReadAnswer {
   const text = stripReasoning(raw);
@@ -38,7 +39,7 @@ export function readAnswer(raw: string, sections: readonly NarrativeSection[], p
   for (const s of sections) {
     const body = found[s.key];
     if (!body) {
-      rejected.push({ key: s.key, why: 'its heading is missing from the answer' });
+      rejected.push({ key: s.key, why: MISSING_HEADING });
       continue;
     }
     const problem = proseProblem(body, { prompts });
@@ -51,5 +52,9 @@ export function readAnswer(raw: string, sections: readonly NarrativeSection[], p
   return { sections: accepted, rejected, failure: null };
 }
 
-/** How many sections an answer got right: a correction must not have fewer. */
-export const wellFormed = (answer: ReadAnswer): number => Object.keys(answer.sections).length;
+/**
+ * How many sections an answer spoilt (written, but not prose a report can use): a correction must
+ * not spoil more than the answer it corrects. A section it leaves out is no fault: it keeps its
+ * first text.
+ */
+export const malformed = (answer: ReadAnswer): number => answer.rejected.filter((r) => r.why !== MISSING_HEADING).length;

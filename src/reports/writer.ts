@@ -14,7 +14,8 @@ import { describeSummarised, estimateTokens, fitFactPack, summarisedPromptNote, 
 import { plural } from './format.js';
 import { entityTypeKey, loadPrompts, renderPrompt, SHIPPED_PROMPTS_DIR, type Prompts, type ReportPromptKind } from './prompts.js';
 import { EmptyAnswerError } from '../llm/answer.js';
-import { EMPTY_ANSWER, readAnswer, wellFormed, type ReadAnswer } from './narrative-answer.js';
+import { defaultMaxConcurrent, slotsFor } from '../llm/concurrency.js';
+import { EMPTY_ANSWER, malformed, readAnswer, type ReadAnswer } from './narrative-answer.js';
 import { checkLines, rejectionSummary } from './narrative-footer.js';
 import { ValidationError } from '../errors.js';
 import { indexFacts, markUnverified, verifySections, type Finding, type KnownData } from './verify.js';
@@ -120,16 +121,17 @@ export interface BuiltPrompt {
 }
 
 /** The prompts of a report, the fact pack cut so that both together stay within `budgetTokens`. */
-export function buildPrompt(prompts: Prompts, req: Pick<NarrativeRequest, 'kind' | 'sections' | 'facts' | 'vars' | 'entityTypes'>, budgetTokens: number): BuiltPrompt {
+export function buildPrompt(prompts: Prompts, req: Pick<NarrativeRequest, 'kind' | 'sections' | 'facts' | 'vars' | 'entityTypes'>, budgetTokens: number, charsPerToken = 4): BuiltPrompt {
+  const tokens = (text: string) => estimateTokens(text, charsPerToken);
   const system = prompts.files.system.text;
   const template = prompts.files[req.kind].text;
   const values = { ...(req.vars ?? {}), sections: sectionHeadings(req.sections), entity_types: entityTypeNotes(prompts, req.entityTypes) };
   // The instructions are fixed; the fact pack gets what they leave of the budget, less room for the
   // note saying what was cut and for the code fence.
-  const fixed = estimateTokens(system) + estimateTokens(renderPrompt(template, { ...values, facts: '', summarised: '' })) + 200;
-  const pack = fitFactPack(req.facts, Math.max(100, budgetTokens - fixed));
+  const fixed = tokens(system) + tokens(renderPrompt(template, { ...values, facts: '', summarised: '' })) + 200;
+  const pack = fitFactPack(req.facts, Math.max(100, budgetTokens - fixed), charsPerToken);
   const user = renderPrompt(template, { ...values, summarised: summarisedPromptNote(pack.summarised), facts: `\`\`\`json\n${pack.json}\n\`\`\`` });
-  return { system, user, tokens: estimateTokens(system) + estimateTokens(user), facts: pack.facts, summarised: pack.summarised };
+  return { system, user, tokens: tokens(system) + tokens(user), facts: pack.facts, summarised: pack.summarised };
 }
 
 export interface LlmWriterSettings {
@@ -148,6 +150,12 @@ export interface LlmWriterSettings {
   deadlineMs?: number;
   /** The activity's cancellation. */
   signal?: AbortSignal;
+  /** Characters a token for the prompt estimate (default 4; `charsPerTokenFor` gives 3 for OpenAI-compatible servers). */
+  charsPerToken?: number;
+  /** Reports asking this server at once in this process (`llm.max_concurrent`; null or unset: no limit). */
+  maxConcurrent?: number | null;
+  /** What the slots are counted per: the server's base URL (default: one count for the writer's client). */
+  server?: string;
   /**
    * `llm.required`: an LLM that still fails after its retries fails the report (and the run).
    * Off (the default), the report falls back to the data-only narrative and says so.
@@ -210,12 +218,13 @@ class NotAReport extends Error {}
 export function llmWriter(client: CompletionClient, settings: LlmWriterSettings = {}): ReportWriter {
   const label = describeClient(client, settings);
   let prompts: Prompts | undefined = settings.prompts;
+  const slots = settings.maxConcurrent ? slotsFor(settings.server ?? label, settings.maxConcurrent) : null;
   const narrateWithLlm = async (req: NarrativeRequest, answers: RawAnswer[]): Promise<NarrativeResult> => {
     prompts ??= await loadPrompts(path.dirname(SHIPPED_PROMPTS_DIR));
     const started = Date.now();
     const deadlineAt = started + (settings.deadlineMs ?? DEFAULT_DEADLINE_MS);
     const budget = settings.promptTokenBudget ?? DEFAULT_BUDGET;
-    const prompt = buildPrompt(prompts, req, budget);
+    const prompt = buildPrompt(prompts, req, budget, settings.charsPerToken ?? 4);
     const calls: LlmResult[] = [];
     const ask = async (followUp: LlmTurn[], request: RawAnswer['request']): Promise<Asked> => {
       try {
@@ -353,6 +362,8 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
     usesLlm: true,
     async narrate(req) {
       const answers: RawAnswer[] = [];
+      // Waiting for the server's slot is not the model's time: the report's deadline starts after it.
+      const release = await slots?.acquire(settings.signal);
       try {
         return await narrateWithLlm(req, answers);
       } catch (error) {
@@ -371,6 +382,8 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
           failure,
           answers,
         };
+      } finally {
+        release?.();
       }
     },
   };
@@ -384,8 +397,8 @@ interface CorrectionContext {
 }
 
 /**
- * A correction is used only when it is at least as well-formed as the answer it corrects (as many
- * usable sections) and fixes more findings than it brings; a section it leaves out or spoils keeps
+ * A correction is used only when it is at least as well-formed as the answer it corrects (it is a
+ * report, and spoils no more sections) and fixes more findings than it brings; a section it leaves out or spoils keeps
  * its first text.
  */
 function judgeCorrection(
@@ -397,7 +410,7 @@ function judgeCorrection(
 ): { accepted: true; written: Record<string, string>; findings: Finding[]; note: string | null } | { accepted: false; note: string } {
   const read = readAnswer(text, ctx.sections, ctx.prompts);
   if (read.failure) return { accepted: false, note: `the correction answer was not used (${read.failure}); the first answer stands with its marks` };
-  if (wellFormed(read) < wellFormed(original)) {
+  if (malformed(read) > malformed(original)) {
     return { accepted: false, note: `the correction answer was not used (${[...new Set(read.rejected.map((r) => r.why))].join('; ')}); the first answer stands with its marks` };
   }
   const candidate = { ...written, ...read.sections };
@@ -408,6 +421,11 @@ function judgeCorrection(
     return { accepted: false, note: `the correction answer was not used (${what}); the first answer stands with its marks` };
   }
   return { accepted: true, written: candidate, findings: after, note: read.rejected.length ? `sections kept from the first answer: ${read.rejected.map((r) => r.key).join(', ')}` : null };
+}
+
+/** The prompt estimate's characters a token: 4 for the hosted APIs, 3 (erring high) for any other server's unknown tokenizer. */
+export function charsPerTokenFor(settings: { baseUrl?: string }): number {
+  return settings.baseUrl && !/\/\/api\.(openai|anthropic)\.com(\/|$)/.test(settings.baseUrl) ? 3 : 4;
 }
 
 /** What a run's report writer is made from: resolved once per run, plain data (no file reads). */
@@ -439,6 +457,9 @@ export function reportWriterFor(settings: ReportSettings, env: NodeJS.ProcessEnv
     maxCorrections: llm.max_corrections,
     deadlineMs: llm.report_deadline_seconds * 1000,
     required: llm.required,
+    maxConcurrent: llm.max_concurrent ?? defaultMaxConcurrent(client.settings.baseUrl),
+    charsPerToken: charsPerTokenFor(client.settings),
+    server: client.settings.baseUrl ?? client.settings.provider,
     ...(signal ? { signal } : {}),
   });
 }

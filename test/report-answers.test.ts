@@ -21,6 +21,8 @@ test('proseProblem: self-talk, program output, symbols, repetition and echoes ar
   assert.match(ok('Traceback (most recent call out):\n  File "x.py", line 3')!, /program output/);
   assert.match(ok('x {{{ ]]] ### *** --- ((( ))) ||| ;;; ::: ~~~ ^^^ %%%')!, /symbols/);
   assert.match(ok('The team did well this week. The team did well this week. The team did well this week.')!, /repeats itself/);
+  const loop = `Олена Коваленко ${Array.from({ length: 14 }, (_, i) => `последний 2026-11-${10 + i}`).join(', ')}`;
+  assert.match(ok(loop)!, /repeats itself/, 'a loop of words without sentence ends');
   assert.match(ok('Correct these mistakes and keep everything that was right. Use only numbers that appear in the facts, copied as given.')!, /repeats the request/);
   assert.match(ok('   ')!, /empty/);
 });

@@ -84,8 +84,21 @@ export function proseProblem(text: string, context: ProseContext): string | null
   return echo(t, context.prompts);
 }
 
-/** A sentence three times, or a third of the sentences repeats of others. */
+/**
+ * A sentence three times, a third of the sentences repeats of others, or a loop of words (the
+ * same three words six times or more, together two fifths of the text).
+ */
 function repetition(text: string): string | null {
+  const words = flat(text).split(' ').filter(Boolean);
+  if (words.length >= 24) {
+    const triples = new Map<string, number>();
+    for (let i = 0; i + 2 < words.length; i++) {
+      const t = words.slice(i, i + 3).join(' ');
+      triples.set(t, (triples.get(t) ?? 0) + 1);
+    }
+    const most = Math.max(...triples.values());
+    if (most >= 6 && (most * 3) / words.length >= 0.4) return 'it repeats itself';
+  }
   const sentences = sentencesOf(text, 4);
   if (sentences.length < 3) return null;
   const counts = new Map<string, number>();

@@ -8,6 +8,8 @@
  * `node-llama-cpp` is a dev dependency, loaded only when a model server starts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jsonReply, listen, readBody, sendReply } from './http.js';
 
 export interface ModelServerOptions {
@@ -102,12 +104,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
-    if (req.method === 'GET' && path === '/stats') return sendReply(res, jsonReply(200, stats));
-    if (req.method === 'GET' && path === '/v1/models') {
+    const route = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    if (req.method === 'GET' && route === '/stats') return sendReply(res, jsonReply(200, stats));
+    if (req.method === 'GET' && route === '/v1/models') {
       return sendReply(res, jsonReply(200, { object: 'list', data: [{ id: name, object: 'model', created: 0, owned_by: 'volt-sandbox' }] }));
     }
-    if (path !== '/v1/chat/completions') return sendReply(res, openaiError(404, `Unknown path ${path}`));
+    if (route !== '/v1/chat/completions') return sendReply(res, openaiError(404, `Unknown path ${route}`));
     if (req.method !== 'POST') return sendReply(res, openaiError(405, 'Use POST'));
     let body: Record<string, unknown>;
     try {
@@ -161,8 +163,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
  */
 export async function spawnModelServer(options: Omit<ModelServerOptions, 'port'>): Promise<Omit<ModelServer, 'stats'> & { stats(): Promise<ReturnType<ModelServer['stats']>> }> {
   const { spawn } = await import('node:child_process');
-  const self = new URL(import.meta.url);
-  const args = [...(self.pathname.endsWith('.ts') ? ['--import', 'tsx'] : []), self.pathname, JSON.stringify(options)];
+  const self = fileURLToPath(import.meta.url);
+  const args = [...(self.endsWith('.ts') ? ['--import', 'tsx'] : []), self, JSON.stringify(options)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const started = await new Promise<{ url: string; model: string; contextSize: number }>((resolve, reject) => {
     let out = '';
@@ -189,7 +191,7 @@ export async function spawnModelServer(options: Omit<ModelServerOptions, 'port'>
 }
 
 // `node model-server.js '{"modelPath": …}'`: serve until SIGTERM, print {url, model, contextSize}.
-if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const server = await startModelServer(JSON.parse(process.argv[2] ?? '{}') as ModelServerOptions);
   process.stdout.write(`${JSON.stringify({ url: server.url, model: server.model, contextSize: server.contextSize })}\n`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -1,7 +1,7 @@
 /**
  * `npm run test:model`: a whole sandbox run whose every report is written by a real small model
  * (SmolLM2-135M-Instruct on the CPU, one thread, behind the sandbox's OpenAI-compatible model
- * server, which answers one request at a time), on a real Temporal dev server. The model invents:
+ * server in a process of its own, which answers one request at a time), on a real Temporal dev server. The model invents:
  * what is asserted is what volt-agent did with whatever it wrote. Slow (minutes), so not in
  * `npm test`; CI runs it after `node scripts/provision-model.mjs`.
  */
@@ -15,19 +15,19 @@ import { CHECKS_LINE } from '../../src/reports/narrative-footer.js';
 import { UNVERIFIED_MARK } from '../../src/reports/verify.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ensureSmolLm2 } from '../../src/sandbox/model-files.js';
-import { startModelServer, type ModelServer } from '../../src/sandbox/model-server.js';
+import { spawnModelServer } from '../../src/sandbox/model-server.js';
 import { RunMetadataSchema } from '../../src/storage/schemas.js';
 import { runPipelineOn } from '../support/pipeline.js';
 import { startTestTemporal, type TestTemporal } from '../support/temporal.js';
 
 let temporal: TestTemporal;
 let sandbox: Sandbox;
-let model: ModelServer;
+let model: Awaited<ReturnType<typeof spawnModelServer>>;
 let outputDir: string;
 
 before(async () => {
   const gguf = await ensureSmolLm2({ log: (line) => process.stderr.write(`${line}\n`) });
-  [temporal, sandbox, model] = await Promise.all([startTestTemporal(), startSandbox({ limits: 'none' }), startModelServer({ modelPath: gguf, threads: 1 })]);
+  [temporal, sandbox, model] = await Promise.all([startTestTemporal(), startSandbox({ limits: 'none' }), spawnModelServer({ modelPath: gguf, threads: 1 })]);
   outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-real-model-'));
 });
 after(async () => {
@@ -42,7 +42,7 @@ function footerOf(markdown: string): string[] {
   return at < 0 ? [] : markdown.slice(at).split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
 }
 
-test('every report of a run written by SmolLM2-135M: honest footers, invented things marked or fallen back, raw answers kept, no report timed out', { timeout: 45 * 60_000 }, async () => {
+test('every report of a run written by SmolLM2-135M: honest footers, invented things marked or fallen back, raw answers kept, no report timed out', { timeout: 55 * 60_000 }, async () => {
   const env: NodeJS.ProcessEnv = { ...sandbox.env, OPENAI_BASE_URL: model.openaiBaseUrl, VOLT_LLM_PROVIDER: 'openai', VOLT_LLM_MODEL: model.model };
   delete env.OPENAI_API_KEY;
   delete env.ANTHROPIC_API_KEY;
@@ -58,7 +58,7 @@ test('every report of a run written by SmolLM2-135M: honest footers, invented th
       users,
       // The model's context is 8,192 tokens: the prompt (estimated at 3 characters a token, erring
       // high) and the answer must fit. A CPU at one thread takes its time: generous timeouts.
-      config: { llm: { prompt_token_budget: 5000, max_tokens: 400, temperature: 0, timeout_seconds: 900, report_deadline_seconds: 1800 } },
+      config: { llm: { prompt_token_budget: 3000, max_tokens: 300, temperature: 0, timeout_seconds: 900, report_deadline_seconds: 1800 } },
     },
     env,
   );
@@ -99,8 +99,9 @@ test('every report of a run written by SmolLM2-135M: honest footers, invented th
   }
   // No report timed out waiting: every failure recorded is about the answer, not the server.
   for (const w of metadata.warnings) assert.ok(!/did not answer within|gave no answer within|timed out/i.test(w), w);
-  assert.equal(model.stats().maxInFlight, 1, 'the server answered one request at a time');
-  assert.ok(model.stats().answered >= reports.length, 'the model wrote (or tried) every report');
+  const stats = await model.stats();
+  assert.equal(stats.maxInFlight, 1, 'the server answered one request at a time');
+  assert.ok(stats.answered >= reports.length, 'the model wrote (or tried) every report');
 
   // What the model wrote is kept, per report, and listed with the run's files.
   const files = (await runFiles(dir)).map((f) => f.path);

@@ -61,6 +61,7 @@ test('every report of a run written by SmolLM2-135M: honest footers, invented th
       config: { llm: { prompt_token_budget: 3000, max_tokens: 300, temperature: 0, timeout_seconds: 900, report_deadline_seconds: 1800 } },
     },
     env,
+    { executionTimeout: '50 minutes' },
   );
   assert.equal(error, null, String(error));
   const dir = path.join(outputDir, runId);

@@ -50,6 +50,7 @@ test('capitalised common words are not names: sentence starts, list items, headi
     '- Progress was steady on Tuesday: Work continued.',
     'Daily standup took time; it was a Standup again and I think QA and PR reviews were fine.',
     '1. Planning: Still going.',
+    'Zoë Müller spent most of the week on **#7658 Provision AWS infrastructure** (Scrum / Task), which is In Progress and planned to end on 2026-12-04; the WIP was reviewed with Zoë on Friday, in Toggl Track.',
   ].join('\n');
   assert.deepEqual(names(text), []);
 });

@@ -78,6 +78,7 @@ const STOP = new Set(
     'monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun ' +
     'january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec ' +
     'pr prs qa ui ux api apis ci cd mvp okr okrs kpi kpis eta fyi tbd id ids url sql am pm utc gmt html css json csv pdf it hr ' +
+    'wip eod asap sla rca poc faq tldr etc ie eg vs n a ' +
     'h hrs min mins q1 q2 q3 q4'
   ).split(' '),
 );

@@ -91,6 +91,7 @@ test('an answer without the headings, or all self-talk, is no report: data-only 
   const r = await llmWriter(client).narrate(request());
   assert.match(r.failure!, /^the answer was not a report: the answer has none of the requested headings and it talks about itself/);
   assert.deepEqual(r.sections, request().fallback);
+  assert.equal(r.notAReport, true, "the answer's failure, not the provider's");
   assert.match(r.source!, /Narrative written without an LLM/);
   // llm.required does not fail a run for a model that writes nonsense: the fallback stands.
   const strict = await llmWriter(scripted(['Traceback (most recent call out)']).client, { required: true }).narrate(request());

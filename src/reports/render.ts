@@ -40,7 +40,7 @@ export async function renderReport<M>(def: ReportDefinition<M>, model: M, writer
     title: def.title(model),
     header: [...def.header(model), narrativeSource(writer, narrative)],
     banner: narrative.failure
-      ? `The LLM failed, so this report's narrative is the data-only text: ${narrative.failure}`
+      ? `${narrative.notAReport ? "The LLM's answer was not used" : 'The LLM failed'}, so this report's narrative is the data-only text: ${narrative.failure}`
       : null,
     sections: sections.map((s) => {
       const blocks = s.blocks(model).filter((b): b is Block => Boolean(b));
@@ -56,6 +56,7 @@ export async function renderReport<M>(def: ReportDefinition<M>, model: M, writer
   };
   // Loaded on first use: ECharts takes seconds to import, and workers and CLI commands start without it.
   const { toHtml } = await import('./render-html.js');
-  const warning = narrative.failure ? `${def.id(model)}: the LLM failed, the report was written with the data-only narrative (${narrative.failure})` : (narrative.warning ?? null);
+  const what = narrative.notAReport ? "the LLM's answer was not used" : 'the LLM failed';
+  const warning = narrative.failure ? `${def.id(model)}: ${what}, the report was written with the data-only narrative (${narrative.failure})` : (narrative.warning ?? null);
   return { markdown: toMarkdown(doc), html: toHtml(doc, options), usage: narrative.usage, warning, answers: narrative.answers ?? [] };
 }

@@ -59,6 +59,8 @@ export interface NarrativeResult {
   unverified?: Finding[];
   /** Why the LLM gave nothing usable (it failed after its retries, or its answer was no report): the sections are the data-only text. */
   failure?: string;
+  /** The failure is the answer's (empty twice, or not a report), not the provider's. */
+  notAReport?: boolean;
   /** Sections of the answer that were not a report, for `run_metadata.json` warnings (one line). */
   warning?: string;
   /** Every answer the LLM gave, as it came: kept with the run. */
@@ -380,6 +382,7 @@ export function llmWriter(client: CompletionClient, settings: LlmWriterSettings 
           fellBack: req.sections.map((s) => s.key),
           footer: [],
           failure,
+          ...(error instanceof NotAReport ? { notAReport: true } : {}),
           answers,
         };
       } finally {

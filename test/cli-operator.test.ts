@@ -172,6 +172,9 @@ describe('commands', { concurrency: true }, () => {
         await writeFile(path.join(dir, 'run_metadata.json'), `${JSON.stringify(m, null, 2)}\n`);
         await writeFile(path.join(dir, 'reports', 'toggl_summary.md'), '# Toggl summary\n');
       }
+      // What the LLM wrote for a report, kept with the run (src/activities/llm-answers.ts).
+      await mkdir(path.join(runs(), 'run_2025-10-02-09-00-00', 'llm_answers'), { recursive: true });
+      await writeFile(path.join(runs(), 'run_2025-10-02-09-00-00', 'llm_answers', 'toggl_summary.json'), '{"report":"toggl_summary","answers":[]}\n');
       await mkdir(path.join(runs(), 'corrupt-run'), { recursive: true });
       await writeFile(path.join(runs(), 'corrupt-run', 'run_metadata.json'), '{"run_id": "corrupt-run", "status": ');
       await mkdir(path.join(runs(), 'holiday-photos'), { recursive: true });
@@ -242,10 +245,13 @@ describe('commands', { concurrency: true }, () => {
       assert.match(failed.stdout, /Counts: +120 entries, 4 users, 30 entities/);
       assert.match(failed.stdout, /Error: +Fibery answered 401: check FIBERY_API_TOKEN \(in enrich_scrum_task, fibery stage\)/);
       assert.match(failed.stdout, /reports\/toggl_summary\.md +16 B/);
+      assert.match(failed.stdout, /LLM answers: 1 file in llm_answers\/ \(each report's answers as the model wrote them/);
+      assert.match(failed.stdout, /llm_answers\/toggl_summary\.json +\d+ B/);
 
       const json = await volt(['show-run', '--run-id', 'run_2025-10-01-09-00-00', '--output-dir', runs(), '--json']);
       const shown = JSON.parse(json.stdout) as Record<string, unknown>;
-      const { run_dir, duration_seconds, counts, files, workflow_status, progress: live, ...file } = shown;
+      const { run_dir, duration_seconds, counts, files, llm_answers, workflow_status, progress: live, ...file } = shown;
+      assert.deepEqual(llm_answers, [], 'no LLM wrote this run');
       assert.deepEqual(file, JSON.parse(await readFile(path.join(runs(), 'run_2025-10-01-09-00-00', 'run_metadata.json'), 'utf8')));
       assert.equal(run_dir, path.join(runs(), 'run_2025-10-01-09-00-00'));
       assert.equal(duration_seconds, 95);

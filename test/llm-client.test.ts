@@ -192,7 +192,8 @@ test('unreachable server: ApiError status 0', async () => {
   await srv.close();
   const client = new LlmClient({ provider: 'openai', model: 'gpt-test', baseUrl: url, maxRetries: 0 }, OPENAI_KEY);
   await assert.rejects(client.complete({ system: 's', user: 'u' }), (err: unknown) => {
-    return err instanceof ApiError && err.status === 0 && /^cannot reach OpenAI at /.test(err.message);
+    // A local server is named as what it is, not as OpenAI.
+    return err instanceof ApiError && err.status === 0 && /^cannot reach the OpenAI-compatible server at 127\.0\.0\.1:\d+: /.test(err.message) && !/cannot reach OpenAI/.test(err.message);
   });
 });
 
@@ -305,11 +306,11 @@ test('a server that hangs past the timeout is retried; one that hangs past the d
 
     llm.enqueue({ hangMs: 5_000 }, { hangMs: 5_000 }, { hangMs: 5_000 });
     const started = Date.now();
-    await assert.rejects(client.complete({ system: 's', user: 'u', deadlineMs: 500 }), /^ApiError: Anthropic gave no answer within 0\.5 s \(\d requests?, retries included\)$/);
+    await assert.rejects(client.complete({ system: 's', user: 'u', deadlineMs: 500 }), /^ApiError: The Anthropic-compatible server at 127\.0\.0\.1:\d+ gave no answer within 0\.5 s \(\d requests?, retries included\)$/);
     assert.ok(Date.now() - started < 2000, 'the deadline ends the call');
     await assert.rejects(
       new LlmClient({ provider: 'anthropic', model: 'claude-test', baseUrl: llm.url, timeoutMs: 200, maxRetries: 0 }, ANTHROPIC_KEY).complete({ system: 's', user: 'u' }),
-      /^ApiError: cannot reach Anthropic at http:\/\/127\.0\.0\.1:\d+: request timed out after 0\.2 s$/,
+      /^ApiError: The Anthropic-compatible server at 127\.0\.0\.1:\d+ did not answer within 0\.2 s$/,
     );
   } finally {
     await llm.close();

@@ -235,7 +235,42 @@ describe('with the LLM simulator', () => {
       assert.deepEqual([byReport.person?.corrections, byReport.person?.unverified, byReport.person?.requests], [1, 1, 2]);
       assert.deepEqual([byReport.team_summary?.corrections, byReport.team_summary?.unverified], [0, 0]);
       assert.deepEqual(await readdir(path.join(dir, 'reports/individual')), ['zoe_muller.html', 'zoe_muller.md'], 'exactly the listed person');
+      // What the model wrote is kept with the run, one file per report, with what was used.
+      const answers = async (name: string) => ((await readJson(path.join(dir, 'llm_answers', `${name}.json`))) as { answers: { request: string; used: boolean; text: string }[] }).answers;
+      assert.deepEqual((await answers('toggl_summary')).map((a) => [a.request, a.used]), [['answer', true], ['correction', true]]);
+      const personAnswers = await answers('person/zoe_muller');
+      assert.deepEqual(personAnswers.map((a) => [a.request, a.used]), [['answer', true], ['correction', false]], 'a correction that fixed nothing is kept but not used');
+      assert.match(personAnswers[0]!.text, /123\.4 h/);
+      assert.equal((await answers('team_summary')).length, 1);
     });
+  });
+
+  test('a one-slot server, three person reports and a garbage section: one request at a time, none times out, the garbage falls back with a warning', async () => {
+    const sb = await startSandbox({ limits: 'none', llm: { slots: 1, latencyMs: 50, script: [{ mode: 'garbage-section' }] } });
+    try {
+      const env: NodeJS.ProcessEnv = { ...sb.env, VOLT_LLM_PROVIDER: 'openai', VOLT_LLM_MODEL: 'sim-model' };
+      delete env.ANTHROPIC_API_KEY;
+      const users = sb.dataset.toggl.users.slice(0, 3).map((u) => u.email);
+      const runId = 'run_sim-one-slot';
+      const { error } = await run(runId, env, { users });
+      assert.equal(error, null, String(error));
+      const dir = path.join(outputDir, runId);
+      assert.equal(sb.llm!.server.maxInFlight(), 1, 'llm.max_concurrent defaults to 1 for a server on this machine');
+      const individual = (await readdir(path.join(dir, 'reports/individual'))).filter((f) => f.endsWith('.md'));
+      assert.equal(individual.length, 3);
+      for (const f of individual) {
+        const person = await readFile(path.join(dir, 'reports/individual', f), 'utf8');
+        assert.match(person, /Narrative written by LLM openai sim-model; all tables computed from the data/, f);
+      }
+      const toggl = await readFile(path.join(dir, 'reports/toggl_summary.md'), 'utf8');
+      assert.match(toggl, /1 of \d sections were written without it \(.*: it is program output, not prose\)/);
+      assert.ok(!toggl.includes('Traceback'));
+      const metadata = RunMetadataSchema.parse(await readJson(path.join(dir, 'run_metadata.json')));
+      assert.ok(metadata.warnings.some((w) => /^toggl_summary: 1 section of the LLM's answer was not used .*program output/.test(w)), metadata.warnings.join('\n'));
+      assert.ok(existsSync(path.join(dir, 'llm_answers', 'toggl_summary.json')));
+    } finally {
+      await sb.close();
+    }
   });
 
   test('429 with retry-after: 1, then success: the wait is honoured and the report written', async () => {

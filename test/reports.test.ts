@@ -374,9 +374,11 @@ test('LLM writer: prompt carries the facts and no env values; sections inserted;
     assert.ok(!markdown.includes('| a | b |'), 'tables from the LLM are dropped');
     // The LLM left out "Time distribution": the deterministic text is used.
     assert.ok(markdown.includes('Other activities took 52% of the time.'));
-    assert.match(markdown, /Narrative written by LLM openai gpt-test; 3 of 5 sections missing from its answer were written without it/);
+    assert.match(markdown, /Narrative written by LLM openai gpt-test; 3 of 5 sections were written without it \(Matched entities overview, Unmatched activities, Time distribution: its heading is missing from the answer\)/);
     assert.match(markdown, /\n---\n\nAbout the narrative:\n\n- Written by LLM openai gpt-test \(1 request, 1234 input and 321 output tokens\)/);
-    assert.match(markdown, /- Every figure and name in the narrative was checked against the data\.\n$/);
+    assert.match(markdown, /- Checked against the data: figures .* Not checked: statements of fact about people and work .*\n- The checks found nothing to mark\.\n/);
+    assert.match(markdown, /- The LLM's text for "Matched entities overview", "Unmatched activities" and "Time distribution" was not used \(its heading is missing from the answer\): those sections are the data-only narrative\.\n$/);
+    assert.ok(!/every figure and name|now matches/i.test(markdown), 'no claim that everything was checked');
     // Tables still come from the data.
     assert.deepEqual(row(markdown, 'Zoë Müller'), ['Zoë Müller', '2.0 h', '1.5 h', '0.5 h', '75%', '6', '3']);
     assert.ok(usage && usage.prompt_tokens_estimate! > 100);
@@ -510,14 +512,14 @@ test('a wrong number of hours for a person is sent back once, naming the mistake
 });
 
 test('a wrong number that survives the correction is marked unverified in the text and counted in the footer', async () => {
-  const wrongTwice = wrongSummary.replace('2.8 h.', '2.8 h. #4242 Phantom took 1.5 h.');
+  const wrongTwice = wrongSummary.replace('2.8 h.', '2.8 h. #4242 took 1.5 h.');
   const { client, calls } = scriptedClient([wrongTwice, wrongTwice]);
   const { markdown, usage } = await writeTogglSummary(aggregated, llmWriter(client));
   assert.equal(calls.length, 2, 'one correction request, no more');
   assert.match(calls[1]!.followUp![1]!.content, /"#4242" in "Per-user summaries" .*: there is no entity #4242 in the data/);
   assert.ok(markdown.includes('- **Zoë Müller**: 12.5 h *(unverified)*, 75% on entities.'));
-  assert.ok(markdown.includes('#4242 *(unverified)* Phantom took 1.5 h.'));
-  assert.match(markdown, /- \*\*1 figure and 1 name could not be verified\*\* against the data and are marked \*\(unverified\)\*: "12\.5 h" \(Per-user summaries\), "#4242" \(Per-user summaries\)\. They remained after 1 correction request\./);
+  assert.ok(markdown.includes('#4242 *(unverified)* took 1.5 h.'));
+  assert.match(markdown, /- \*\*1 figure and 1 name could not be verified\*\* against the data and are marked \*\(unverified\)\*: "12\.5 h" \(Per-user summaries\), "#4242" \(Per-user summaries\)\. \(the correction answer was not used \(it fixed none of them\); the first answer stands with its marks\.\)/);
   assert.equal(usage?.corrections, 1);
   assert.equal(usage?.unverified, 2);
   // Tables are untouched by the narrative.

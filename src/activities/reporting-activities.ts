@@ -33,6 +33,7 @@ import { stagedBatches } from './enrichment/enrich-batch.js';
 import { recordLlmUsage, saveReport, updateMetadata } from './run-metadata.js';
 import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
+import { saveLlmAnswers } from './llm-answers.js';
 
 function slugsOf(users: Record<string, { name: string }>): Map<string, string> {
   return uniqueSlugs(Object.entries(users).map(([key, u]) => ({ key, name: u.name })));
@@ -107,6 +108,7 @@ export function createReportingActivities(deps: ActivityDeps) {
       await writeFileAtomic(personFile(input, slug, '.html'), report.html);
       await writeFileAtomic(personFile(input, slug, '.md'), report.markdown);
       await writeJsonAtomic(personFile(input, slug, '.json'), { email: input.email, slug, usage: report.usage, warning: report.warning });
+      await saveLlmAnswers(input, path.join('person', slug), `person:${input.email}`, report.answers);
       return { slug, llm: report.usage !== null };
     }),
 
@@ -192,6 +194,7 @@ export function createReportingActivities(deps: ActivityDeps) {
       const data = await readJsonFile(runPath(input, RUN_FILES.enriched), EnrichedDataSchema);
       const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw);
       const report = await writeTeamReport(data, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
+      await saveLlmAnswers(input, 'team_summary', 'team_summary', report.answers);
       return saveReport(input, runPath(input, RUN_FILES.teamSummary), report, deps.now());
     },
   };

@@ -24,6 +24,7 @@ import { unknownUsersLine } from '../toggl/users.js';
 import { addDays } from '../toggl/dates.js';
 import { afterPage, afterQuotaWait, afterRangeRefused, initialFetchState, inRange, type TogglFetchState } from '../toggl/fetch-plan.js';
 import { writeTogglSummary } from '../reports/toggl-summary.js';
+import { saveLlmAnswers } from './llm-answers.js';
 import { reportWriterFor } from '../reports/writer.js';
 import { saveReport, updateMetadata } from './run-metadata.js';
 import { runDirectory, runPath, type ActivityDeps } from './context.js';
@@ -268,6 +269,7 @@ export function createTogglActivities(deps: ActivityDeps) {
       const aggregated = await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
       const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw);
       const report = await writeTogglSummary(aggregated, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
+      await saveLlmAnswers(input, 'toggl_summary', 'toggl_summary', report.answers);
       return saveReport(input, runPath(input, RUN_FILES.togglSummary), report, deps.now());
     },
   };

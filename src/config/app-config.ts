@@ -56,6 +56,7 @@ const LLM_DEFAULTS = {
   prompt_token_budget: 12000,
   max_corrections: 1,
   required: false,
+  max_concurrent: null,
 };
 
 const DELIVERY_DEFAULTS = {
@@ -108,6 +109,8 @@ export const AppConfigSchema = z.strictObject({
       max_corrections: z.number().int().min(0).max(3).default(1),
       /** true: an LLM that still fails after its retries fails the run; false: that report falls back to the data-only narrative, with a warning. */
       required: z.boolean().default(false),
+      /** Reports asking the LLM at once, per worker (null: 1 for a server on this machine, which answers one request at a time; no limit for a hosted API). */
+      max_concurrent: positiveInt.max(64).nullable().default(null),
     })
     .default(LLM_DEFAULTS),
   reports: z.strictObject({ person_max_concurrent: positiveInt.default(3) }).default({ person_max_concurrent: 3 }),

@@ -8,6 +8,8 @@
  */
 import { readVariable, type VariableName } from '../config/env.js';
 import { ApiError, ValidationError } from '../errors.js';
+import { EmptyAnswerError } from './answer.js';
+import { endpointOf, noAnswer, unreachable } from './endpoint.js';
 import { MalformedAnswer, type Completion, type LlmTurn, type ProviderConnection, type ProviderFailure } from './provider.js';
 import { isProviderName, PROVIDERS, providerList, type AnyLlmProvider, type LlmProviderName } from './providers/index.js';
 
@@ -195,9 +197,6 @@ function callFetch(state: CallState) {
   };
 }
 
-/** "0.5 s", "120 s". */
-const secondsText = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Anything shaped like any provider's key: its prefix and three characters stay, the rest is masked. */
@@ -269,7 +268,7 @@ export class LlmClient {
     } catch (err) {
       if (signal.aborted && !(err instanceof ApiError)) {
         if (req.signal?.aborted) throw err instanceof Error ? err : new Error(String(err));
-        throw new ApiError(this.apiName, 0, `${this.apiName} gave no answer within ${secondsText(deadlineMs)} (${plural(state.attempts, 'request')}, retries included)`);
+        throw new ApiError(this.apiName, 0, noAnswer(this.endpoint(), deadlineMs, state.attempts));
       }
       throw this.wrap(err, state, connection);
     } finally {
@@ -289,7 +288,7 @@ export class LlmClient {
         refused: this.refused,
         signal,
       });
-      if (!answer.text.trim()) throw new ApiError(this.apiName, 200, `${this.apiName} returned no text (${answer.stop})`);
+      if (!answer.text.trim()) throw new EmptyAnswerError(this.apiName, 200, `${this.apiName} returned no text (${answer.stop})`);
       return answer;
     };
     try {
@@ -329,15 +328,19 @@ export class LlmClient {
     return out.replace(KEY_SHAPE, '$1***');
   }
 
+  /** The server as what it is: the hosted API, or "the OpenAI-compatible server at 127.0.0.1:8088". */
+  private endpoint() {
+    return endpointOf({ name: this.provider.serverName(undefined), defaultBaseUrl: this.provider.defaultBaseUrl, baseUrl: this.settings.baseUrl });
+  }
+
   private wrap(err: unknown, state: CallState, connection: ProviderConnection): Error {
     if (err instanceof ApiError || err instanceof ValidationError) return err;
     const api = this.apiName;
     const tries = state.attempts > 1 ? ` (after ${state.attempts} requests)` : '';
     const failure = connection.failure(err);
     if (failure?.kind === 'connection') {
-      const where = this.settings.baseUrl ?? this.provider.defaultBaseUrl;
-      const what = failure.timedOut ? `request timed out after ${secondsText(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS)}` : this.scrub(failure.message);
-      return new ApiError(api, 0, `cannot reach ${api} at ${this.scrub(where)}: ${what}${tries}`);
+      const timedOutMs = failure.timedOut ? (this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS) : null;
+      return new ApiError(api, 0, this.scrub(unreachable(this.endpoint(), { timedOutMs, detail: failure.message, tries })));
     }
     if (failure?.kind === 'status') {
       const refused =

@@ -7,7 +7,7 @@ import type { LlmUsage } from '../storage/schemas.js';
 import type { Block, ReportDefinition } from './model.js';
 import type { HtmlOptions } from './render-html.js';
 import { toMarkdown, type RenderedDocument } from './render-markdown.js';
-import { narrativeSource, type ReportWriter } from './writer.js';
+import { narrativeSource, type RawAnswer, type ReportWriter } from './writer.js';
 
 export interface RenderedReport {
   markdown: string;
@@ -18,6 +18,8 @@ export interface RenderedReport {
    * (and `llm.required` is off): one line for `run_metadata.json` warnings.
    */
   warning: string | null;
+  /** The LLM's answers as they came (none without an LLM), for the run's files. */
+  answers: RawAnswer[];
 }
 
 export async function renderReport<M>(def: ReportDefinition<M>, model: M, writer: ReportWriter, options: HtmlOptions = {}): Promise<RenderedReport> {
@@ -38,7 +40,7 @@ export async function renderReport<M>(def: ReportDefinition<M>, model: M, writer
     title: def.title(model),
     header: [...def.header(model), narrativeSource(writer, narrative)],
     banner: narrative.failure
-      ? `The LLM failed, so this report's narrative is the data-only text: ${narrative.failure}`
+      ? `${narrative.notAReport ? "The LLM's answer was not used" : 'The LLM failed'}, so this report's narrative is the data-only text: ${narrative.failure}`
       : null,
     sections: sections.map((s) => {
       const blocks = s.blocks(model).filter((b): b is Block => Boolean(b));
@@ -54,6 +56,7 @@ export async function renderReport<M>(def: ReportDefinition<M>, model: M, writer
   };
   // Loaded on first use: ECharts takes seconds to import, and workers and CLI commands start without it.
   const { toHtml } = await import('./render-html.js');
-  const warning = narrative.failure ? `${def.id(model)}: the LLM failed, the report was written with the data-only narrative (${narrative.failure})` : null;
-  return { markdown: toMarkdown(doc), html: toHtml(doc, options), usage: narrative.usage, warning };
+  const what = narrative.notAReport ? "the LLM's answer was not used" : 'the LLM failed';
+  const warning = narrative.failure ? `${def.id(model)}: ${what}, the report was written with the data-only narrative (${narrative.failure})` : (narrative.warning ?? null);
+  return { markdown: toMarkdown(doc), html: toHtml(doc, options), usage: narrative.usage, warning, answers: narrative.answers ?? [] };
 }

@@ -10,6 +10,10 @@
  * entity happens to have 12.5 h.
  */
 
+import { checkDates, dateVocabulary, type DateVocabulary } from './verify-dates.js';
+import { checkNames, nameVocabulary, type NameVocabulary } from './verify-names.js';
+import { normalise } from './verify-text.js';
+
 export type ClaimKind = 'hours' | 'percent' | 'days' | 'count';
 
 export interface Claim {
@@ -25,7 +29,8 @@ export interface Claim {
 }
 
 export interface Finding {
-  kind: 'number' | 'name';
+  /** A figure; an entity id, person or other name (proper noun, field value, quotation); a date or relative time. */
+  kind: 'number' | 'name' | 'date';
   /** Section key. */
   section: string;
   /** The figure or name as written. */
@@ -194,17 +199,13 @@ export interface FactIndex {
   /** Normalised texts any mention may come from (entity names, activities, types, projects …). */
   texts: string[];
   ids: Set<string>;
+  /** The names, field values and quotable texts the facts and the prompt hold. */
+  vocabulary: NameVocabulary;
+  /** The days and ranges of days the facts hold. */
+  dates: DateVocabulary;
 }
 
-/** Lower case, no diacritics, one space between words. */
-export function normalise(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}#]+/gu, ' ')
-    .trim();
-}
+export { normalise };
 
 export interface KnownData {
   /** Everyone in the data (not only the ones in the fact pack). */
@@ -215,7 +216,8 @@ export interface KnownData {
   texts: string[];
 }
 
-export function indexFacts(facts: Record<string, unknown>, known: KnownData): FactIndex {
+/** `prompt`: the text the model was sent, whose words it may repeat (product names, section titles). */
+export function indexFacts(facts: Record<string, unknown>, known: KnownData, prompt = ''): FactIndex {
   const all = emptyValues();
   collect(facts, '', all);
   const totals = emptyValues();
@@ -270,6 +272,8 @@ export function indexFacts(facts: Record<string, unknown>, known: KnownData): Fa
     personWords,
     texts: [...known.texts, ...known.people].map(normalise).filter(Boolean),
     ids,
+    vocabulary: nameVocabulary(facts, [...known.texts, ...known.people], prompt),
+    dates: dateVocabulary(facts),
   };
 }
 
@@ -379,6 +383,13 @@ export function verifySections(sections: Record<string, string>, index: FactInde
       if (knownName(c.name, index)) continue;
       if (findings.some((f) => f.kind === 'name' && f.index === c.index)) continue;
       findings.push({ kind: 'name', section: key, text: c.name, index: c.index, length: c.name.length, sentence: lineAt(text, c.index), problem: `no one called "${c.name}" is in the data` });
+    }
+    const taken = (i: number, n: number) => findings.some((f) => f.section === key && i < f.index + f.length && f.index < i + n);
+    for (const d of checkDates(text, index.dates)) {
+      if (!taken(d.index, d.length)) findings.push({ kind: 'date', section: key, ...d, sentence: lineAt(text, d.index) });
+    }
+    for (const n of checkNames(text, index.vocabulary)) {
+      if (!taken(n.index, n.length)) findings.push({ kind: 'name', section: key, ...n, sentence: lineAt(text, n.index) });
     }
   }
   return findings;

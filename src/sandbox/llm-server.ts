@@ -23,7 +23,21 @@ export type LlmScriptItem = (
   | { wrongHours: number }
   /** Answer (the usual way) only after `hangMs`: longer than the client's timeout, it never arrives. */
   | { hangMs: number }
+  /** How small local models go wrong (see `LlmMode`). */
+  | { mode: LlmMode }
 ) & { /** Only requests to this API take the item (default: the next request of either). */ api?: LlmApi };
+
+/**
+ * What a small local model does that a report must not print as checked, for the writer's tests:
+ * - `invented-name`: the usual answer, with a project no fact holds ("the Firebrick toolset");
+ * - `wrong-date`: the usual answer, with a date outside the period ("on 1999-03-14");
+ * - `echo`: the last user message repeated word for word (as the answer to a correction request);
+ * - `think`: the usual answer after a `<think>…</think>` block that invents a name;
+ * - `empty`: no text at all (content "", finish_reason "stop");
+ * - `garbage-section`: the usual answer with its last section a Python traceback.
+ */
+export const LLM_MODES = ['invented-name', 'wrong-date', 'echo', 'think', 'empty', 'garbage-section'] as const;
+export type LlmMode = (typeof LLM_MODES)[number];
 
 /** A shared fault (faults.ts); `api` limits it to one API. A status fault answers in that API's error shape. */
 export type LlmFaultRule = FaultRule<CommonFault> & { api?: LlmApi };
@@ -38,6 +52,11 @@ export interface LlmServerOptions {
   script?: LlmScriptItem[];
   /** Known models: any other answers 404 the way each API does. Default: every model exists. */
   models?: string[];
+  /**
+   * Requests answered at once, like a local server's parallel slots: the others wait in its queue
+   * (each answer takes `latencyMs`). Default: no limit.
+   */
+  slots?: number;
 }
 
 export interface RecordedLlmRequest {
@@ -65,6 +84,8 @@ export interface LlmServer {
   openaiBaseUrl: string;
   requests(): RecordedLlmRequest[];
   clearRequests(): void;
+  /** The most requests that were being answered at once (not counting those queued for a slot). */
+  maxInFlight(): number;
   /** Append scripted answers; each is consumed by one request. */
   enqueue(...items: LlmScriptItem[]): void;
   failNext(status: 429 | 500 | 502 | 503 | 529, count?: number, retryAfterSeconds?: number): void;
@@ -173,6 +194,26 @@ export function sectionAnswer(sections: string[], facts: Record<string, unknown>
   return `${lines.join('\n').trim()}\n`;
 }
 
+/** The section answer spoilt the way `mode` says (see LLM_MODES). */
+export function withMode(answer: string, mode: LlmMode | undefined): string {
+  const firstSection = (extra: string) => answer.replace(/^(## .+\n)(.*)$/m, (_, heading: string, line: string) => `${heading}${line} ${extra}`);
+  switch (mode) {
+    case 'invented-name':
+      return firstSection('Most of it went to the Firebrick toolset.');
+    case 'wrong-date':
+      return firstSection('The work was finished on 1999-03-14.');
+    case 'think':
+      return `<think>The user wants a report. I could mention the Firebrick toolset.</think>\n${answer}`;
+    case 'garbage-section': {
+      const at = Math.max(0, answer.lastIndexOf('\n## '));
+      const heading = answer.slice(at).trim().split('\n')[0];
+      return `${answer.slice(0, at)}\n${heading}\nTraceback (most recent call out):\n  File "report.py", line 1, in <module>\nKeyError: 'hours'\n`;
+    }
+    default:
+      return answer;
+  }
+}
+
 /** A value that satisfies a (simple) JSON schema, for `response_format: json_schema`. */
 export function exampleFromSchema(schema: unknown, text: string, depth = 0): unknown {
   if (typeof schema !== 'object' || schema === null || depth > 8) return null;
@@ -265,7 +306,41 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     if (fault) record.fault = describeFault(fault);
     if (fault?.kind === 'hang') return hang(res);
     if (fault?.kind === 'reset') return reset(res);
-    await sleep((options.latencyMs ?? 0) + (fault?.kind === 'delay' ? fault.ms : 0));
+    const release = await slot();
+    try {
+      await sleep((options.latencyMs ?? 0) + (fault?.kind === 'delay' ? fault.ms : 0));
+      await answerRequest(req, res, url, path, method, api, headers, body, record, fault);
+    } finally {
+      release();
+    }
+  }
+
+  let inFlight = 0;
+  let most = 0;
+  const queue: (() => void)[] = [];
+  /** Waits for one of `options.slots` (at once without a limit); returns its release. */
+  async function slot(): Promise<() => void> {
+    if (options.slots !== undefined && inFlight >= options.slots) await new Promise<void>((resolve) => queue.push(resolve));
+    inFlight++;
+    most = Math.max(most, inFlight);
+    return () => {
+      inFlight--;
+      queue.shift()?.();
+    };
+  }
+
+  async function answerRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    path: string,
+    method: string,
+    api: LlmApi | null,
+    headers: Record<string, string>,
+    body: unknown,
+    record: RecordedLlmRequest,
+    fault: ReturnType<typeof faults.take>,
+  ): Promise<void> {
 
     const send = (status: number, value: unknown, extra: Record<string, string> = {}) => {
       const requestId = `req_${randomBytes(8).toString('hex')}`;
@@ -308,7 +383,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     }
   }
 
-  type Scripted = { text?: string; wrongHours?: number; hangMs?: number };
+  type Scripted = { text?: string; wrongHours?: number; hangMs?: number; mode?: LlmMode };
 
   /** Scripted faults for `api` (thrown), or how to answer. */
   function scripted(api: LlmApi): Scripted | undefined {
@@ -317,6 +392,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     if ('text' in item) return { text: item.text };
     if ('wrongHours' in item) return { wrongHours: item.wrongHours };
     if ('hangMs' in item) return { hangMs: item.hangMs };
+    if ('mode' in item) return { mode: item.mode };
     throw failure(api, item);
   }
 
@@ -325,10 +401,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   /** The text to answer: fixed, or the section answer when the prompt asks for sections, else the echo. */
   function answerText(fixed: Scripted | undefined, system: string, messages: Message[], model: string): string {
     if (fixed?.text !== undefined) return fixed.text;
+    if (fixed?.mode === 'empty') return '';
+    if (fixed?.mode === 'echo') return contentText([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
     const prompt = contentText(messages.find((m) => m.role === 'user')?.content ?? '');
     const sections = requestedSections(prompt);
     const facts = promptFacts(prompt);
-    if (sections.length && facts) return sectionAnswer(sections, facts, fixed?.wrongHours);
+    if (sections.length && facts) return withMode(sectionAnswer(sections, facts, fixed?.wrongHours), fixed?.mode);
     return sandboxAnswer(system, messages, model);
   }
 
@@ -463,6 +541,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     port: listening.port,
     openaiBaseUrl: `${listening.url}/v1`,
     requests: () => recorded.map((r) => ({ ...r })),
+    maxInFlight: () => most,
     clearRequests: () => {
       recorded.length = 0;
     },

@@ -23,6 +23,8 @@ export const RUN_FILES = {
   teamSummary: path.join('reports', 'team_summary.md'),
   teamSummaryHtml: path.join('reports', 'team_summary.html'),
   individualDir: path.join('reports', 'individual'),
+  /** Each report's LLM answers as they came (src/activities/llm-answers.ts). */
+  llmAnswers: 'llm_answers',
   /** Intermediate results; each stage removes its own once it has saved its outputs. */
   staging: '.staging',
   /** Toggl pages as they arrive, and the fetch's checkpoint: what a resumed fetch continues from. */

@@ -28,7 +28,7 @@ export async function runPipelineOn(
   temporal: TestTemporal,
   input: PipelineInput,
   env: NodeJS.ProcessEnv,
-  opts: { configDir?: string; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>) => Promise<void>; rates?: Partial<ApiRates>; paced?: boolean } = {},
+  opts: { configDir?: string; /** The workflow's execution timeout (default 10 minutes). */ executionTimeout?: string; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>) => Promise<void>; rates?: Partial<ApiRates>; paced?: boolean } = {},
 ): Promise<PipelineOutcome> {
   const deps = defaultDeps({ ...env });
   if (opts.configDir) deps.configDir = opts.configDir;
@@ -41,7 +41,7 @@ export async function runPipelineOn(
       taskQueue,
       workflowId,
       args: [input],
-      workflowExecutionTimeout: '10 minutes',
+      workflowExecutionTimeout: opts.executionTimeout ?? '10 minutes',
     });
     const watching = opts.whileRunning?.(handle);
     const outcome = await handle.result().then(

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { Env } from '../../config/env.js';
+import { RUN_FILES } from '../../storage/json-storage.js';
 import type { RunMetadata } from '../../storage/schemas.js';
 import type { Progress } from '../../workflows/contract.js';
 import type { TemporalTarget } from '../connect.js';
@@ -51,6 +52,7 @@ async function printRun(run: ReadableRun, live: LiveState | null, json: boolean,
     duration_seconds: durationSeconds(run.metadata, now),
     counts: counts(run.metadata),
     files,
+    llm_answers: files.filter((f) => f.path.startsWith(`${RUN_FILES.llmAnswers}${path.sep}`)).map((f) => f.path),
     workflow_status: live?.workflow_status ?? null,
     progress: live?.progress ?? null,
     ...(live?.note ? { note: live.note } : {}),
@@ -159,6 +161,8 @@ async function showText(run: ReadableRun, files: RunFile[], live: LiveState | nu
     `  Workflow:    ${m.workflow_id} (task queue ${m.temporal_metadata.task_queue})`,
   ];
   if (m.llm.used) lines.push(`  LLM:         ${m.llm.calls.length} calls (${[...new Set(m.llm.calls.map((c) => `${c.provider} ${c.model}`))].join(', ')})`);
+  const answers = files.filter((f) => f.path.startsWith(`${RUN_FILES.llmAnswers}${path.sep}`));
+  if (answers.length) lines.push(`  LLM answers: ${answers.length} ${answers.length === 1 ? 'file' : 'files'} in ${RUN_FILES.llmAnswers}/ (each report's answers as the model wrote them, with what was not used and why)`);
   if (m.error) lines.push(`  Error:       ${m.error.message}${m.error.activity ? ` (in ${m.error.activity}, ${m.error.stage ?? '?'} stage)` : ''}`);
   if (m.warnings.length) lines.push(`  Warnings:    ${m.warnings.length}`, ...m.warnings.slice(0, 5).map((w) => `    - ${w}`));
   if (live?.progress) {

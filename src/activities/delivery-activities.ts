@@ -12,6 +12,7 @@ import type { DeliveryChannel, RunRef } from '../workflows/contract.js';
 import { updateMetadata } from './run-metadata.js';
 import { runDirectory, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
+import { countDelivery } from '../metrics/activity.js';
 
 export function createDeliveryActivities(deps: ActivityDeps) {
   return {
@@ -21,6 +22,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       const runDir = runDirectory(input);
       const { app } = await readRunConfig(runDir);
       const record = await deliver(input.channel, { runDir, config: app.delivery }, deps.env.raw, signal);
+      countDelivery(record.channel, record.status);
       await updateMetadata(input, (m) => {
         m.deliveries = [...m.deliveries, record];
       }, deps.now());

@@ -30,6 +30,7 @@ import { saveReport, updateMetadata } from './run-metadata.js';
 import { runDirectory, runPath, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 import { onApiQueue } from '../http/budgets.js';
+import { countEntriesFetched } from '../metrics/activity.js';
 
 export interface FetchTogglInput extends RunRef {
   start_date: string;
@@ -193,6 +194,7 @@ export function createTogglActivities(deps: ActivityDeps) {
         const page = await client.searchPage(input.state);
         const entries = page.entries.filter((e) => inRange(input.state, e.start.slice(0, 10)));
         await writeJsonAtomic(togglFile(input, pageFileName(input.state.pages + 1)), { entries });
+        countEntriesFetched(entries.length);
         next = afterPage(input.state, page);
       } catch (error) {
         if (error instanceof QuotaExhaustedError) {

@@ -34,6 +34,14 @@ import { processWithRollingWindow } from '../patterns/rolling-window.js';
 import { MAX_TREND } from '../config/period.js';
 import { deliverAll } from './deliver.js';
 import { TogglFetch } from './toggl-fetch.js';
+import { recordRunEnd } from '../metrics/workflow.js';
+import type { LabelsOf } from '../metrics/names.js';
+
+/** volt_runs and volt_run_duration for this execution: started by a schedule's workflow, or by hand. */
+function countRun(outcome: LabelsOf<'runs'>['outcome']): void {
+  const info = workflowInfo();
+  recordRunEnd({ trigger: info.parent ? 'schedule' : 'manual', outcome }, Date.now() - info.startTime.getTime());
+}
 
 const locals = proxyLocalActivities<Activities>(local('10 minutes'));
 
@@ -151,6 +159,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     if (input.deliver?.length) await step(STEP.deliver_reports, () => deliverAll(ref, input.deliver ?? [], heartbeatSeconds));
     await locals.record_run_end({ ...ref, status: 'completed', temporal_run_id: workflowInfo().runId });
     progress.end('completed', Date.now());
+    countRun('completed');
     return {
       run_id: runId,
       run_dir: `${input.output_dir}/${runId}`,
@@ -162,12 +171,14 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     // Once the run is cancelled, whatever ended the step (an activity that failed as it stopped) is the cancellation.
     if (isCancellation(error) || CancellationScope.current().consideredCancelled) {
       progress.end('cancelled', Date.now());
+      countRun('cancelled');
       if (opened) await CancellationScope.nonCancellable(() => locals.record_run_end({ ...ref, status: 'cancelled', temporal_run_id: workflowInfo().runId }));
       throw isCancellation(error) ? error : new CancelledFailure('the run was cancelled', [], error instanceof Error ? error : undefined);
     }
     const message = rootMessage(error);
     const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
     progress.end('failed', Date.now(), message);
+    countRun('failed');
     try {
       if (opened) await locals.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity }, temporal_run_id: workflowInfo().runId });
     } catch {

@@ -10,6 +10,7 @@ import type { Activities } from '../activities/index.js';
 import { local } from './activity-options.js';
 import { workflowIdFor, type PipelineResult, type ScheduledReportInput } from './contract.js';
 import { TogglFiberyPipeline } from './pipeline.js';
+import { recordScheduleSuccess } from '../metrics/workflow.js';
 
 const plans = proxyLocalActivities<Activities>(local('1 minute'));
 
@@ -23,7 +24,7 @@ export async function ScheduledReport(input: ScheduledReportInput): Promise<Sche
   const slot = info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? info.startTime;
   const plan = await plans.plan_scheduled_run({ schedule_id: input.schedule_id, period: input.period, timezone: input.timezone, scheduled_at: slot.toISOString() });
   try {
-    return await executeChild(TogglFiberyPipeline, {
+    const result = await executeChild(TogglFiberyPipeline, {
       workflowId: workflowIdFor(plan.run_id),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       args: [
@@ -39,6 +40,8 @@ export async function ScheduledReport(input: ScheduledReportInput): Promise<Sche
         },
       ],
     });
+    recordScheduleSuccess({ schedule: input.schedule_id, period: input.period }, Date.now());
+    return result;
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { run_id: plan.run_id, status: 'already_run' };
     throw error;

@@ -3,11 +3,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parse } from 'yaml';
 
 interface Service {
   image: string;
+  profiles?: string[];
+  command?: string[];
   ports?: string[];
   environment?: string[] | Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
@@ -16,7 +20,9 @@ interface Service {
 }
 
 const compose = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
-const services = compose.services;
+const all = compose.services;
+/** The default stack (spec 8.1); the optional monitoring profile is checked on its own below. */
+const services = Object.fromEntries(Object.entries(all).filter(([, s]) => !s.profiles)) as Record<string, Service>;
 
 function env(service: Service): Record<string, string> {
   const e = service.environment ?? {};
@@ -28,11 +34,11 @@ test('the four services of spec 8.1', () => {
 });
 
 test('every image has a pinned version, none is latest', () => {
-  for (const [name, service] of Object.entries(services)) {
+  for (const [name, service] of Object.entries(all)) {
     const match = /^([\w./-]+):([\w.-]+)$/.exec(service.image);
     assert.ok(match, `${name}: ${service.image} has a tag`);
     assert.notEqual(match[2], 'latest', `${name} is pinned`);
-    assert.match(match[2]!, /^\d+\.\d+/, `${name}: ${service.image} names a version`);
+    assert.match(match[2]!, /^v?\d+\.\d+/, `${name}: ${service.image} names a version`);
   }
   const version = (image: string) => /:(\d+\.\d+\.\d+)/.exec(image)?.[1];
   assert.equal(version(services['temporal-admin-tools']!.image), version(services.temporal!.image), 'admin tools match the server');
@@ -75,4 +81,27 @@ test('the API queues get one partition, so their activity rates hold across work
   for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
     assert.deepEqual(config[key]?.map((c) => [c.constraints.taskQueueName, c.value]), [['volt-agent-pipeline-toggl', 1], ['volt-agent-pipeline-fibery', 1]]);
   }
+});
+
+test('the monitoring profile: Prometheus with the alert rules scraping the worker, Grafana with the dashboard', async () => {
+  const monitoring = Object.entries(all).filter(([, s]) => s.profiles?.includes('monitoring')).map(([name]) => name).sort();
+  assert.deepEqual(monitoring, ['grafana', 'prometheus']);
+  const mounts = (service: Service) => Object.fromEntries((service.volumes ?? []).map((v) => v.split(':')).filter(([from]) => from!.startsWith('./')).map(([from, to]) => [from, to]));
+  const prometheus = mounts(all.prometheus!);
+  for (const from of Object.keys(prometheus)) assert.ok(existsSync(from), `${from} exists`);
+  const config = parse(await readFile('deploy/prometheus/prometheus.yml', 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+  assert.equal(prometheus['./deploy/prometheus/prometheus.yml'], '/etc/prometheus/prometheus.yml');
+  assert.deepEqual(config.rule_files, [prometheus['./deploy/prometheus/alerts.yml']]);
+  const job = config.scrape_configs.find((c) => c.job_name === 'volt-agent-worker');
+  assert.deepEqual(job?.static_configs[0]?.targets, ['host.docker.internal:9464'], 'the worker on the host, on the port the README gives');
+  const alerts = await readFile('deploy/prometheus/alerts.yml', 'utf8');
+  assert.match(alerts, /up\{job="volt-agent-worker"\}/, 'the worker-down alert names the scrape job');
+
+  const grafana = mounts(all.grafana!);
+  assert.equal(grafana['./deploy/grafana/provisioning'], '/etc/grafana/provisioning');
+  const dashboards = parse(await readFile('deploy/grafana/provisioning/dashboards/volt-agent.yml', 'utf8')) as { providers: { options: { path: string } }[] };
+  assert.equal(path.posix.dirname(grafana['./deploy/grafana/volt-agent.json']!), dashboards.providers[0]!.options.path);
+  const sources = parse(await readFile('deploy/grafana/provisioning/datasources/prometheus.yml', 'utf8')) as { datasources: { type: string; url: string }[] };
+  assert.deepEqual(sources.datasources.map((d) => [d.type, d.url]), [['prometheus', 'http://prometheus:9090']]);
+  assert.deepEqual(all.grafana!.depends_on, { prometheus: { condition: 'service_healthy' } });
 });

@@ -10,6 +10,7 @@
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { MalformedResponse } from './json.js';
 import { countApiRequest, recordApiWait } from '../metrics/activity.js';
+import { activityWarn } from '../logging/activity.js';
 
 export interface RetryInfo {
   api: string;
@@ -194,6 +195,7 @@ export async function requestWithRetry<T = Response>(opts: RequestWithRetryOptio
     const delayMs = hintedMs ?? backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
     onRetry?.({ api, status, attempt, delayMs });
     recordApiWait(api, hintedMs === null ? 'backoff' : reason, delayMs);
+    activityWarn(`${api} answered ${status || 'no answer'} for ${where}: retrying in ${delayMs} ms`, { api, status, attempt, delay_ms: delayMs });
     await sleep(delayMs);
     init.signal?.throwIfAborted();
   };

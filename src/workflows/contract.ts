@@ -71,6 +71,11 @@ export function workflowIdFor(runId: string): string {
   return `toggl-fibery-${runId}`;
 }
 
+/** The run a workflow belongs to, from its id (the pipeline's, its Toggl fetch's, a delivery's); null for others. */
+export function runIdOfWorkflowId(workflowId: string): string | null {
+  return /^(?:toggl-fibery|deliver)-(run_[A-Za-z0-9_.-]+?)(?:-toggl-fetch|-\d{13})?$/.exec(workflowId)?.[1] ?? null;
+}
+
 /** `run_YYYY-MM-DD-HH-MM-SS` in UTC. */
 export function runIdFor(date: Date): string {
   const iso = date.toISOString(); // 2025-10-10T15:30:45.123Z

@@ -9,6 +9,7 @@ import {
   CancelledFailure,
   executeChild,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -89,6 +90,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   const step = async <T>(name: StepName, run: () => Promise<T>): Promise<T> => {
     activity = name;
     progress.start(name);
+    log.info(`Step ${name} started`, { run_id: runId, step: name });
     const result = await run();
     progress.finish(name);
     return result;
@@ -111,6 +113,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
       task_queue: info.taskQueue,
     });
     opened = true;
+    log.info(`Run ${runId} started: ${input.start_date} – ${input.end_date}, from the ${startFrom} stage`, { run_id: runId });
 
     if (startFrom === 'toggl') {
       await step(STEP.cleanup_toggl_stage, () => locals.cleanup_toggl_stage(ref));
@@ -160,6 +163,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     await locals.record_run_end({ ...ref, status: 'completed', temporal_run_id: workflowInfo().runId });
     progress.end('completed', Date.now());
     countRun('completed');
+    log.info(`Run ${runId} completed`, { run_id: runId });
     return {
       run_id: runId,
       run_dir: `${input.output_dir}/${runId}`,
@@ -172,6 +176,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     if (isCancellation(error) || CancellationScope.current().consideredCancelled) {
       progress.end('cancelled', Date.now());
       countRun('cancelled');
+      log.warn(`Run ${runId} cancelled`, { run_id: runId, stage });
       if (opened) await CancellationScope.nonCancellable(() => locals.record_run_end({ ...ref, status: 'cancelled', temporal_run_id: workflowInfo().runId }));
       throw isCancellation(error) ? error : new CancelledFailure('the run was cancelled', [], error instanceof Error ? error : undefined);
     }
@@ -179,6 +184,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
     progress.end('failed', Date.now(), message);
     countRun('failed');
+    log.error(`Run ${runId} failed in ${failedActivity ?? stage}: ${message}`, { run_id: runId, stage, failed_activity: failedActivity });
     try {
       if (opened) await locals.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity }, temporal_run_id: workflowInfo().runId });
     } catch {

@@ -85,8 +85,9 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
 
   // The Runtime shuts the worker down on SIGINT/SIGTERM: it stops polling, lets in-flight
   // activities finish within the shutdown grace time, and hands the rest back to the server.
+  const { jsonLogs } = await import('../../logging/line.js');
   Runtime.install({
-    logger: new DefaultLogger('WARN'),
+    logger: jsonLogs(env.raw) ? await jsonLogger(env.raw) : new DefaultLogger('WARN'),
     shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
     ...(metrics && exporter ? { telemetryOptions: exporter.metricsTelemetry(metrics) } : {}),
   });
@@ -126,6 +127,12 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
     process.off('SIGTERM', onSignal);
     await native.close().catch(() => undefined);
   }
+}
+
+/** VOLT_LOG_FORMAT=json: the SDK's log (and every workflow's and activity's) as JSON lines, from INFO up. */
+async function jsonLogger(raw: NodeJS.ProcessEnv) {
+  const [{ JsonLogger }, { logRedactor }] = await Promise.all([import('../../logging/json-logger.js'), import('../../logging/redaction.js')]);
+  return new JsonLogger('INFO', logRedactor(raw).redact);
 }
 
 /**

@@ -73,7 +73,6 @@ export const SDK_METRICS_USED = [
   'temporal_worker_task_slots_available',
   'temporal_sticky_cache_size',
   'temporal_request',
-  'temporal_request_failure',
   'temporal_long_request_latency',
   'temporal_worker_start',
 ] as const;

@@ -23,6 +23,22 @@ export interface DeliveredRun {
 /** What a channel says it did, without secrets: recipients, the entity created, sizes. */
 export type SentDetail = Record<string, string | number | boolean | null>;
 
+/** A scheduled run that failed: what its notice says (src/delivery/failure-notice.ts builds the texts). */
+export interface FailureNotice {
+  schedule_id: string;
+  run_id: string;
+  /** Absolute: the run's directory (it may hold no report, or nothing at all). */
+  run_dir: string;
+  output_dir: string;
+  period: { start_date: string; end_date: string };
+  /** Where it failed, as run_metadata.json says (null when the run never opened). */
+  stage: string | null;
+  activity: string | null;
+  error: string;
+  /** The run's page in the Temporal UI. */
+  ui_url: string;
+}
+
 export interface SendContext {
   policy: RetryPolicy;
   signal?: AbortSignal | undefined;
@@ -44,6 +60,8 @@ export interface Channel<N extends string = string, S = unknown, M = unknown> {
   settings(env: NodeJS.ProcessEnv, config: DeliveryConfig): Promise<S>;
   /** The digest as this channel's message. */
   renderDigest(run: DeliveredRun): Promise<M>;
+  /** A scheduled run's failure as this channel's message, sent by the same `send`. */
+  renderFailure(notice: FailureNotice): Promise<M>;
   /** Sends one message; retries are its own, bounded by `policy`. */
   send(settings: S, message: M, context: SendContext): Promise<SentDetail>;
 }

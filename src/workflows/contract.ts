@@ -126,6 +126,8 @@ export interface ScheduledReportInput {
   compare?: CompareMode;
   /** Periods in each run's trend (absent: config.yaml's periods.trend, else its default). */
   trend?: number;
+  /** A failed run sends a failure notice to each channel of `deliver` (default true; `--no-notify-failures`). */
+  notify_failures?: boolean;
 }
 
 export interface DeliverReportsInput extends RunRef {

@@ -65,7 +65,7 @@ function checkInput(input: PipelineInput): void {
 }
 
 /** The innermost message: what actually went wrong, without Temporal's wrapping. */
-function rootMessage(error: unknown): string {
+export function rootMessage(error: unknown): string {
   let current: unknown = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(error);

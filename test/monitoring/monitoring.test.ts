@@ -12,6 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { simpleParser } from 'mailparser';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ensureTemporalBinary } from '../../src/temporal/binary.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
@@ -43,6 +45,7 @@ describe('monitoring: a worker with --metrics-address, Prometheus, Alertmanager'
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let stack: MonitoringStack;
   let worker: Spawned;
+  let workerEnv: NodeJS.ProcessEnv;
   let metricsAddress: string;
   const runs = () => path.join(work, 'runs');
   const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text();
@@ -57,19 +60,16 @@ describe('monitoring: a worker with --metrics-address, Prometheus, Alertmanager'
       startSmtp(SMTP_USER, SMTP_PASSWORD),
     ]);
     metricsAddress = `127.0.0.1:${await getFreePort()}`;
-    worker = spawnVolt(
-      ['worker', '--metrics-address', metricsAddress],
-      {},
-      userEnv({
-        ...client(),
-        ...sandbox.env,
-        VOLT_LOG_FORMAT: 'json',
-        VOLT_SLACK_WEBHOOK_URL: `${webhook.url}/slack/T000/B000/hooksecret`,
-        VOLT_SMTP_URL: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
-        VOLT_MAIL_FROM: 'volt@example.test',
-        VOLT_MAIL_TO: 'lead@example.test',
-      }),
-    );
+    workerEnv = userEnv({
+      ...client(),
+      ...sandbox.env,
+      VOLT_LOG_FORMAT: 'json',
+      VOLT_SLACK_WEBHOOK_URL: `${webhook.url}/slack/T000/B000/hooksecret`,
+      VOLT_SMTP_URL: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+      VOLT_MAIL_FROM: 'volt@example.test',
+      VOLT_MAIL_TO: 'lead@example.test',
+    });
+    worker = spawnVolt(['worker', '--metrics-address', metricsAddress], {}, workerEnv);
     await worker.waitFor(/Worker polling task queue volt-agent-pipeline/, 120_000);
     stack = await startMonitoring({ dir: path.join(work, 'monitoring'), workerMetrics: metricsAddress, rulesFile: RULES, webhookUrl: webhook.url });
   });
@@ -153,6 +153,41 @@ describe('monitoring: a worker with --metrics-address, Prometheus, Alertmanager'
     assert.ok(Date.now() - failedAt < 60_000, 'within a minute of the failure');
   });
 
+  test('a scheduled run that fails sends exactly one notice to the webhook and one mail, and still ends failed', async () => {
+    const before = await scrape();
+    const delivery = { VOLT_SLACK_WEBHOOK_URL: `${webhook.url}/slack/T000/B000/hooksecret`, VOLT_SMTP_URL: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`, VOLT_MAIL_FROM: 'volt@example.test', VOLT_MAIL_TO: 'lead@example.test' };
+    const created = await volt(['schedule', 'create', '--id', 'weekly-digest', '--cron', '0 8 * * 1', '--period', 'previous-week', '--deliver', 'slack,email', '--output-dir', runs()], { ...client(), ...delivery });
+    assert.equal(created.code, 0, created.stderr);
+    sandbox.toggl.server.faults.push({ kind: 'status', status: 401, count: 1 });
+    const triggered = await volt(['schedule', 'trigger', '--id', 'weekly-digest', '--json'], client());
+    assert.equal(triggered.code, 0, triggered.stderr);
+    const slot = JSON.parse(triggered.stdout) as { run_id: string; workflow_id: string; period: { start_date: string; end_date: string } };
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const handle = new Client({ connection }).workflow.getHandle(slot.workflow_id);
+      await assert.rejects(handle.result(), WorkflowFailedError, 'the scheduled workflow ends failed');
+    } finally {
+      await connection.close();
+    }
+    const notices = webhook.received.filter((r) => r.path.startsWith('/slack') && r.body.includes('FAILED'));
+    assert.equal(notices.length, 1, 'one Slack notice');
+    const notice = notices[0]!.body;
+    for (const part of ['weekly-digest', slot.period.start_date, slot.period.end_date, 'fetch_toggl_data', '401', `volt-agent show-run --run-id ${slot.run_id}`, `/workflows/toggl-fibery-${slot.run_id}`]) assert.ok(notice.includes(part), `the notice names ${part}`);
+    const parsed = await Promise.all(smtp.mails.map(async (m) => ({ to: m.to, mail: await simpleParser(m.raw) })));
+    const mails = parsed.filter((m) => m.mail.subject?.startsWith('FAILED: volt-agent weekly-digest'));
+    assert.equal(mails.length, 1, 'one mail');
+    assert.deepEqual(mails[0]!.to, ['lead@example.test']);
+    assert.equal(mails[0]!.mail.subject, `FAILED: volt-agent weekly-digest for ${slot.period.start_date} – ${slot.period.end_date}`);
+    assert.match(mails[0]!.mail.text ?? '', /Toggl API answered 401/);
+    const metadata = await readMetadata(path.join(runs(), slot.run_id));
+    assert.equal(metadata.status, 'failed');
+    assert.deepEqual(metadata.deliveries.map((d) => [d.channel, d.status, d.detail?.kind]), [['slack', 'sent', 'failure_notice'], ['email', 'sent', 'failure_notice']]);
+    const after = await scrape();
+    assert.equal(sampleSum(after, 'volt_runs', { trigger: 'schedule', outcome: 'failed' }) - sampleSum(before, 'volt_runs', { trigger: 'schedule', outcome: 'failed' }), 1);
+    for (const channel of ['slack', 'email']) assert.equal(sampleSum(after, 'volt_deliveries', { channel, outcome: 'sent' }) - sampleSum(before, 'volt_deliveries', { channel, outcome: 'sent' }), 1);
+    assert.ok(sampleSum(after, 'volt_api_requests', { api: 'smtp', status_class: '2xx' }) >= 1);
+  });
+
   test('every dashboard expression evaluates in Prometheus, and every SDK metric it uses is exported', async () => {
     const targets = await dashboardTargets();
     for (const { panel, expr } of targets) {
@@ -178,6 +213,36 @@ describe('monitoring: a worker with --metrics-address, Prometheus, Alertmanager'
     const inRun = entries.filter((e) => e.run_id === completed.run_id);
     assert.ok(inRun.some((e) => /Step fetch_toggl_data started/.test(e.message)), 'the steps are logged with the run id');
     assert.ok(inRun.every((e) => e.workflow_id?.includes(completed.run_id)));
+  });
+
+  test("a completed scheduled run sets the schedule's last success; a restarted worker starts from the run files; without the flag, no metrics", async () => {
+    const triggered = await volt(['schedule', 'trigger', '--id', 'weekly-digest', '--json'], client());
+    assert.equal(triggered.code, 0, triggered.stderr);
+    const slot = JSON.parse(triggered.stdout) as { run_id: string; workflow_id: string };
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      await new Client({ connection }).workflow.getHandle(slot.workflow_id).result();
+    } finally {
+      await connection.close();
+    }
+    const set = sampleSum(await scrape(), 'volt_run_last_success_timestamp_seconds', { schedule: 'weekly-digest', period: 'previous-week' });
+    assert.ok(Math.abs(set - Date.now() / 1000) < 120, `${set} is about now`);
+    const finished = Date.parse((await readMetadata(path.join(runs(), slot.run_id))).finished_at!) / 1000;
+
+    const restart = async (args: string[]) => {
+      worker.child.kill('SIGTERM');
+      assert.equal(await worker.exited, 0, worker.output());
+      worker = spawnVolt(['worker', ...args], {}, workerEnv);
+      await worker.waitFor(/Worker polling task queue volt-agent-pipeline/, 120_000);
+    };
+    await restart([]);
+    await assert.rejects(fetch(`http://${metricsAddress}/metrics`), 'no metrics endpoint without --metrics-address');
+    await restart(['--metrics-address', metricsAddress]);
+    const text = await scrape();
+    const seeded = sampleSum(text, 'volt_run_last_success_timestamp_seconds', { schedule: 'weekly-digest', period: 'previous-week', workflowType: 'ScheduledReport' });
+    assert.ok(Math.abs(seeded - finished) < 0.01, `seeded from run_metadata.json: ${seeded} vs ${finished}`);
+    assert.equal(sampleSum(text, 'volt_runs'), 0, 'a new worker counts from 0, every combination present');
+    assert.equal(text.match(/^volt_runs\{/gm)?.length, 6);
   });
 
   async function readdirRuns() {

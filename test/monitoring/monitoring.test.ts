@@ -207,7 +207,13 @@ describe('monitoring: a worker with --metrics-address, Prometheus, Alertmanager'
       assert.ok(!log.includes(secret), 'no secret in the log');
     }
     const lines = log.trim().split('\n');
-    const entries = lines.map((line) => JSON.parse(line) as { time: string; level: string; message: string; run_id?: string; workflow_id?: string });
+    const entries = lines.map((line) => {
+      try {
+        return JSON.parse(line) as { time: string; level: string; message: string; run_id?: string; workflow_id?: string };
+      } catch {
+        throw new Error(`a log line that is not JSON: ${line}`);
+      }
+    });
     for (const entry of entries) assert.ok(entry.time && entry.level && typeof entry.message === 'string', JSON.stringify(entry));
     const completed = (await readdirRuns()).find((m) => m.status === 'completed')!;
     const inRun = entries.filter((e) => e.run_id === completed.run_id);

@@ -85,11 +85,16 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
 
   // The Runtime shuts the worker down on SIGINT/SIGTERM: it stops polling, lets in-flight
   // activities finish within the shutdown grace time, and hands the rest back to the server.
+  // With JSON logs, the SDK's native side forwards its lines to the same logger instead of printing its own.
   const { jsonLogs } = await import('../../logging/line.js');
+  const json = jsonLogs(env.raw);
   Runtime.install({
-    logger: jsonLogs(env.raw) ? await jsonLogger(env.raw) : new DefaultLogger('WARN'),
+    logger: json ? await jsonLogger(env.raw) : new DefaultLogger('WARN'),
     shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
-    ...(metrics && exporter ? { telemetryOptions: exporter.metricsTelemetry(metrics) } : {}),
+    telemetryOptions: {
+      ...(metrics && exporter ? exporter.metricsTelemetry(metrics) : {}),
+      ...(json ? { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } : {}),
+    },
   });
   const native = await connectNative(server, hint);
   let stopping = false;

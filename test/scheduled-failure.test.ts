@@ -10,7 +10,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failureSlackMessage, failureSubject, failureText, type FailureNotice } from '../src/delivery/failure-notice.js';
 import { SCHEDULED_WORKFLOW_TYPE, workflowIdFor, type ScheduledReportInput } from '../src/workflows/contract.js';
 import { sharedTaskQueue, withRunActivities } from './support/shared-worker.js';
-import { sleep, stubActivities, type StubCall } from './support/stub-pipeline.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stubActivities, type StubCall } from './support/stub-pipeline.js';
 import { startTestTemporal, type TestTemporal } from './support/temporal.js';
 import type { Activities } from '../src/activities/index.js';
 

@@ -53,7 +53,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       if (!isChannelName(input.channel)) throw new ValidationError(unknownChannel(input.channel));
       const runDir = runDirectory(input);
       const metadata = await readMetadata(input).catch(() => null);
-      const ui = (deps.env.TEMPORAL_UI_URL?.trim() || DEFAULT_UI_URL).replace(/\/+$/, '');
+      const ui = (deps.env.TEMPORAL_UI_URL ?? DEFAULT_UI_URL).replace(/\/+$/, '');
       const namespace = Context.current().info.workflowNamespace ?? 'default';
       const notice: FailureNotice = {
         schedule_id: input.schedule_id,
@@ -66,7 +66,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         error: metadata?.error?.message ?? input.error,
         ui_url: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowIdFor(input.run_id))}`,
       };
-      const record = await notify(input.channel, notice, await deliveryConfig(runDir), deps.env, signal);
+      const record = await notify(input.channel, notice, await deliveryConfig(runDir), deps.env.raw, signal);
       countDelivery(record.channel, record.status);
       // A run that failed before it opened has no metadata to record it in.
       if (metadata) {

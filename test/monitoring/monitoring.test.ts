@@ -90,6 +90,15 @@ describe('monitoring: a worker with --metrics-address, Prometheus, Alertmanager'
     assert.match(stdout, /SUCCESS: 7 rules found/);
   });
 
+  test('a metrics port already in use is one line and exit code 3', async () => {
+    const second = await volt(['worker', '--metrics-address', metricsAddress], { ...client(), ...sandbox.env });
+    assert.equal(second.code, 3, second.stderr);
+    assert.match(second.stderr, new RegExp(`^volt-agent: cannot serve metrics on ${metricsAddress.replace(/\./g, '\\.')}: the port is already in use`, 'm'));
+    const bad = await volt(['worker', '--metrics-address', 'nowhere'], client());
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--metrics-address "nowhere" is not HOST:PORT/);
+  });
+
   test('before any run: temporal_* metrics and every volt_runs combination at 0, scraped by Prometheus', async () => {
     const text = await scrape();
     assert.ok(sampleNames(text).has('temporal_worker_start'), 'the SDK metrics');

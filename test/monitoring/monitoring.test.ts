@@ -187,7 +187,7 @@ describe('monitoring: a worker with --metrics-address, Prometheus, Alertmanager'
     assert.equal(mails.length, 1, 'one mail');
     assert.deepEqual(mails[0]!.to, ['lead@example.test']);
     assert.equal(mails[0]!.mail.subject, `FAILED: volt-agent weekly-digest for ${slot.period.start_date} – ${slot.period.end_date}`);
-    assert.match(mails[0]!.mail.text ?? '', /Toggl API answered 401/);
+    assert.match(mails[0]!.mail.text ?? '', /Error: .*Toggl.*401/);
     const metadata = await readMetadata(path.join(runs(), slot.run_id));
     assert.equal(metadata.status, 'failed');
     assert.deepEqual(metadata.deliveries.map((d) => [d.channel, d.status, d.detail?.kind]), [['slack', 'sent', 'failure_notice'], ['email', 'sent', 'failure_notice']]);

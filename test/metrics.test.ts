@@ -9,6 +9,7 @@ import { METRICS, METRIC_NAMES, metricApi, statusClass } from '../src/metrics/na
 import { countApiRequest, countDelivery, countEntitiesEnriched, countLlmTokens, recordApiWait } from '../src/metrics/activity.js';
 import { metricsTelemetry, precreateRunSeries, seedLastSuccess } from '../src/metrics/exporter.js';
 import { parseMetricsAddress } from '../src/metrics/address.js';
+import { SCHEDULE_PERIODS } from '../src/workflows/contract.js';
 import { alertRules, dashboardTargets, metricNamesIn, recordingMeter, SDK_METRICS_USED } from './support/monitoring.js';
 
 test('the table: volt_ names, each once, no _total, histograms in ms with buckets', () => {
@@ -116,6 +117,8 @@ test('the dashboard and the alert rules name only metrics the worker exports', a
     }
   }
   for (const name of METRIC_NAMES) assert.ok(seen.has(name), `${name} is on the dashboard or in an alert`);
+  const missing = (await alertRules()).find((r) => r.alert === 'VoltScheduledRunMissing')!;
+  for (const period of SCHEDULE_PERIODS) assert.match(missing.expr, new RegExp(`period=~"[^"]*\\b${period}\\b`), `the missing-run alert knows ${period}`);
   const alerts = (await alertRules()).map((r) => r.alert).sort();
   assert.deepEqual(alerts, ['VoltApiThrottled', 'VoltDeliveryFailed', 'VoltNoPollers', 'VoltRunFailed', 'VoltScheduledRunMissing', 'VoltTaskBacklog', 'VoltWorkerDown']);
 });

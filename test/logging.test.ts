@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VARIABLES } from '../src/config/env.js';
 import { JsonLogger } from '../src/logging/json-logger.js';
+import { textLogger } from '../src/logging/text-logger.js';
 import { logRedactor, SECRET_VARIABLES } from '../src/logging/redaction.js';
 import { runIdOfWorkflowId, workflowIdFor } from '../src/workflows/contract.js';
 import { cliIn } from './support/cli-process.js';
@@ -73,6 +74,18 @@ test('JSON lines: time, level, message and the run context; below the level noth
     assert.ok(!all.includes(secret), `${secret} is redacted`);
   }
   assert.match(String(warn!.message), /token \*\*\*/);
+});
+
+test('the readable log (the worker and service.log): the SDK format, below the level nothing, secrets redacted', () => {
+  const lines: string[] = [];
+  const logger = textLogger('WARN', logRedactor(SECRETS).redact, (line) => lines.push(line));
+  logger.info('not shown');
+  // What a retried Slack request says: the webhook URL's path is the credential.
+  const webhookPath = new URL(SECRETS.VOLT_SLACK_WEBHOOK_URL!).pathname;
+  logger.warn(`Slack answered 500 for POST ${webhookPath}: retrying in 13 ms`, { api: 'Slack', error: new Error(`posting to ${SECRETS.VOLT_SLACK_WEBHOOK_URL} failed`) });
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^\d{4}-\d{2}-\d{2}T[\d:.]+Z \[WARN\] Slack answered 500 for POST /);
+  for (const secret of [SECRETS.VOLT_SLACK_WEBHOOK_URL!, webhookPath]) assert.equal(lines[0]!.includes(secret), false, `${secret} in ${lines[0]}`);
 });
 
 test('the CLI with VOLT_LOG_FORMAT=json: its notes and errors are JSON lines; the default stays text', async () => {

@@ -66,7 +66,7 @@ async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
 }
 
 async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: Env, out: Output): Promise<number> {
-  const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
+  const [{ Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../activities/context.js'),
     import('../../worker.js'),
@@ -89,7 +89,7 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
   const { jsonLogs } = await import('../../logging/line.js');
   const json = jsonLogs(env.raw);
   Runtime.install({
-    logger: json ? await jsonLogger(env.raw) : new DefaultLogger('WARN'),
+    logger: json ? await jsonLogger(env.raw) : await readableLogger(env.raw),
     shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
     telemetryOptions: {
       ...(metrics && exporter ? exporter.metricsTelemetry(metrics) : {}),
@@ -132,6 +132,12 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
     process.off('SIGTERM', onSignal);
     await native.close().catch(() => undefined);
   }
+}
+
+/** The default log, from WARN up, with the environment's secrets removed as in the JSON log. */
+async function readableLogger(raw: NodeJS.ProcessEnv) {
+  const [{ textLogger }, { logRedactor }] = await Promise.all([import('../../logging/text-logger.js'), import('../../logging/redaction.js')]);
+  return textLogger('WARN', logRedactor(raw).redact);
 }
 
 /** VOLT_LOG_FORMAT=json: the SDK's log (and every workflow's and activity's) as JSON lines, from INFO up. */

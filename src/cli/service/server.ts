@@ -39,14 +39,17 @@ export type { StatusAnswer } from './control-server.js';
  * while the dev server starts. The service handles SIGINT/SIGTERM itself (it stops its workers,
  * simulators and server in order), so the SDK's runtime must not.
  */
-async function loadWorkerModules() {
-  const [sdk, worker, { defaultDeps }, { startSandbox }] = await Promise.all([
+async function loadWorkerModules(env: NodeJS.ProcessEnv) {
+  const [sdk, worker, { defaultDeps }, { startSandbox }, { textLogger }, { logRedactor }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../worker.js'),
     import('../../activities/context.js'),
     import('../../sandbox/index.js'),
+    import('../../logging/text-logger.js'),
+    import('../../logging/redaction.js'),
   ]);
-  sdk.Runtime.install({ logger: new sdk.DefaultLogger('WARN'), shutdownSignals: [] });
+  // service.log keeps the workers' warnings, never the secrets of the environment they run with.
+  sdk.Runtime.install({ logger: textLogger('WARN', logRedactor(env).redact), shutdownSignals: [] });
   return { NativeConnection: sdk.NativeConnection, createPipelineWorker: worker.createPipelineWorker, workerSettingsFrom: worker.workerSettingsFrom, defaultDeps, startSandbox };
 }
 
@@ -134,7 +137,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
   }
   log(`service starting (pid ${process.pid}, state ${stateDir}, stops after ${idleSeconds} s without running workflows while no schedule exists)`);
 
-  const loading = loadWorkerModules();
+  const loading = loadWorkerModules(env.raw);
   // Settled here too, so that a failure while the dev server starts is not an unhandled rejection.
   loading.catch(() => undefined);
   const signal = stopSignal(log);

@@ -10,7 +10,7 @@ import { ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
 import type { DeliveryChannel, RunRef } from '../workflows/contract.js';
 import { updateMetadata } from './run-metadata.js';
-import { runDirectory, type ActivityDeps } from './context.js';
+import { runFiles, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 
 export function createDeliveryActivities(deps: ActivityDeps) {
@@ -18,10 +18,10 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     deliver_report: (input: RunRef & { channel: DeliveryChannel }): Promise<DeliveryRecord> => heartbeating(async (signal) => {
       // The workflow cannot know the registry (it holds I/O): a name it was given is checked here.
       if (!isChannelName(input.channel)) throw new ValidationError(unknownChannel(input.channel));
-      const runDir = runDirectory(input);
-      const { app } = await readRunConfig(runDir);
-      const record = await deliver(input.channel, { runDir, config: app.delivery }, deps.env.raw, signal);
-      await updateMetadata(input, (m) => {
+      const files = runFiles(deps, input);
+      const { app } = await readRunConfig(files);
+      const record = await deliver(input.channel, { runDir: files, config: app.delivery }, deps.env.raw, signal);
+      await updateMetadata(files, (m) => {
         m.deliveries = [...m.deliveries, record];
       }, deps.now());
       return record;

@@ -81,6 +81,7 @@ export async function startTestS3(): Promise<TestS3> {
   let child: ChildProcess | null = null;
 
   const start = async () => {
+    if (child && child.exitCode === null) return;
     child = spawn(binary, ['--access', accessKey, '--secret', secretKey, '--port', `127.0.0.1:${port}`, '--quiet', 'posix', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));

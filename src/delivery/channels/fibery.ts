@@ -15,10 +15,10 @@ export const fibery = defineChannel({
     return fiberyTarget(env, config);
   },
   async renderDigest(run): Promise<FiberyDocument> {
-    const [{ readTeamReport }, { fiberyRates }] = await Promise.all([import('../run-digest.js'), import('../fibery.js')]);
+    const [{ readTeamReport, filesOfRun }, { fiberyRates }] = await Promise.all([import('../run-digest.js'), import('../fibery.js')]);
     const { start_date, end_date } = run.digest.period;
     const report = await readTeamReport(run, 'markdown');
-    return { name: `Team report ${start_date === end_date ? start_date : `${start_date} – ${end_date}`}`, markdown: report.content, rates: await fiberyRates(run.reports.dir) };
+    return { name: `Team report ${start_date === end_date ? start_date : `${start_date} – ${end_date}`}`, markdown: report.content, rates: await fiberyRates(filesOfRun(run)) };
   },
   async send(target, document, { policy, signal }) {
     const { publish } = await import('../fibery.js');

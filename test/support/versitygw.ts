@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { getFreePort } from '../../src/temporal/ports.js';
 
 export const VERSITYGW_MODULE = 'github.com/versity/versitygw/cmd/versitygw';
@@ -119,6 +120,17 @@ export async function startTestS3(): Promise<TestS3> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A bucket made with the server's root credentials (as an operator would, once). */
+export async function createBucket(server: TestS3, name: string): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // as src/storage/s3-store.ts does
+  const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey } });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: name }));
+  } finally {
+    client.destroy();
+  }
 }
 
 async function waitForPort(port: number): Promise<void> {

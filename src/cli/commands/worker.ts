@@ -69,6 +69,13 @@ async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promi
     ? `is the server running? (docker compose up -d, or temporal server start-dev; settings from ${connection.source})`
     : 'start it (docker compose up -d) or set TEMPORAL_ADDRESS';
   await warnAboutCredentials(env, out);
+  // Workers that share runs share a bucket (VOLT_RUN_STORE): a wrong one is found now, not by the first run.
+  const { cliStore } = await import('../runs.js');
+  const store = cliStore(env, '.');
+  if (store.kind === 's3') {
+    await store.check();
+    out.info(`Run store: ${store.location}`);
+  }
 
   // The Runtime shuts the worker down on SIGINT/SIGTERM: it stops polling, lets in-flight
   // activities finish within the shutdown grace time, and hands the rest back to the server.

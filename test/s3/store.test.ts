@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { parseEnv } from '../src/config/env.js';
-import { openRunStore } from '../src/storage/open-store.js';
-import { RunStoreConfigError, RunStoreUnavailableError, type RunStore } from '../src/storage/run-store.js';
-import { writeJsonStream, readStreamedItems } from '../src/storage/json-stream.js';
-import { startTestS3, type TestS3 } from './support/versitygw.js';
+import { parseEnv } from '../../src/config/env.js';
+import { openRunStore } from '../../src/storage/open-store.js';
+import { RunStoreConfigError, RunStoreUnavailableError, type RunStore } from '../../src/storage/run-store.js';
+import { writeJsonStream, readStreamedItems } from '../../src/storage/json-stream.js';
+import { createBucket, startTestS3, type TestS3 } from '../support/versitygw.js';
 
 let s3: TestS3;
 let bucketCount = 0;
@@ -22,12 +21,6 @@ before(async () => {
 after(async () => {
   await s3?.stop();
 });
-
-export async function createBucket(server: TestS3, name: string): Promise<void> {
-  const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey } });
-  await client.send(new CreateBucketCommand({ Bucket: name }));
-  client.destroy();
-}
 
 async function freshStore(patienceMs = 0, env: Record<string, string> = {}): Promise<RunStore> {
   const bucket = `runs-${process.pid}-${++bucketCount}`;

@@ -123,8 +123,13 @@ after(async () => {
 describe('two workers with separate disks, the run files in an S3-compatible store', () => {
   let firstRun: string;
 
-  test('a run started from a third machine completes; both workers executed activities; neither keeps a run file', async () => {
+  test('a run started from a third machine completes; both workers executed activities; neither keeps a run file', async (t) => {
+    const before = s3.requests();
     const run = await cli('laptop', ['run', '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--json']);
+    const after = s3.requests();
+    const used = Object.fromEntries(Object.keys(after).sort().map((k) => [k, after[k]! - (before[k] ?? 0)]));
+    t.diagnostic(`store requests for one run (${sandbox.requestLogs().toggl.filter((e) => e.pageKey).length} Toggl pages): ${JSON.stringify(used)}`);
+    assert.ok((used.PUT ?? 0) > 0 && (used.GET ?? 0) > 0, JSON.stringify(used));
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as { run_id: string; run_dir: string };
     firstRun = result.run_id;

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { getFreePort } from '../../src/temporal/ports.js';
@@ -66,6 +67,8 @@ export interface TestS3 {
   dataDir: string;
   /** The environment a process needs to use `s3://bucket/prefix` on this server. */
   env(bucket: string, prefix?: string): Record<string, string>;
+  /** Requests answered so far, by kind (GET, PUT, HEAD, LIST = a GET of the bucket, DELETE, POST), from the server's own log. */
+  requests(): Record<string, number>;
   /** Stops the server, keeping its data (a store outage). */
   pause(): Promise<void>;
   /** Starts it again on the same port and data. */
@@ -80,10 +83,20 @@ export async function startTestS3(): Promise<TestS3> {
   const accessKey = 'volttestaccess';
   const secretKey = 'volt-test-secret-key';
   let child: ChildProcess | null = null;
+  const requests: Record<string, number> = {};
+  // versitygw logs a line per request: `hh:mm:ss | vgw | 200 | 1.2ms | 127.0.0.1 | PUT | /bucket/key | …`.
+  const count = (line: string) => {
+    const match = /\| vgw \| \d+ \|[^|]*\|[^|]*\| (\w+) \| (\S+) \|/.exec(line);
+    if (!match) return;
+    const [, method, target] = match;
+    const kind = method === 'GET' && !/^\/[^/]+\/./.test(target!) ? 'LIST' : method!;
+    requests[kind] = (requests[kind] ?? 0) + 1;
+  };
 
   const start = async () => {
     if (child && child.exitCode === null) return;
-    child = spawn(binary, ['--access', accessKey, '--secret', secretKey, '--port', `127.0.0.1:${port}`, '--quiet', 'posix', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(binary, ['--access', accessKey, '--secret', secretKey, '--port', `127.0.0.1:${port}`, 'posix', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    createInterface({ input: child.stdout! }).on('line', count);
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`versitygw exited ${code}: ${stderr}`))));
@@ -113,6 +126,7 @@ export async function startTestS3(): Promise<TestS3> {
       AWS_SECRET_ACCESS_KEY: secretKey,
       AWS_REGION: 'us-east-1',
     }),
+    requests: () => ({ ...requests }),
     pause: halt,
     resume: start,
     async stop() {

@@ -1,7 +1,8 @@
 /** `volt-agent worker`: the separate worker process of the production topology (spec 7.2, 8.3). */
 import type { Env, WorkerEnvSettings } from '../../config/env.js';
 import { EnvironmentError, ValidationError } from '../../errors.js';
-import { API_BUDGETS, API_NAMES, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
+import type { NativeConnection } from '@temporalio/worker';
+import { API_BUDGETS, API_NAMES, apiQueue, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
 import { providerList } from '../../llm/providers/index.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT, type Output } from '../output.js';
@@ -54,6 +55,20 @@ async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
   }
 }
 
+/**
+ * The API budgets hold across workers only on queues of one partition (the server splits a
+ * queue's rate across its partitions): a server without that setting is named in one line.
+ */
+async function warnAboutPartitions(connection: NativeConnection, namespace: string, out: Output): Promise<void> {
+  const [{ partitionedQueues }, { TASK_QUEUE }] = await Promise.all([import('../../temporal/partitions.js'), import('../../workflows/contract.js')]);
+  const split = await partitionedQueues(connection, namespace, API_NAMES.map((api) => apiQueue(TASK_QUEUE, api))).catch(() => []);
+  if (split.length === 0) return;
+  out.info(
+    `Warning: task queue${split.length > 1 ? 's' : ''} ${split.join(', ')} ha${split.length > 1 ? 've' : 's'} several partitions on this server, which split the API rates ` +
+      '(a Toggl fetch then runs slower than 1 page/s): give the API queues one partition (README "Several workers": matching.numTaskqueueReadPartitions/WritePartitions = 1)',
+  );
+}
+
 async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promise<number> {
   const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
     import('@temporalio/worker'),
@@ -102,7 +117,9 @@ async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promi
         `${settings.maxConcurrentWorkflowTaskExecutions} workflow tasks at once; ` +
         `${API_NAMES.map((api) => `${API_BUDGETS[api].label} ${rates[rateKey(api)] ?? DEFAULT_API_RATES[rateKey(api)]}`).join(' and ')} requests/s across all workers; Ctrl-C or SIGTERM stops it`,
     );
-    await pipelineWorker.run().catch((error: unknown) => {
+    const running = pipelineWorker.run();
+    void warnAboutPartitions(native, server.namespace, out);
+    await running.catch((error: unknown) => {
       throw new EnvironmentError(`the worker stopped: ${(error as Error).message.split('\n')[0]} (${where})`, { cause: error });
     });
     out.info('Worker stopped');

@@ -10,6 +10,8 @@ import { parseEnv } from '../../src/config/env.js';
 import { openRunStore } from '../../src/storage/open-store.js';
 import { RunStoreConfigError, RunStoreUnavailableError, type RunStore } from '../../src/storage/run-store.js';
 import { writeJsonStream, readStreamedItems } from '../../src/storage/json-stream.js';
+import { periodKey, storedAggregates, storedRunsFor } from '../../src/storage/run-history.js';
+import { reportData } from '../support/report-data.js';
 import { createBucket, startTestS3, type TestS3 } from '../support/versitygw.js';
 
 let s3: TestS3;
@@ -123,4 +125,42 @@ test('a store that is down is waited for within the patience, then an unavailabl
     await s3.resume();
   }
   assert.equal(await impatient.run('run_e').read('reports/team_summary.md'), '# written after the outage\n');
+});
+
+test("a trend's earlier period is found in another run of the bucket: the latest completed one whose aggregates are readable", async () => {
+  const store = await freshStore();
+  const { aggregated } = reportData(3);
+  const period = aggregated.period;
+  const run = async (runId: string, o: { status?: string; finished: string; workspace?: string; users?: string[] | null; aggregates?: string }) => {
+    const files = store.run(runId);
+    await files.writeJson('run_metadata.json', {
+      run_id: runId,
+      workflow_id: `toggl-fibery-${runId}`,
+      created_at: '2026-11-30T06:00:00.000Z',
+      updated_at: o.finished,
+      finished_at: o.finished,
+      status: o.status ?? 'completed',
+      pipeline_version: 'test',
+      parameters: { ...period, users_filter: o.users ?? null, start_from: 'toggl', compare: 'previous' },
+      temporal_metadata: { workflow_id: `toggl-fibery-${runId}`, run_id: 'r', task_queue: 'q' },
+      stages_completed: [],
+      stages_failed: [],
+    });
+    await files.write('toggl_aggregated.json', o.aggregates ?? JSON.stringify({ ...aggregated, workspace_id: o.workspace ?? '1' }));
+  };
+  await run('run_older', { finished: '2026-11-30T07:00:00.000Z' });
+  await run('run_latest', { finished: '2026-11-30T08:00:00.000Z' });
+  await run('run_failed', { status: 'failed', finished: '2026-11-30T09:00:00.000Z' });
+  await run('run_damaged', { finished: '2026-11-30T10:00:00.000Z', aggregates: '{"period":' });
+  await run('run_other_workspace', { finished: '2026-11-30T11:00:00.000Z', workspace: '2' });
+  await run('run_some_users', { finished: '2026-11-30T12:00:00.000Z', users: ['ann@example.com'] });
+  await store.run('run_me').write('run_metadata.json', '{}');
+
+  const query = { store, periods: [period], workspaceId: '1', users: null, runId: 'run_me' };
+  assert.deepEqual([...(await storedRunsFor(query))], [[periodKey(period), 'run_latest']]);
+  assert.deepEqual([...(await storedRunsFor({ ...query, users: ['ann@example.com'] }))], [[periodKey(period), 'run_some_users']]);
+  assert.deepEqual([...(await storedRunsFor({ ...query, periods: [{ start_date: '2026-11-02', end_date: '2026-11-15' }] }))], []);
+  assert.equal(await storedAggregates(store, 'run_damaged'), null);
+  assert.equal(await storedAggregates(store, 'run_nowhere'), null);
+  assert.deepEqual((await storedAggregates(store, 'run_latest'))?.totals, aggregated.totals);
 });

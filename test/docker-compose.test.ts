@@ -3,15 +3,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parse } from 'yaml';
 
 interface Service {
   image: string;
+  profiles?: string[];
+  command?: string[];
   ports?: string[];
   environment?: string[] | Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
-  command?: string[];
   entrypoint?: string[];
   deploy?: { replicas?: number };
   healthcheck?: { test: string[]; interval: string; retries: number };
@@ -19,7 +22,9 @@ interface Service {
 }
 
 const compose = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
-const services = compose.services;
+const all = compose.services;
+/** The default stack (spec 8.1); the optional monitoring profile is checked on its own below. */
+const services = Object.fromEntries(Object.entries(all).filter(([, s]) => !s.profiles)) as Record<string, Service>;
 
 function env(service: Service): Record<string, string> {
   const e = service.environment ?? {};
@@ -57,7 +62,7 @@ test('the workers share their runs through the S3-compatible store, never a disk
 });
 
 test('every image has a pinned version, none is latest', () => {
-  for (const [name, service] of Object.entries(services)) {
+  for (const [name, service] of Object.entries(all)) {
     const match = /^([\w./-]+):([\w.-]+)$/.exec(service.image);
     assert.ok(match, `${name}: ${service.image} has a tag`);
     assert.notEqual(match[2], 'latest', `${name} is pinned`);
@@ -104,4 +109,31 @@ test('the API queues get one partition, so their activity rates hold across work
   for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
     assert.deepEqual(config[key]?.map((c) => [c.constraints.taskQueueName, c.value]), [['volt-agent-pipeline-toggl', 1], ['volt-agent-pipeline-fibery', 1]]);
   }
+});
+
+test('the monitoring profile: Prometheus with the alert rules scraping the worker, Grafana with the dashboard', async () => {
+  const monitoring = Object.entries(all).filter(([, s]) => s.profiles?.includes('monitoring')).map(([name]) => name).sort();
+  assert.deepEqual(monitoring, ['grafana', 'prometheus']);
+  const mounts = (service: Service) => Object.fromEntries((service.volumes ?? []).map((v) => v.split(':')).filter(([from]) => from!.startsWith('./')).map(([from, to]) => [from, to]));
+  const prometheus = mounts(all.prometheus!);
+  for (const from of Object.keys(prometheus)) assert.ok(existsSync(from), `${from} exists`);
+  const config = parse(await readFile('deploy/prometheus/prometheus.yml', 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+  assert.equal(prometheus['./deploy/prometheus/prometheus.yml'], '/etc/prometheus/prometheus.yml');
+  assert.deepEqual(config.rule_files, [prometheus['./deploy/prometheus/alerts.yml']]);
+  const job = config.scrape_configs.find((c) => c.job_name === 'volt-agent-worker');
+  assert.deepEqual(job?.static_configs[0]?.targets, ['host.docker.internal:9464'], 'the worker on the host, on the port the README gives');
+  const workerMetrics = env(services.worker!).VOLT_METRICS_ADDRESS;
+  assert.equal(workerMetrics, '0.0.0.0:9464', 'the compose workers serve metrics');
+  const dns = (job as { dns_sd_configs?: { names: string[]; type: string; port: number }[] } | undefined)?.dns_sd_configs;
+  assert.deepEqual(dns, [{ names: ['worker'], type: 'A', port: Number(workerMetrics.split(':')[1]) }], 'every compose worker replica is scraped');
+  const alerts = await readFile('deploy/prometheus/alerts.yml', 'utf8');
+  assert.match(alerts, /up\{job="volt-agent-worker"\}/, 'the worker-down alert names the scrape job');
+
+  const grafana = mounts(all.grafana!);
+  assert.equal(grafana['./deploy/grafana/provisioning'], '/etc/grafana/provisioning');
+  const dashboards = parse(await readFile('deploy/grafana/provisioning/dashboards/volt-agent.yml', 'utf8')) as { providers: { options: { path: string } }[] };
+  assert.equal(path.posix.dirname(grafana['./deploy/grafana/volt-agent.json']!), dashboards.providers[0]!.options.path);
+  const sources = parse(await readFile('deploy/grafana/provisioning/datasources/prometheus.yml', 'utf8')) as { datasources: { type: string; url: string }[] };
+  assert.deepEqual(sources.datasources.map((d) => [d.type, d.url]), [['prometheus', 'http://prometheus:9090']]);
+  assert.deepEqual(all.grafana!.depends_on, { prometheus: { condition: 'service_healthy' } });
 });

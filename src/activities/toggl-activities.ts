@@ -28,6 +28,7 @@ import { saveReport, updateMetadata } from './run-metadata.js';
 import { runFiles, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 import { onApiQueue } from '../http/budgets.js';
+import { countEntriesFetched } from '../metrics/activity.js';
 
 export interface FetchTogglInput extends RunRef {
   start_date: string;
@@ -195,6 +196,7 @@ export function createTogglActivities(deps: ActivityDeps) {
         // A store outage here is waited out inside the call (src/storage/s3-store.ts): the page
         // fetched is written, not fetched again.
         await files.writeJson(togglFile(pageFileName(input.state.pages + 1)), { entries });
+        countEntriesFetched(entries.length);
         next = afterPage(input.state, page);
       } catch (error) {
         if (error instanceof QuotaExhaustedError) {

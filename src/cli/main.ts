@@ -45,12 +45,13 @@ async function loadEnvironment(): Promise<Env> {
 export async function failure(error: unknown, out: Output): Promise<number> {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT; // commander printed it
   if (error instanceof ValidationError || error instanceof EnvironmentError || lostTemporal(error)) {
-    for (const line of (error as Error).message.split('\n')) out.info(`volt-agent: ${line}`);
+    const say = out.error ?? out.info;
+    for (const line of (error as Error).message.split('\n')) say(`volt-agent: ${line}`);
     return error instanceof ValidationError ? EXIT.BAD_INPUT : EXIT.ENVIRONMENT;
   }
   const log = await writeBugReport(error, process.env);
   const what = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
-  out.info(
+  (out.error ?? out.info)(
     `volt-agent: unexpected error (${what}). This is a bug in volt-agent: please report it` +
       `${log ? ` with the stack trace in ${log}` : ''} (VOLT_DEBUG=1 prints it here).`,
   );

@@ -3,6 +3,9 @@
  * can be piped), everything else to stderr.
  */
 
+import { jsonLine, jsonLogs } from '../logging/line.js';
+import { logRedactor } from '../logging/redaction.js';
+
 /** Exit codes of every command; the README lists them. */
 export const EXIT = {
   OK: 0,
@@ -17,12 +20,25 @@ export const EXIT = {
 export interface Output {
   /** Progress and notes: stderr. */
   info(line: string): void;
+  /** What went wrong (the command's last words): stderr, as info unless the output says otherwise. */
+  error?(line: string): void;
   /** The result: stdout. */
   result(line: string): void;
 }
 
+/** A note on stderr: the line as it is, or with VOLT_LOG_FORMAT=json one JSON object (secrets redacted). */
+function note(level: 'info' | 'error', line: string): void {
+  if (!jsonLogs()) {
+    console.error(line);
+    return;
+  }
+  const redactor = logRedactor(process.env);
+  console.error(jsonLine(level === 'info' && /^Warning:/.test(line) ? 'warn' : level, line, {}, redactor.redact));
+}
+
 export const consoleOutput: Output = {
-  info: (line) => console.error(line),
+  info: (line) => note('info', line),
+  error: (line) => note('error', line),
   result: (line) => console.log(line),
 };
 

@@ -127,6 +127,9 @@ export const VARIABLES = {
   ),
   VOLT_S3_ENDPOINT: spec(httpUrl, 'use the S3-compatible server\'s URL, e.g. http://localhost:7070, or unset it for AWS S3'),
   AWS_REGION: spec(noWhitespace, 'use a region name like us-east-1'),
+  // Observability (src/metrics, src/logging)
+  VOLT_METRICS_ADDRESS: spec(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'is not HOST:PORT'), 'use HOST:PORT, e.g. 0.0.0.0:9464 or 127.0.0.1:9464, or unset it to serve no metrics'),
+  VOLT_LOG_FORMAT: spec(z.enum(['text', 'json'], { error: 'is not text or json' }), 'use json for one JSON object per line, or text (the default)'),
   VOLT_DEBUG: spec(flag, 'set it to 1 to print stack traces'),
   VOLT_NO_BROWSER: spec(flag, 'set it to 1 to never open a browser'),
   // Temporal (read by @temporalio/envconfig too; checked here so a typo is one clear line)
@@ -323,6 +326,16 @@ export interface CliSettings {
 
 export function cliSettings(env: Env): CliSettings {
   return { debug: env.VOLT_DEBUG ?? false, noBrowser: env.VOLT_NO_BROWSER ?? false, sandboxLatencyMs: env.VOLT_SANDBOX_FIBERY_LATENCY_MS ?? null };
+}
+
+export interface ObservabilitySettings {
+  /** VOLT_METRICS_ADDRESS: where `volt-agent worker` serves Prometheus metrics; null: none. */
+  metricsAddress: string | null;
+  logFormat: 'text' | 'json';
+}
+
+export function observabilitySettings(env: Env): ObservabilitySettings {
+  return { metricsAddress: env.VOLT_METRICS_ADDRESS ?? null, logFormat: env.VOLT_LOG_FORMAT ?? 'text' };
 }
 
 export interface TemporalEnv {

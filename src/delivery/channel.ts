@@ -10,6 +10,7 @@
  */
 import type { DeliveryConfig } from '../config/app-config.js';
 import type { Digest } from '../reports/digest.js';
+import type { RunFiles } from '../storage/run-store.js';
 import type { RetryPolicy } from './settings.js';
 
 /** What a channel is told about the run it delivers: the digest and where the reports are. */
@@ -22,6 +23,24 @@ export interface DeliveredRun {
 
 /** What a channel says it did, without secrets: recipients, the entity created, sizes. */
 export type SentDetail = Record<string, string | number | boolean | null>;
+
+/** A scheduled run that failed: what its notice says (src/delivery/failure-notice.ts builds the texts). */
+export interface FailureNotice {
+  schedule_id: string;
+  run_id: string;
+  /** Where the run is, for people: its directory or `s3://bucket/prefix/run_id` (it may hold no report, or nothing at all). */
+  run_dir: string;
+  /** The run's files in the run store, when a worker sends the notice (a channel may read the run's own settings). */
+  files?: RunFiles;
+  output_dir: string;
+  period: { start_date: string; end_date: string };
+  /** Where it failed, as run_metadata.json says (null when the run never opened). */
+  stage: string | null;
+  activity: string | null;
+  error: string;
+  /** The run's page in the Temporal UI. */
+  ui_url: string;
+}
 
 export interface SendContext {
   policy: RetryPolicy;
@@ -44,6 +63,8 @@ export interface Channel<N extends string = string, S = unknown, M = unknown> {
   settings(env: NodeJS.ProcessEnv, config: DeliveryConfig): Promise<S>;
   /** The digest as this channel's message. */
   renderDigest(run: DeliveredRun): Promise<M>;
+  /** A scheduled run's failure as this channel's message, sent by the same `send`. */
+  renderFailure(notice: FailureNotice): Promise<M>;
   /** Sends one message; retries are its own, bounded by `policy`. */
   send(settings: S, message: M, context: SendContext): Promise<SentDetail>;
 }

@@ -8,6 +8,7 @@ import { backoffDelayMs } from '../http/request.js';
 import { MissingSetting } from './channel.js';
 import type { EmailMessage } from './email-message.js';
 import { requiredEnv, requiredUrl, sleep, type RetryPolicy } from './settings.js';
+import { countApiRequest } from '../metrics/activity.js';
 
 export interface MailSettings {
   url: URL;
@@ -59,15 +60,23 @@ async function sendOnce(settings: MailSettings, message: EmailMessage, policy: R
     debug: false,
   });
   try {
-    const info = await transport.sendMail({
-      from: settings.from,
-      to: settings.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      attachments: [message.attachment],
-      ...(signal ? { signal } : {}),
-    });
+    const info = await transport
+      .sendMail({
+        from: settings.from,
+        to: settings.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        attachments: [message.attachment],
+        ...(signal ? { signal } : {}),
+      })
+      .catch((error: unknown) => {
+        // An SMTP reply code is the server's answer (5xx refused, 4xx try later); no code: no answer.
+        const code = (error as { responseCode?: unknown }).responseCode;
+        countApiRequest('smtp', typeof code === 'number' ? code : 0);
+        throw error;
+      });
+    countApiRequest('smtp', 200);
     return info.messageId;
   } finally {
     transport.close();

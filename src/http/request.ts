@@ -9,6 +9,8 @@
  */
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { MalformedResponse } from './json.js';
+import { countApiRequest, recordApiWait } from '../metrics/activity.js';
+import { activityWarn } from '../logging/activity.js';
 
 export interface RetryInfo {
   api: string;
@@ -189,15 +191,19 @@ export async function requestWithRetry<T = Response>(opts: RequestWithRetryOptio
   const where = `${method} ${pathOf(url)}`;
   const maxAttempts = Math.max(0, maxRetries) + 1;
   const attemptsText = (attempt: number) => `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
-  const retryAfter = async (attempt: number, status: number, hintedMs: number | null) => {
+  const retryAfter = async (attempt: number, status: number, hintedMs: number | null, reason: 'retry_after' | 'quota' = 'retry_after') => {
     const delayMs = hintedMs ?? backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
     onRetry?.({ api, status, attempt, delayMs });
+    recordApiWait(api, hintedMs === null ? 'backoff' : reason, delayMs);
+    activityWarn(`${api} answered ${status || 'no answer'} for ${where}: retrying in ${delayMs} ms`, { api, status, attempt, delay_ms: delayMs });
     await sleep(delayMs);
     init.signal?.throwIfAborted();
   };
 
   for (let attempt = 1; ; attempt++) {
+    const paceStart = Date.now();
     await pace?.(init.signal ?? undefined);
+    if (pace) recordApiWait(api, 'pacing', Date.now() - paceStart);
     const timeoutSignal = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeoutSignal]) : timeoutSignal;
     onAttempt?.(attempt);
@@ -205,7 +211,9 @@ export async function requestWithRetry<T = Response>(opts: RequestWithRetryOptio
     let res: Response;
     try {
       res = await fetch(url, { ...init, signal });
+      countApiRequest(api, res.status);
     } catch (err) {
+      countApiRequest(api, 0);
       if (init.signal?.aborted) throw err; // the caller cancelled: not ours to retry
       const reason = redact(networkReason(err), secrets);
       if (attempt >= maxAttempts) {
@@ -263,6 +271,6 @@ export async function requestWithRetry<T = Response>(opts: RequestWithRetryOptio
     if (attempt >= maxAttempts) {
       throw new ApiError(api, res.status, `${api} API answered ${withDetail} ${attemptsText(attempt)} for ${where}`);
     }
-    await retryAfter(attempt, res.status, hinted);
+    await retryAfter(attempt, res.status, hinted, quotaMs !== null ? 'quota' : 'retry_after');
   }
 }

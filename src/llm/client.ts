@@ -14,6 +14,7 @@ import { MalformedAnswer, type Completion, type LlmTurn, type ProviderConnection
 import { isProviderName, PROVIDERS, providerList, type AnyLlmProvider, type LlmProviderName } from './providers/index.js';
 
 export type { LlmTurn } from './provider.js';
+import { countApiRequest, countLlmTokens } from '../metrics/activity.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -142,6 +143,8 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | null 
 }
 
 interface CallState {
+  /** The provider, as the `api` label of the request metrics. */
+  api: string;
   attempts: number;
   /** The start of the last successful (2xx) response body, for naming a malformed answer. */
   lastBody: string | null;
@@ -177,7 +180,11 @@ function malformedBackoffMs(n: number): number {
 function callFetch(state: CallState) {
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     state.attempts++;
-    const res = await fetch(input, init);
+    const res = await fetch(input, init).catch((error: unknown) => {
+      countApiRequest(state.api, 0);
+      throw error;
+    });
+    countApiRequest(state.api, res.status);
     if (res.ok) {
       // Kept to name what came back when the SDK cannot parse it (a truncated or non-JSON body).
       const body = await res.text();
@@ -246,7 +253,7 @@ export class LlmClient {
     const timeoutMs = this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxRetries = this.settings.maxRetries ?? DEFAULT_MAX_RETRIES;
     const deadlineMs = req.deadlineMs ?? timeoutMs * (maxRetries + 1) + 60_000;
-    const state: CallState = { attempts: 0, lastBody: null, deadline: started + deadlineMs, refusedWaitMs: null };
+    const state: CallState = { api: this.settings.provider, attempts: 0, lastBody: null, deadline: started + deadlineMs, refusedWaitMs: null };
     const deadline = AbortSignal.timeout(Math.max(1, deadlineMs));
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const connection = await this.provider.connect({ apiKey: this.apiKey, baseUrl: this.settings.baseUrl, maxRetries, timeoutMs, fetch: callFetch(state) });
@@ -264,6 +271,7 @@ export class LlmClient {
     running.catch(() => {});
     try {
       const { stop: _stop, ...answer } = await Promise.race([running, aborted]);
+      countLlmTokens(this.settings.provider, answer.input_tokens, answer.output_tokens);
       return { ...answer, provider: this.settings.provider, seconds: (Date.now() - started) / 1000, attempts: state.attempts };
     } catch (err) {
       if (signal.aborted && !(err instanceof ApiError)) {

@@ -46,6 +46,7 @@ const InputSchema = z.object({
   deliver: z.array(z.enum(CHANNEL_NAMES)),
   compare: z.enum(COMPARE_MODES).optional(),
   trend: z.number().int().min(0).optional(),
+  notify_failures: z.boolean().optional(),
 });
 
 export interface NewSchedule {
@@ -73,6 +74,8 @@ export interface ScheduleView {
   users: string[] | null;
   output_dir: string;
   deliver: ScheduledReportInput['deliver'];
+  /** Whether a failed run sends a notice to the `deliver` channels. */
+  notify_failures: boolean;
   task_queue: string;
   sandbox: SandboxRef | null;
   paused: boolean;
@@ -176,6 +179,7 @@ export async function scheduleView(client: Client, id: string): Promise<Schedule
     users: input.users,
     output_dir: input.output_dir,
     deliver: input.deliver,
+    notify_failures: input.notify_failures !== false,
     task_queue: d.action.taskQueue ?? '?',
     sandbox: memo.success ? memo.data.sandbox : null,
     paused: d.state.paused,

@@ -31,7 +31,7 @@ export function scheduleText(view: ScheduleView): string {
     `  Cron:        ${view.cron ?? '?'} (${view.timezone})`,
     `  Period:      ${view.period}`,
     `  Users:       ${view.users?.join(', ') ?? 'everyone with time'}`,
-    `  Deliver to:  ${view.deliver.join(', ') || '-'}`,
+    `  Deliver to:  ${view.deliver.join(', ') || '-'}${view.deliver.length ? `; a failed run ${view.notify_failures ? 'sends a failure notice there' : 'is not announced (--no-notify-failures)'}` : ''}`,
     `  Output dir:  ${view.output_dir}`,
     `  Task queue:  ${view.task_queue}${view.sandbox ? ` (sandbox: ${view.sandbox.dataset_path})` : ''}`,
     `  Policies:    overlap ${view.overlap.toLowerCase()}, catch-up window ${Math.round(view.catchup_window_seconds / 3600)} h`,

@@ -71,6 +71,11 @@ export function workflowIdFor(runId: string): string {
   return `toggl-fibery-${runId}`;
 }
 
+/** The run a workflow belongs to, from its id (the pipeline's, its Toggl fetch's, a delivery's); null for others. */
+export function runIdOfWorkflowId(workflowId: string): string | null {
+  return /^(?:toggl-fibery|deliver)-(run_[A-Za-z0-9_.-]+?)(?:-toggl-fetch|-\d{13})?$/.exec(workflowId)?.[1] ?? null;
+}
+
 /** `run_YYYY-MM-DD-HH-MM-SS` in UTC. */
 export function runIdFor(date: Date): string {
   const iso = date.toISOString(); // 2025-10-10T15:30:45.123Z
@@ -121,6 +126,8 @@ export interface ScheduledReportInput {
   compare?: CompareMode;
   /** Periods in each run's trend (absent: config.yaml's periods.trend, else its default). */
   trend?: number;
+  /** A failed run sends a failure notice to each channel of `deliver` (default true; `--no-notify-failures`). */
+  notify_failures?: boolean;
 }
 
 export interface DeliverReportsInput extends RunRef {

@@ -9,6 +9,7 @@ import {
   CancelledFailure,
   executeChild,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -34,6 +35,14 @@ import { processWithRollingWindow } from '../patterns/rolling-window.js';
 import { MAX_TREND } from '../config/period.js';
 import { deliverAll } from './deliver.js';
 import { TogglFetch } from './toggl-fetch.js';
+import { recordRunEnd } from '../metrics/workflow.js';
+import type { LabelsOf } from '../metrics/names.js';
+
+/** volt_runs and volt_run_duration for this execution: started by a schedule's workflow, or by hand. */
+function countRun(outcome: LabelsOf<'runs'>['outcome']): void {
+  const info = workflowInfo();
+  recordRunEnd({ trigger: info.parent ? 'schedule' : 'manual', outcome }, Date.now() - info.startTime.getTime());
+}
 
 const locals = proxyLocalActivities<Activities>(local('10 minutes'));
 
@@ -56,7 +65,7 @@ function checkInput(input: PipelineInput): void {
 }
 
 /** The innermost message: what actually went wrong, without Temporal's wrapping. */
-function rootMessage(error: unknown): string {
+export function rootMessage(error: unknown): string {
   let current: unknown = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(error);
@@ -81,6 +90,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
   const step = async <T>(name: StepName, run: () => Promise<T>): Promise<T> => {
     activity = name;
     progress.start(name);
+    log.info(`Step ${name} started`, { run_id: runId, step: name });
     const result = await run();
     progress.finish(name);
     return result;
@@ -103,6 +113,7 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
       task_queue: info.taskQueue,
     });
     opened = true;
+    log.info(`Run ${runId} started: ${input.start_date} – ${input.end_date}, from the ${startFrom} stage`, { run_id: runId });
 
     if (startFrom === 'toggl') {
       await step(STEP.cleanup_toggl_stage, () => locals.cleanup_toggl_stage(ref));
@@ -151,6 +162,8 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     if (input.deliver?.length) await step(STEP.deliver_reports, () => deliverAll(ref, input.deliver ?? [], heartbeatSeconds));
     await locals.record_run_end({ ...ref, status: 'completed', temporal_run_id: workflowInfo().runId });
     progress.end('completed', Date.now());
+    countRun('completed');
+    log.info(`Run ${runId} completed`, { run_id: runId });
     return {
       run_id: runId,
       run_dir: `${input.output_dir}/${runId}`,
@@ -162,12 +175,16 @@ export async function TogglFiberyPipeline(input: PipelineInput): Promise<Pipelin
     // Once the run is cancelled, whatever ended the step (an activity that failed as it stopped) is the cancellation.
     if (isCancellation(error) || CancellationScope.current().consideredCancelled) {
       progress.end('cancelled', Date.now());
+      countRun('cancelled');
+      log.warn(`Run ${runId} cancelled`, { run_id: runId, stage });
       if (opened) await CancellationScope.nonCancellable(() => locals.record_run_end({ ...ref, status: 'cancelled', temporal_run_id: workflowInfo().runId }));
       throw isCancellation(error) ? error : new CancelledFailure('the run was cancelled', [], error instanceof Error ? error : undefined);
     }
     const message = rootMessage(error);
     const failedActivity = error instanceof ActivityFailure ? error.activityType ?? activity : activity;
     progress.end('failed', Date.now(), message);
+    countRun('failed');
+    log.error(`Run ${runId} failed in ${failedActivity ?? stage}: ${message}`, { run_id: runId, stage, failed_activity: failedActivity });
     try {
       if (opened) await locals.record_run_end({ ...ref, status: 'failed', error: { message, stage, activity: failedActivity }, temporal_run_id: workflowInfo().runId });
     } catch {

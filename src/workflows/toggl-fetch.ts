@@ -9,6 +9,7 @@ import { continueAsNew, getExternalWorkflowHandle, sleep, workflowInfo } from '@
 import type { TogglFetchState } from '../toggl/fetch-plan.js';
 import { apiActivities } from './activity-options.js';
 import { togglFetchSignal, type RunRef, type TogglFetchProgress } from './contract.js';
+import { recordQuotaWait } from '../metrics/workflow.js';
 
 export interface TogglFetchInput extends RunRef {
   state: TogglFetchState;
@@ -36,6 +37,7 @@ export async function TogglFetch(input: TogglFetchInput): Promise<TogglFetchStat
     if (state.wait_ms !== null && state.wait_ms > 0) {
       await tell(state, Date.now() + state.wait_ms);
       await sleep(state.wait_ms + 500);
+      recordQuotaWait(state.wait_ms + 500);
       state = { ...state, wait_ms: null };
       await tell(state, null);
     }

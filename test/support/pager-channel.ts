@@ -22,6 +22,9 @@ export const pager = defineChannel({
   async renderDigest(run): Promise<{ run: string; period: { start_date: string; end_date: string }; tracked_seconds: number; risks: number }> {
     return { run: run.run.id, period: run.digest.period, tracked_seconds: run.digest.totals.seconds, risks: run.digest.risks.length };
   },
+  async renderFailure(notice): Promise<{ run: string; period: { start_date: string; end_date: string }; tracked_seconds: number; risks: number }> {
+    return { run: notice.run_id, period: notice.period, tracked_seconds: 0, risks: 0 };
+  },
   async send({ url, token }, message, { signal }) {
     const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(message), ...(signal ? { signal } : {}) });
     if (!res.ok) throw new Error(`the pager answered ${res.status} to Bearer ${token}`);

@@ -76,6 +76,7 @@ export function stubActivities(calls: StubCall[], overrides: StubOverrides = {})
     save_enriched_data: async () => ({ file: 'enriched_data.json', reports: 3, enriched: 8, not_found: 0 }),
     generate_team_report: async () => ({ file: 'team_summary.md', llm: false }),
     deliver_report: async (input) => ({ channel: input.channel, status: 'sent', at: new Date().toISOString(), error: null }),
+    send_failure_notice: async (input) => ({ channel: input.channel, status: 'sent', at: new Date().toISOString(), error: null, detail: { kind: 'failure_notice' } }),
     plan_scheduled_run: async (input) => ({ start_date: '2026-11-16', end_date: '2026-11-22', run_id: `run_sched_${input.schedule_id}` }),
   };
   const merged = { ...defaults, ...overrides } as unknown as Record<string, (input: Record<string, unknown>) => Promise<unknown>>;

@@ -17,6 +17,7 @@ import { idsOfBatch } from '../fibery-activities.js';
 import { runFiles, type ActivityDeps } from '../context.js';
 import { heartbeating } from '../heartbeat.js';
 import { onApiQueue } from '../../http/budgets.js';
+import { countEntitiesEnriched } from '../../metrics/activity.js';
 
 export interface EnrichBatchInput extends RunRef {
   database: string;
@@ -142,9 +143,11 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
     const key = joinKey(STAGED_ENRICHMENT_DIR, `${typeSlug(input.database, input.type)}-${String(input.batch_index).padStart(5, '0')}.json`);
     await files.writeJson(key, staged);
     const file = files.where(key);
+    const enriched = entities.filter((e) => e.status === 'enriched').length;
+    countEntitiesEnriched(enriched, entities.length - enriched);
     return {
-      enriched: entities.filter((e) => e.status === 'enriched').length,
-      not_found: entities.filter((e) => e.status === 'not_found').length,
+      enriched,
+      not_found: entities.length - enriched,
       warnings: result.warnings.length + result.field_warnings.length,
       requests: result.requests,
       file,

@@ -17,6 +17,7 @@ export const scheduleCreate = defineCommand({
       .option('--users <emails>', 'comma-separated Toggl user emails (default: everyone with time)')
       .addOption(outputDirOption('where the run directories go'))
       .option('--deliver <channels>', `send each run's digest to ${channelList('and/or')} (comma-separated; settings from the worker's environment)`)
+      .option('--no-notify-failures', 'do not announce a failed run on the --deliver channels (by default a failed run sends one failure notice to each)')
       .option('--compare <mode>', 'previous (default): also show the changes against the period before; none: only the period')
       .addOption(trendOption())
       .option('--sandbox', 'run against the built-in Toggl and Fibery simulators (the background service keeps them up while the schedule exists)', false)
@@ -35,7 +36,9 @@ back within a day (catch-up window), older ones only by \`schedule backfill\`.
 Without a Temporal server of your own (TEMPORAL_ADDRESS), the background service runs the schedule
 and stays up while any schedule exists; its workers use the environment of the command that started
 it, so create schedules where the tokens and delivery settings are set. With one, \`volt-agent worker\`
-must run for the slots to fire. Schedule arguments are stored in plain text: they never hold a secret.
+must run for the slots to fire. A run that fails sends one failure notice to each --deliver channel
+(Slack: schedule, period, stage, error, show-run and the Temporal UI link; e-mail: subject FAILED)
+and still ends failed; --no-notify-failures turns that off. Schedule arguments are stored in plain text: they never hold a secret.
 The channels of --deliver:
 ${channelHelp()}`,
   async handler(opts, ctx) {
@@ -59,6 +62,7 @@ ${channelHelp()}`,
       deliver: opts.deliver === undefined ? [] : request.checkChannels('--deliver', opts.deliver),
       compare: checkCompare(opts.compare),
       ...(opts.trend !== undefined ? { trend: opts.trend } : {}),
+      notify_failures: opts.notifyFailures,
     };
     const sandbox = await sandboxOptions(opts, env);
     await preflightRun({ sandbox: sandbox.sandbox, datasetPath: sandbox.datasetPath, outputDir: input.output_dir, deliver: input.deliver }, env);

@@ -1,9 +1,11 @@
 /** `volt-agent worker`: the separate worker process of the production topology (spec 7.2, 8.3). */
-import type { Env, WorkerEnvSettings } from '../../config/env.js';
+import { observabilitySettings, type Env, type WorkerEnvSettings } from '../../config/env.js';
 import { EnvironmentError, ValidationError } from '../../errors.js';
 import type { NativeConnection } from '@temporalio/worker';
 import { API_BUDGETS, API_NAMES, apiQueue, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
 import { providerList } from '../../llm/providers/index.js';
+import { parseMetricsAddress } from '../../metrics/address.js';
+import type { TemporalConnectionSettings } from '../../temporal/connection.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT, type Output } from '../output.js';
 import { wholeNumber } from '../shared-options.js';
@@ -16,14 +18,17 @@ export const worker = defineCommand({
       .option('--max-concurrent-activities <n>', 'activity tasks at once (default 10)', wholeNumber('--max-concurrent-activities', 1))
       .option('--max-concurrent-local-activities <n>', 'local activities at once (default 10)', wholeNumber('--max-concurrent-local-activities', 1))
       .option('--max-concurrent-workflow-tasks <n>', 'workflow tasks at once (default 2; 1 turns the workflow cache off)', wholeNumber('--max-concurrent-workflow-tasks', 1))
-      .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight activities may take to finish (default 30)', wholeNumber('--shutdown-grace', 0)),
+      .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight activities may take to finish (default 30)', wholeNumber('--shutdown-grace', 0))
+      .option('--metrics-address <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (default: none; or VOLT_METRICS_ADDRESS)', metricsAddress),
   examples: [
     { command: 'TEMPORAL_ADDRESS=localhost:7233 volt-agent worker' },
     { command: 'TEMPORAL_ADDRESS=temporal.internal:7233 TEMPORAL_NAMESPACE=reports volt-agent worker --max-concurrent-activities 4' },
+    { command: 'TEMPORAL_ADDRESS=localhost:7233 volt-agent worker --metrics-address 0.0.0.0:9464', note: 'the SDK\'s temporal_* metrics and volt-agent\'s volt_* ones for Prometheus (deploy/prometheus/)' },
     { command: 'TEMPORAL_PROFILE=cloud volt-agent worker', note: 'a profile of ~/.config/temporalio/temporal.toml (Temporal Cloud: address, namespace, API key or mTLS)' },
   ],
   notes: `Defaults can also come from VOLT_WORKER_MAX_CONCURRENT_ACTIVITIES, VOLT_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
-VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS and VOLT_WORKER_SHUTDOWN_GRACE_SECONDS.
+VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, VOLT_WORKER_SHUTDOWN_GRACE_SECONDS and VOLT_METRICS_ADDRESS.
+VOLT_LOG_FORMAT=json writes the worker's log as one JSON object per line.
 The worker reads the tokens (TOGGL_*, FIBERY_*, ${providerList().map((p) => `${p.envPrefix}*`).join('/')}) from its own environment or .env.
 Connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* or TEMPORAL_PROFILE
 (see README "Your own Temporal"); without any, localhost:7233.`,
@@ -36,11 +41,17 @@ Connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS
         maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks,
         shutdownGraceSeconds: opts.shutdownGrace,
       },
+      opts.metricsAddress ?? observabilitySettings(env).metricsAddress,
       env,
       ctx.out,
     );
   },
 });
+
+function metricsAddress(value: string): string {
+  if (!parseMetricsAddress(value)) throw new ValidationError(`--metrics-address "${value}" is not HOST:PORT: use e.g. 0.0.0.0:9464 or 127.0.0.1:9464`);
+  return value;
+}
 
 /** A worker without tokens starts (it may serve other runs later), but says what its runs will miss. */
 async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
@@ -69,7 +80,7 @@ async function warnAboutPartitions(connection: NativeConnection, namespace: stri
   );
 }
 
-async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promise<number> {
+async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: Env, out: Output): Promise<number> {
   const [{ DefaultLogger, Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../activities/context.js'),
@@ -91,10 +102,22 @@ async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promi
     await store.check();
     out.info(`Run store: ${store.location}`);
   }
+  const exporter = metrics ? await import('../../metrics/exporter.js') : null;
+  if (metrics && exporter) await exporter.assertPortFree(metrics);
 
   // The Runtime shuts the worker down on SIGINT/SIGTERM: it stops polling, lets in-flight
   // activities finish within the shutdown grace time, and hands the rest back to the server.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'] });
+  // With JSON logs, the SDK's native side forwards its lines to the same logger instead of printing its own.
+  const { jsonLogs } = await import('../../logging/line.js');
+  const json = jsonLogs(env.raw);
+  Runtime.install({
+    logger: json ? await jsonLogger(env.raw) : new DefaultLogger('WARN'),
+    shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
+    telemetryOptions: {
+      ...(metrics && exporter ? exporter.metricsTelemetry(metrics) : {}),
+      ...(json ? { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } : {}),
+    },
+  });
   const native = await connectNative(server, hint);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -111,6 +134,10 @@ async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promi
     const pipelineWorker = await createPipelineWorker({ connection: native, namespace: server.namespace, deps: defaultDeps(env.raw), settings, rates }).catch((error: unknown) => {
       throw new EnvironmentError(`cannot start the worker on ${where}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
     });
+    if (metrics) {
+      await startMetrics(server, hint, TASK_QUEUE, env, out);
+      out.info(`Metrics at http://${metrics}/metrics`);
+    }
     out.info(
       `Worker polling task queue ${TASK_QUEUE} on ${server.address} (namespace ${server.namespace}): ` +
         `${settings.maxConcurrentActivityTaskExecutions} activities, ${settings.maxConcurrentLocalActivityExecutions} local activities, ` +
@@ -128,5 +155,38 @@ async function runWorker(flags: WorkerEnvSettings, env: Env, out: Output): Promi
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await native.close().catch(() => undefined);
+  }
+}
+
+/** VOLT_LOG_FORMAT=json: the SDK's log (and every workflow's and activity's) as JSON lines, from INFO up. */
+async function jsonLogger(raw: NodeJS.ProcessEnv) {
+  const [{ JsonLogger }, { logRedactor }] = await Promise.all([import('../../logging/json-logger.js'), import('../../logging/redaction.js')]);
+  return new JsonLogger('INFO', logRedactor(raw).redact);
+}
+
+/**
+ * The series that must exist before anything happens: every volt_runs combination at 0, and each
+ * schedule's last success from its run files. A server that cannot list schedules costs the seeds,
+ * not the worker.
+ */
+async function startMetrics(server: TemporalConnectionSettings & { address: string }, hint: string, taskQueue: string, env: Env, out: Output): Promise<void> {
+  const [{ Runtime }, { precreateRunSeries, seedLastSuccess }, { lastSuccesses }, { connectClient, newClient }, { cliStore }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../../metrics/exporter.js'),
+    import('../../metrics/seed.js'),
+    import('../../temporal/connection.js'),
+    import('../runs.js'),
+  ]);
+  const meter = Runtime.instance().metricMeter;
+  precreateRunSeries(meter, server.namespace, taskQueue);
+  try {
+    const connection = await connectClient(server, hint);
+    try {
+      seedLastSuccess(meter, server.namespace, await lastSuccesses(await newClient(connection, server.namespace), taskQueue, (dir) => cliStore(env, dir)));
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    out.info(`Warning: cannot read the schedules' last successful runs: ${(error as Error).message.split('\n')[0]}`);
   }
 }

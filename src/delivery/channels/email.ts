@@ -20,6 +20,16 @@ export const email = defineChannel({
     const [{ buildEmail }, { readTeamReport }] = await Promise.all([import('../email-message.js'), import('../run-digest.js')]);
     return buildEmail(run, await readTeamReport(run, 'html'));
   },
+  async renderFailure(notice): Promise<EmailMessage> {
+    const [{ failureSubject, failureText }, { escapeHtml }] = await Promise.all([import('../failure-notice.js'), import('../email-message.js')]);
+    const text = failureText(notice);
+    return {
+      subject: failureSubject(notice),
+      text,
+      html: `<pre style="font-family:monospace;white-space:pre-wrap">${escapeHtml(text)}</pre>`,
+      attachment: { filename: `${notice.run_id}-failure.txt`, content: text, contentType: 'text/plain; charset=utf-8' },
+    };
+  },
   async send(settings, message, { policy, signal }) {
     const { sendWithRetry } = await import('../smtp.js');
     const { messageId, attempts } = await sendWithRetry(settings, message, policy, signal);

@@ -20,6 +20,11 @@ export const fibery = defineChannel({
     const report = await readTeamReport(run, 'markdown');
     return { name: `Team report ${start_date === end_date ? start_date : `${start_date} – ${end_date}`}`, markdown: report.content, rates: await fiberyRates(filesOfRun(run)) };
   },
+  /** A new entity of the same type, named as the failure, its field holding what went wrong. */
+  async renderFailure(notice): Promise<FiberyDocument> {
+    const [{ failureSubject, failureText }, { fiberyRates }] = await Promise.all([import('../failure-notice.js'), import('../fibery.js')]);
+    return { name: failureSubject(notice), markdown: failureText(notice).replace(/\n/g, '\n\n'), rates: notice.files ? await fiberyRates(notice.files) : {} };
+  },
   async send(target, document, { policy, signal }) {
     const { publish } = await import('../fibery.js');
     return publish(target, document, policy, signal);

@@ -20,6 +20,10 @@ export const slack = defineChannel({
     const { buildSlackMessage } = await import('../slack-message.js');
     return { body: buildSlackMessage(run), report: run.reports.html ?? run.reports.markdown };
   },
+  async renderFailure(notice): Promise<{ body: SlackMessage; report: string }> {
+    const { failureSlackMessage, showRunCommand } = await import('../failure-notice.js');
+    return { body: failureSlackMessage(notice), report: showRunCommand(notice) };
+  },
   async send({ url }, message, { policy, signal }) {
     const { sleep } = await import('../settings.js');
     const body = JSON.stringify(message.body);

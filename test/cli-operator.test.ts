@@ -283,7 +283,7 @@ describe('commands', { concurrency: true }, () => {
     });
 
     test('every command has --help with examples', async () => {
-      const commands = ['run', 'demo', 'list-runs', 'show-run', 'cancel-run', 'temporal-ui', 'worker', 'service'];
+      const commands = ['run', 'demo', 'list-runs', 'show-run', 'cancel-run', 'temporal-ui', 'fetch-reports', 'worker', 'service'];
       const results = await Promise.all(commands.map((command) => volt([command, '--help'])));
       for (const [i, command] of commands.entries()) {
         const result = results[i]!;

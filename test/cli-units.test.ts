@@ -13,6 +13,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { cliSettings, fiberySettings, llmSettings, parseEnv, readVariable, serviceSettings, togglSettings, workerSettings } from '../src/config/env.js';
 import { EnvironmentError, ValidationError } from '../src/errors.js';
 import { startPipeline } from '../src/cli/launch.js';
+import { localRunStore } from '../src/storage/local-store.js';
 import { failure } from '../src/cli/main.js';
 import { writableDirectoryProblem } from '../src/cli/preflight.js';
 import { codeFingerprint } from '../src/cli/service/state.js';
@@ -210,7 +211,7 @@ describe('starting a run', () => {
         },
       },
     } as unknown as Client;
-    const { runId } = await startPipeline(client, 'q', { ...request, outputDir });
+    const { runId } = await startPipeline(client, 'q', { ...request, outputDir }, localRunStore(outputDir));
     assert.equal(tried.length, 2);
     assert.notEqual(tried[0], tried[1]);
     assert.equal(tried[1], `toggl-fibery-${runId}`);
@@ -225,6 +226,6 @@ describe('starting a run', () => {
         },
       },
     } as unknown as Client;
-    await assert.rejects(startPipeline(client, 'q', { ...request, runId: 'run_mine', outputDir: os.tmpdir() }), WorkflowExecutionAlreadyStartedError);
+    await assert.rejects(startPipeline(client, 'q', { ...request, runId: 'run_mine', outputDir: os.tmpdir() }, localRunStore(os.tmpdir())), WorkflowExecutionAlreadyStartedError);
   });
 });

@@ -15,6 +15,8 @@ interface Service {
   ports?: string[];
   environment?: string[] | Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
+  entrypoint?: string[];
+  deploy?: { replicas?: number };
   healthcheck?: { test: string[]; interval: string; retries: number };
   volumes?: string[];
 }
@@ -29,8 +31,34 @@ function env(service: Service): Record<string, string> {
   return Array.isArray(e) ? Object.fromEntries(e.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1).replace(/\s+#.*$/, '')])) : e;
 }
 
-test('the four services of spec 8.1', () => {
-  assert.deepEqual(Object.keys(services).sort(), ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui']);
+test('the four services of spec 8.1, the run store and the workers', () => {
+  assert.deepEqual(Object.keys(services).sort(), ['postgresql', 's3', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'worker']);
+});
+
+test('the workers share their runs through the S3-compatible store, never a disk; secrets only by name', () => {
+  const s3 = services.s3!;
+  const worker = services.worker!;
+  const w = env(worker);
+  assert.ok((worker.deploy?.replicas ?? 1) >= 2, 'several workers');
+  assert.deepEqual(worker.command, ['node', 'bin/volt-agent.js', 'worker']);
+  assert.equal(w.TEMPORAL_ADDRESS, 'temporal:7233');
+  const bucket = /^s3:\/\/([^/]+)\/\w+$/.exec(w.VOLT_RUN_STORE ?? '')?.[1];
+  assert.ok(bucket, `VOLT_RUN_STORE=${w.VOLT_RUN_STORE}`);
+  assert.match(s3.entrypoint!.join(' '), new RegExp(`mkdir -p /data/${bucket} && exec /app/versitygw --port :(\\d+) posix /data`), 'the store creates the bucket');
+  const port = /--port :(\d+)/.exec(s3.entrypoint!.join(' '))![1];
+  assert.equal(w.VOLT_S3_ENDPOINT, `http://s3:${port}`);
+  assert.deepEqual(s3.ports, [`${port}:${port}`]);
+  const s = env(s3);
+  // The same credentials on both sides, from the operator's environment, never a secret in the file.
+  assert.equal(w.AWS_ACCESS_KEY_ID, s.ROOT_ACCESS_KEY_ID);
+  assert.equal(w.AWS_SECRET_ACCESS_KEY, s.ROOT_SECRET_ACCESS_KEY);
+  assert.match(w.AWS_SECRET_ACCESS_KEY!, /^\$\{VOLT_S3_SECRET_KEY:\?/);
+  for (const name of ['TOGGL_API_TOKEN', 'FIBERY_API_TOKEN', 'OPENAI_API_KEY']) assert.ok((worker.environment as string[]).includes(name), `${name} passed by name`);
+  assert.ok(!w.VOLT_RUN_STORE!.includes('@'), 'no credentials in the store URL');
+  assert.deepEqual(worker.depends_on, { temporal: { condition: 'service_healthy' }, s3: { condition: 'service_healthy' } });
+  assert.ok(s3.volumes?.some((v) => v.startsWith('volt-runs:')), 'the runs persist in a volume');
+  assert.ok('volt-runs' in compose.volumes);
+  assert.ok(!(worker.volumes ?? []).some((v) => v.startsWith('volt-runs')), 'no worker mounts the runs');
 });
 
 test('every image has a pinned version, none is latest', () => {
@@ -94,6 +122,10 @@ test('the monitoring profile: Prometheus with the alert rules scraping the worke
   assert.deepEqual(config.rule_files, [prometheus['./deploy/prometheus/alerts.yml']]);
   const job = config.scrape_configs.find((c) => c.job_name === 'volt-agent-worker');
   assert.deepEqual(job?.static_configs[0]?.targets, ['host.docker.internal:9464'], 'the worker on the host, on the port the README gives');
+  const workerMetrics = env(services.worker!).VOLT_METRICS_ADDRESS;
+  assert.equal(workerMetrics, '0.0.0.0:9464', 'the compose workers serve metrics');
+  const dns = (job as { dns_sd_configs?: { names: string[]; type: string; port: number }[] } | undefined)?.dns_sd_configs;
+  assert.deepEqual(dns, [{ names: ['worker'], type: 'A', port: Number(workerMetrics.split(':')[1]) }], 'every compose worker replica is scraped');
   const alerts = await readFile('deploy/prometheus/alerts.yml', 'utf8');
   assert.match(alerts, /up\{job="volt-agent-worker"\}/, 'the worker-down alert names the scrape job');
 

@@ -38,8 +38,9 @@ test('a failed restart restores the earlier run byte for byte, and a repeated cl
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), text);
   }
-  const metadata = createMetadataActivities(defaultDeps({}));
-  const cleanup = createCleanupActivities();
+  const deps = defaultDeps({});
+  const metadata = createMetadataActivities(deps);
+  const cleanup = createCleanupActivities(deps);
 
   await metadata.record_run_start({
     ...ref, start_date: '2026-10-26', end_date: '2026-11-01', users: null, start_from: 'fibery', compare: 'previous',

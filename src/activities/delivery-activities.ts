@@ -12,8 +12,9 @@ import { ValidationError } from '../errors.js';
 import { AppConfigSchema, type DeliveryConfig } from '../config/app-config.js';
 import { readRunConfig } from '../config/run-config.js';
 import { workflowIdFor, type DeliveryChannel, type RunRef } from '../workflows/contract.js';
+import type { RunFiles } from '../storage/run-store.js';
 import { readMetadata, updateMetadata } from './run-metadata.js';
-import { runDirectory, type ActivityDeps } from './context.js';
+import { runFiles, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 import { countDelivery } from '../metrics/activity.js';
 
@@ -28,8 +29,8 @@ export interface FailureNoticeInput extends RunRef {
 const DEFAULT_UI_URL = 'http://localhost:8080';
 
 /** The run's own delivery settings, else the defaults (a run that failed before it saved them). */
-async function deliveryConfig(runDir: string): Promise<DeliveryConfig> {
-  return readRunConfig(runDir)
+async function deliveryConfig(files: RunFiles): Promise<DeliveryConfig> {
+  return readRunConfig(files)
     .then((c) => c.app.delivery)
     .catch(() => AppConfigSchema.parse({}).delivery);
 }
@@ -39,11 +40,11 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     deliver_report: (input: RunRef & { channel: DeliveryChannel }): Promise<DeliveryRecord> => heartbeating(async (signal) => {
       // The workflow cannot know the registry (it holds I/O): a name it was given is checked here.
       if (!isChannelName(input.channel)) throw new ValidationError(unknownChannel(input.channel));
-      const runDir = runDirectory(input);
-      const { app } = await readRunConfig(runDir);
-      const record = await deliver(input.channel, { runDir, config: app.delivery }, deps.env.raw, signal);
+      const files = runFiles(deps, input);
+      const { app } = await readRunConfig(files);
+      const record = await deliver(input.channel, { runDir: files, config: app.delivery }, deps.env.raw, signal);
       countDelivery(record.channel, record.status);
-      await updateMetadata(input, (m) => {
+      await updateMetadata(files, (m) => {
         m.deliveries = [...m.deliveries, record];
       }, deps.now());
       return record;
@@ -51,14 +52,15 @@ export function createDeliveryActivities(deps: ActivityDeps) {
 
     send_failure_notice: (input: FailureNoticeInput): Promise<DeliveryRecord> => heartbeating(async (signal) => {
       if (!isChannelName(input.channel)) throw new ValidationError(unknownChannel(input.channel));
-      const runDir = runDirectory(input);
-      const metadata = await readMetadata(input).catch(() => null);
+      const files = runFiles(deps, input);
+      const metadata = await readMetadata(files).catch(() => null);
       const ui = (deps.env.TEMPORAL_UI_URL ?? DEFAULT_UI_URL).replace(/\/+$/, '');
       const namespace = Context.current().info.workflowNamespace ?? 'default';
       const notice: FailureNotice = {
         schedule_id: input.schedule_id,
         run_id: input.run_id,
-        run_dir: runDir,
+        run_dir: files.location,
+        files,
         output_dir: input.output_dir,
         period: input.period,
         stage: metadata?.error?.stage ?? null,
@@ -66,11 +68,11 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         error: metadata?.error?.message ?? input.error,
         ui_url: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowIdFor(input.run_id))}`,
       };
-      const record = await notify(input.channel, notice, await deliveryConfig(runDir), deps.env.raw, signal);
+      const record = await notify(input.channel, notice, await deliveryConfig(files), deps.env.raw, signal);
       countDelivery(record.channel, record.status);
       // A run that failed before it opened has no metadata to record it in.
       if (metadata) {
-        await updateMetadata(input, (m) => {
+        await updateMetadata(files, (m) => {
           m.deliveries = [...m.deliveries, record];
         }, deps.now());
       }

@@ -19,11 +19,21 @@ function isCancelled(error: unknown): boolean {
   }
 }
 
+/**
+ * The exceptions: a run store that cannot be reached (it was already waited for inside the call,
+ * src/storage/s3-store.ts) and a run file a retry may find are left to the retry policy, so a run
+ * waits out a store outage.
+ */
+const RETRYABLE = ['RunStoreUnavailableError', 'RunFileUnreadableError'];
+
 export function asActivityFailure(error: unknown): unknown {
   // Whatever a cancelled activity throws as it stops (an aborted request, a file gone), it was cancelled.
   if (isCancelled(error)) return error instanceof CancelledFailure ? error : new CancelledFailure('the activity was cancelled', [], error instanceof Error ? error : undefined);
   if (error instanceof ApplicationFailure) return error;
   if (!(error instanceof Error)) return ApplicationFailure.nonRetryable(String(error), 'ActivityError');
+  if (RETRYABLE.includes(error.name)) return ApplicationFailure.create({ message: error.message, type: error.name, nonRetryable: false, cause: error });
+  // The store refused its settings: the run fails at once, and the CLI says it as an environment error.
+  if (error.name === 'RunStoreConfigError') return ApplicationFailure.create({ message: error.message, type: error.name, nonRetryable: true, cause: error });
   const type = ['ValidationError', 'ApiError', 'QuotaExhaustedError'].includes(error.name) ? error.name : 'ActivityError';
   return ApplicationFailure.create({ message: error.message, type, nonRetryable: true, cause: error });
 }

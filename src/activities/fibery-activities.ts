@@ -2,14 +2,14 @@
  * Activity 5: the plan of the Fibery stage, read from toggl_aggregated.json once. Each type's ids go
  * to a small file of their own, so an enrichment batch reads its slice of ids and nothing else.
  */
-import path from 'node:path';
 import { z } from 'zod';
 import { readRunConfig } from '../config/run-config.js';
 import { typeConfigFor, type EnrichmentActivityName } from '../config/enrichment-config.js';
-import { readJsonFile, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
+import { RUN_FILES } from '../storage/json-storage.js';
+import { joinKey, type RunFiles } from '../storage/run-store.js';
 import { TogglAggregatedSchema, type TogglAggregated } from '../storage/schemas.js';
 import { typeKey, typeSlug, type RunRef } from '../workflows/contract.js';
-import { runDirectory, runPath } from './context.js';
+import { runFiles, type ActivityDeps } from './context.js';
 
 /** One "Database/Type" to enrich: small enough to travel through workflow history. */
 export interface EnrichmentGroup {
@@ -32,25 +32,26 @@ export interface FiberyPlan {
 
 const GroupIdsSchema = z.object({ key: z.string(), ids: z.array(z.string()) });
 
-export function groupIdsFile(ref: RunRef, database: string, type: string): string {
-  return runPath(ref, path.join(RUN_FILES.fiberyStaging, 'ids', `${typeSlug(database, type)}.json`));
+export function groupIdsFile(database: string, type: string): string {
+  return joinKey(RUN_FILES.fiberyStaging, 'ids', `${typeSlug(database, type)}.json`);
 }
 
 /** The ids of one batch: the same slice whichever worker asks, because the file is written once. */
-export async function idsOfBatch(ref: RunRef, database: string, type: string, offset: number, limit: number): Promise<string[]> {
-  const { ids } = await readJsonFile(groupIdsFile(ref, database, type), GroupIdsSchema);
+export async function idsOfBatch(files: RunFiles, database: string, type: string, offset: number, limit: number): Promise<string[]> {
+  const { ids } = await files.readJson(groupIdsFile(database, type), GroupIdsSchema);
   return ids.slice(offset, offset + limit);
 }
 
-export async function readAggregated(ref: RunRef): Promise<TogglAggregated> {
-  return readJsonFile(runPath(ref, RUN_FILES.aggregated), TogglAggregatedSchema);
+export async function readAggregated(files: RunFiles): Promise<TogglAggregated> {
+  return files.readJson(RUN_FILES.aggregated, TogglAggregatedSchema);
 }
 
-export function createFiberyActivities() {
+export function createFiberyActivities(deps: Pick<ActivityDeps, 'store'>) {
   return {
     async extract_fibery_entities(input: RunRef): Promise<FiberyPlan> {
-      const aggregated = await readAggregated(input);
-      const { app, enrichment } = await readRunConfig(runDirectory(input));
+      const files = runFiles(deps, input);
+      const aggregated = await readAggregated(files);
+      const { app, enrichment } = await readRunConfig(files);
       const groups = new Map<string, EnrichmentGroup & { ids: string[] }>();
       for (const entity of aggregated.entities) {
         if (!entity.enrichable) continue;
@@ -69,7 +70,7 @@ export function createFiberyActivities() {
       const plan: EnrichmentGroup[] = [];
       for (const { ids, ...group } of [...groups.values()].sort((a, b) => a.key.localeCompare(b.key))) {
         ids.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-        await writeJsonAtomic(groupIdsFile(input, group.database, group.type), { key: group.key, ids });
+        await files.writeJson(groupIdsFile(group.database, group.type), { key: group.key, ids });
         plan.push(group);
       }
       return {

@@ -13,9 +13,9 @@ import { createScheduleActivities } from './schedule-activities.js';
 export function createActivities(deps: ActivityDeps = defaultDeps()) {
   return failFast({
     ...createMetadataActivities(deps),
-    ...createCleanupActivities(),
+    ...createCleanupActivities(deps),
     ...createTogglActivities(deps),
-    ...createFiberyActivities(),
+    ...createFiberyActivities(deps),
     ...createEnrichmentActivities(deps),
     ...createReportingActivities(deps),
     ...createDeliveryActivities(deps),

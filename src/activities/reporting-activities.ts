@@ -3,12 +3,10 @@
  * pass over the staged batches writes what each person report needs into a file of its own, so a
  * person report reads its own slice, not the whole run.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { entityKey, type RunRef } from '../workflows/contract.js';
-import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
+import { RUN_FILES } from '../storage/json-storage.js';
+import { joinKey, parseRunFile, type RunFiles } from '../storage/run-store.js';
 import {
   AggregatedUserSchema,
   EnrichedDataSchema,
@@ -31,7 +29,7 @@ import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { readAggregated } from './fibery-activities.js';
 import { stagedBatches } from './enrichment/enrich-batch.js';
 import { recordLlmUsage, saveReport, updateMetadata } from './run-metadata.js';
-import { runDirectory, runPath, type ActivityDeps } from './context.js';
+import { runFiles, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 import { saveLlmAnswers } from './llm-answers.js';
 
@@ -67,10 +65,11 @@ function personSlice(aggregated: TogglAggregated, email: string): PersonInput['a
   };
 }
 
-const personFile = (ref: RunRef, slug: string, ext: string) => runPath(ref, path.join(RUN_FILES.personStaging, `${slug}${ext}`));
+const personFile = (slug: string, ext: string) => joinKey(RUN_FILES.personStaging, `${slug}${ext}`);
+const PERSON_INDEX = joinKey(RUN_FILES.personStaging, 'index.json');
 
-async function personSlug(ref: RunRef, email: string): Promise<string> {
-  const index = await readJsonFile(runPath(ref, path.join(RUN_FILES.personStaging, 'index.json')), z.record(z.string(), z.string()));
+async function personSlug(files: RunFiles, ref: RunRef, email: string): Promise<string> {
+  const index = await files.readJson(PERSON_INDEX, z.record(z.string(), z.string()));
   const slug = index[email];
   if (!slug) throw new ValidationError(`no time for ${email} in run ${ref.run_id}`);
   return slug;
@@ -80,10 +79,11 @@ export function createReportingActivities(deps: ActivityDeps) {
   return {
     /** One pass over the staged batches: each person's report input, written once. */
     async index_enriched_entities(input: RunRef): Promise<{ persons: number }> {
-      const aggregated = await readAggregated(input);
+      const files = runFiles(deps, input);
+      const aggregated = await readAggregated(files);
       const wanted = new Set(Object.values(aggregated.users).flatMap((u) => u.matched_entities.map((e) => entityKey(e.entity_database, e.entity_type, e.entity_id))));
       const enriched = new Map<string, EnrichedEntity>();
-      for await (const batch of stagedBatches(input)) for (const e of batch.entities) if (wanted.has(e.key)) enriched.set(e.key, e);
+      for await (const batch of stagedBatches(files)) for (const e of batch.entities) if (wanted.has(e.key)) enriched.set(e.key, e);
       const slugs = slugsOf(aggregated.users);
       const names = Object.entries(aggregated.users).map(([email, u]) => ({ email, name: u.name }));
       for (const [email, user] of Object.entries(aggregated.users)) {
@@ -93,33 +93,35 @@ export function createReportingActivities(deps: ActivityDeps) {
           .filter((e): e is EnrichedEntity => e !== undefined);
         const people = names.filter((p) => p.email !== email).map((p) => p.name);
         const input_: PersonInput = { email, slug, period: aggregated.period, user, entities, people, aggregated: personSlice(aggregated, email) };
-        await writeJsonAtomic(personFile(input, slug, '.input.json'), input_);
+        await files.writeJson(personFile(slug, '.input.json'), input_);
       }
-      await writeJsonAtomic(runPath(input, path.join(RUN_FILES.personStaging, 'index.json')), Object.fromEntries(slugs));
+      await files.writeJson(PERSON_INDEX, Object.fromEntries(slugs));
       return { persons: slugs.size };
     },
 
     generate_person_report: (input: RunRef & { email: string }): Promise<{ slug: string; llm: boolean }> => heartbeating(async (signal) => {
-      const slug = await personSlug(input, input.email);
-      const person = await readJsonFile(personFile(input, slug, '.input.json'), PersonInputSchema);
+      const files = runFiles(deps, input);
+      const slug = await personSlug(files, input, input.email);
+      const person = await files.readJson(personFile(slug, '.input.json'), PersonInputSchema);
       const entities = new Map(person.entities.map((e) => [e.key, e]));
-      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw, signal);
+      const writer = reportWriterFor(await readRunConfig(files), deps.env.raw, signal);
       const report = await writePersonReport({ ...person, entities }, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
-      await writeFileAtomic(personFile(input, slug, '.html'), report.html);
-      await writeFileAtomic(personFile(input, slug, '.md'), report.markdown);
-      await writeJsonAtomic(personFile(input, slug, '.json'), { email: input.email, slug, usage: report.usage, warning: report.warning });
-      await saveLlmAnswers(input, path.join('person', slug), `person:${input.email}`, report.answers);
+      await files.write(personFile(slug, '.html'), report.html);
+      await files.write(personFile(slug, '.md'), report.markdown);
+      await files.writeJson(personFile(slug, '.json'), { email: input.email, slug, usage: report.usage, warning: report.warning });
+      await saveLlmAnswers(files, joinKey('person', slug), `person:${input.email}`, report.answers);
       return { slug, llm: report.usage !== null };
     }),
 
     async save_enriched_data(input: RunRef): Promise<{ file: string; reports: number; enriched: number; not_found: number }> {
-      const aggregated = await readAggregated(input);
+      const files = runFiles(deps, input);
+      const aggregated = await readAggregated(files);
       const enrichedByKey = new Map<string, EnrichedEntity>();
       const byType: EnrichedData['enrichment']['by_type'] = {};
       const warningSet = new Set<string>();
       const fieldWarnings = new Set<string>();
       let requests = 0;
-      for await (const batch of stagedBatches(input)) {
+      for await (const batch of stagedBatches(files)) {
         for (const e of batch.entities) enrichedByKey.set(e.key, e);
         const t = (byType[batch.group] ??= { activity: batch.activity, total: 0, enriched: 0, not_found: 0 });
         t.total += batch.entities.length;
@@ -131,21 +133,20 @@ export function createReportingActivities(deps: ActivityDeps) {
       }
       const slugs = slugsOf(aggregated.users);
 
-      // Person reports move from staging into reports/individual/ one atomic rename each.
-      const individualDir = runPath(input, RUN_FILES.individualDir);
-      await mkdir(individualDir, { recursive: true });
+      // Person reports move from staging into reports/individual/ one move each (a rename on disk).
       const usage: LlmUsage[] = [];
       const reportWarnings: string[] = [];
       const reportFiles = new Map<string, string>();
       for (const [email, slug] of slugs) {
-        const staged = personFile(input, slug, '.md');
-        if (!existsSync(staged)) continue;
-        const target = path.join(individualDir, `${slug}.md`);
-        const stagedHtml = htmlPathOf(staged);
-        if (existsSync(stagedHtml)) await rename(stagedHtml, htmlPathOf(target));
-        await rename(staged, target);
-        reportFiles.set(email, path.join(RUN_FILES.individualDir, `${slug}.md`));
-        const meta = StagedPersonSchema.parse(JSON.parse(await readFile(personFile(input, slug, '.json'), 'utf8')));
+        const staged = personFile(slug, '.md');
+        const target = joinKey(RUN_FILES.individualDir, `${slug}.md`);
+        // A retry after the move: the report is already in place, its staged metadata still there.
+        if (!(await files.exists(staged)) && !(await files.exists(target))) continue;
+        await files.move(htmlPathOf(staged), htmlPathOf(target));
+        await files.move(staged, target);
+        reportFiles.set(email, target);
+        const metaKey = personFile(slug, '.json');
+        const meta = parseRunFile(files.where(metaKey), await files.read(metaKey), StagedPersonSchema);
         if (meta.usage) usage.push(meta.usage);
         if (meta.warning) reportWarnings.push(meta.warning);
       }
@@ -171,9 +172,9 @@ export function createReportingActivities(deps: ActivityDeps) {
         },
         ...enrichedReportExtras(aggregated, enrichedByKey),
       };
-      const file = runPath(input, RUN_FILES.enriched);
-      await writeJsonAtomic(file, data);
-      await updateMetadata(input, (m) => {
+      await files.writeJson(RUN_FILES.enriched, data);
+      const file = files.where(RUN_FILES.enriched);
+      await updateMetadata(files, (m) => {
         Object.assign(m.stats, {
           entities_enriched: enrichedCount,
           entities_not_found: notFound,
@@ -185,17 +186,18 @@ export function createReportingActivities(deps: ActivityDeps) {
         for (const warning of reportWarnings) addReportWarning(m, warning);
         recordLlmUsage(m, usage);
       }, deps.now());
-      await removeIfExists(runPath(input, RUN_FILES.fiberyStaging));
-      await removeIfExists(runPath(input, RUN_FILES.personStaging));
+      await files.remove(RUN_FILES.fiberyStaging);
+      await files.remove(RUN_FILES.personStaging);
       return { file, reports: reportFiles.size, enriched: enrichedCount, not_found: notFound };
     },
 
     async generate_team_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
-      const data = await readJsonFile(runPath(input, RUN_FILES.enriched), EnrichedDataSchema);
-      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw);
+      const files = runFiles(deps, input);
+      const data = await files.readJson(RUN_FILES.enriched, EnrichedDataSchema);
+      const writer = reportWriterFor(await readRunConfig(files), deps.env.raw);
       const report = await writeTeamReport(data, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
-      await saveLlmAnswers(input, 'team_summary', 'team_summary', report.answers);
-      return saveReport(input, runPath(input, RUN_FILES.teamSummary), report, deps.now());
+      await saveLlmAnswers(files, 'team_summary', 'team_summary', report.answers);
+      return saveReport(files, RUN_FILES.teamSummary, report, deps.now());
     },
   };
 }

@@ -2,16 +2,14 @@
  * run_metadata.json (spec 5.1): written `in_progress` when a run starts, updated as stages finish,
  * and closed as `completed`, `failed` (with the error and the stage) or `cancelled`.
  */
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { PIPELINE_VERSION, workflowIdFor, type CompareMode, type RunRef, type StageName } from '../workflows/contract.js';
-import { readJsonFile, removeIfExists, RUN_FILES, writeFileAtomic, writeJsonAtomic } from '../storage/json-storage.js';
+import { RUN_FILES } from '../storage/json-storage.js';
+import { RunFileUnreadableError, type RunFiles } from '../storage/run-store.js';
 import { addReportWarning, htmlPathOf } from '../reports/outcome.js';
 import { RunMetadataSchema, TogglAggregatedSchema, type LlmUsage, type RunMetadata, type RunStatus } from '../storage/schemas.js';
 import { readRunConfig, resolveRunConfig, saveRunConfig } from '../config/run-config.js';
 import { ValidationError } from '../errors.js';
-import { runDirectory, runPath, type ActivityDeps } from './context.js';
+import { runFiles, type ActivityDeps } from './context.js';
 import { restorePreviousOutputs, setAsidePath } from './cleanup-activities.js';
 
 export interface RunStartInput extends RunRef {
@@ -29,40 +27,38 @@ export interface RunStartInput extends RunRef {
   task_queue: string;
 }
 
-export async function readMetadata(ref: RunRef): Promise<RunMetadata> {
-  return readJsonFile(runPath(ref, RUN_FILES.metadata), RunMetadataSchema);
+export async function readMetadata(files: RunFiles): Promise<RunMetadata> {
+  return files.readJson(RUN_FILES.metadata, RunMetadataSchema);
 }
 
-/** Read, change and write back atomically. Activities that call this never run concurrently. */
-export async function updateMetadata(ref: RunRef, change: (m: RunMetadata) => void, now: Date): Promise<RunMetadata> {
-  const metadata = await readMetadata(ref);
-  change(metadata);
-  metadata.updated_at = now.toISOString();
-  await writeJsonAtomic(runPath(ref, RUN_FILES.metadata), metadata);
-  return metadata;
+/** Read, change and write back, never losing another worker's change made in between (RunFiles.update). */
+export async function updateMetadata(files: RunFiles, change: (m: RunMetadata) => void, now: Date): Promise<RunMetadata> {
+  return files.update(RUN_FILES.metadata, RunMetadataSchema, (metadata) => {
+    change(metadata);
+    metadata.updated_at = now.toISOString();
+  });
 }
 
 /**
  * The run's settings: the saved run_config.json when the run has one (a restart or a resumed run
  * keeps what it ran with), else resolved from the config directory now and saved.
  */
-async function settleRunConfig(input: RunStartInput, deps: ActivityDeps): Promise<void> {
-  const dir = runDirectory(input);
-  if (!input.reload_config && existsSync(runPath(input, RUN_FILES.runConfig))) {
-    await readRunConfig(dir); // validated before anything else is touched
+async function settleRunConfig(input: RunStartInput, files: RunFiles, deps: ActivityDeps): Promise<void> {
+  const saved = await files.exists(RUN_FILES.runConfig);
+  if (!input.reload_config && saved) {
+    await readRunConfig(files); // validated before anything else is touched
     return;
   }
   const config = await resolveRunConfig(deps.configDir, input.config, deps.now());
-  if (existsSync(runPath(input, RUN_FILES.runConfig)) && input.start_from === 'fibery') await setAside(input, RUN_FILES.runConfig);
-  await saveRunConfig(dir, config);
+  if (saved && input.start_from === 'fibery') await setAside(files, RUN_FILES.runConfig);
+  await saveRunConfig(files, config);
 }
 
 /** Keeps a copy of an earlier run's file in `.previous/`, to be put back if this restart does not complete. */
-async function setAside(ref: RunRef, file: string): Promise<void> {
-  const target = setAsidePath(ref, file);
-  if (existsSync(target)) return; // a retry of this activity: the earliest copy is the one to keep
-  await mkdir(path.dirname(target), { recursive: true });
-  await copyFile(runPath(ref, file), target);
+async function setAside(files: RunFiles, file: string): Promise<void> {
+  const target = setAsidePath(file);
+  if (await files.exists(target)) return; // a retry of this activity: the earliest copy is the one to keep
+  await files.write(target, await files.read(file));
 }
 
 export function createMetadataActivities(deps: ActivityDeps) {
@@ -74,31 +70,31 @@ export function createMetadataActivities(deps: ActivityDeps) {
      */
     async record_run_start(input: RunStartInput): Promise<void> {
       const now = deps.now().toISOString();
-      const file = runPath(input, RUN_FILES.metadata);
+      const files = runFiles(deps, input);
       const temporal = { workflow_id: input.workflow_id, run_id: input.temporal_run_id, task_queue: input.task_queue };
-      const existing = existsSync(file) ? await readMetadata(input) : null;
+      const existing = (await files.exists(RUN_FILES.metadata)) ? await readMetadata(files) : null;
       const sameExecution = existing?.temporal_metadata.run_id === input.temporal_run_id;
       if (existing && existing.status === 'in_progress' && !sameExecution) {
         throw new ValidationError(`run ${input.run_id} is still in progress (workflow ${existing.temporal_metadata.workflow_id}): wait for it or cancel it first`);
       }
       if (input.start_from === 'fibery') {
-        if (!existsSync(runPath(input, RUN_FILES.aggregated))) {
+        if (!(await files.exists(RUN_FILES.aggregated))) {
           throw new ValidationError(
-            `run ${input.run_id} has no ${RUN_FILES.aggregated} in ${input.output_dir}: run the Toggl stage first (volt-agent run --start-date … --end-date …)`,
+            `run ${input.run_id} has no ${RUN_FILES.aggregated} in ${files.location}: run the Toggl stage first (volt-agent run --start-date … --end-date …)`,
           );
         }
-        await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
+        await files.readJson(RUN_FILES.aggregated, TogglAggregatedSchema);
       } else if (existing && existing.status === 'completed' && !sameExecution) {
         throw new ValidationError(
-          `run ${input.run_id} already exists in ${input.output_dir}: choose another --run-id, or re-run its Fibery stage with --start-from fibery`,
+          `run ${input.run_id} already exists in ${files.location}: choose another --run-id, or re-run its Fibery stage with --start-from fibery`,
         );
       }
       // A restart of the Fibery stage must leave the earlier run as it was if it does not complete.
-      if (existing && !sameExecution && input.start_from === 'fibery') await setAside(input, RUN_FILES.metadata);
-      await settleRunConfig(input, deps);
+      if (existing && !sameExecution && input.start_from === 'fibery') await setAside(files, RUN_FILES.metadata);
+      await settleRunConfig(input, files, deps);
 
       if (existing) {
-        await updateMetadata(input, (m) => {
+        await updateMetadata(files, (m) => {
           m.status = 'in_progress';
           m.finished_at = null;
           m.error = null;
@@ -134,13 +130,14 @@ export function createMetadataActivities(deps: ActivityDeps) {
         llm: { used: false, calls: [] },
         deliveries: [],
       };
-      await writeJsonAtomic(file, metadata);
+      await files.writeJson(RUN_FILES.metadata, metadata);
     },
 
     async record_stage_completed(input: RunRef & { stage: StageName }): Promise<void> {
       // The Toggl pages were kept so a failed fetch could resume; the stage's outputs now hold them.
-      if (input.stage === 'toggl') await removeIfExists(runPath(input, RUN_FILES.togglStaging));
-      await updateMetadata(input, (m) => {
+      const files = runFiles(deps, input);
+      if (input.stage === 'toggl') await files.remove(RUN_FILES.togglStaging);
+      await updateMetadata(files, (m) => {
         if (!m.stages_completed.includes(input.stage)) m.stages_completed.push(input.stage);
       }, deps.now());
     },
@@ -157,19 +154,24 @@ export function createMetadataActivities(deps: ActivityDeps) {
         temporal_run_id: string;
       },
     ): Promise<void> {
-      if (!existsSync(runPath(input, RUN_FILES.metadata))) return; // the run never opened (bad input)
+      const files = runFiles(deps, input);
+      // The workflow calls this only once the run is open: missing or unreadable metadata is an
+      // error, retried, never a silent return that would leave the run in_progress for good.
+      const metadata = await readMetadata(files).catch((error: Error) => {
+        throw new RunFileUnreadableError(`cannot close run ${input.run_id}: ${error.message}`);
+      });
       // Run again (a local activity repeats when its workflow task does) after the earlier run was put back.
-      if ((await readMetadata(input)).temporal_metadata.run_id !== input.temporal_run_id) return;
+      if (metadata.temporal_metadata.run_id !== input.temporal_run_id) return;
       if (input.status === 'completed') {
-        await removeIfExists(runPath(input, RUN_FILES.previousOutputs));
-        await removeIfExists(runPath(input, RUN_FILES.staging));
+        await files.remove(RUN_FILES.previousOutputs);
+        await files.remove(RUN_FILES.staging);
       } else {
         // Only finished files stay: the Fibery stage's intermediate results go (Toggl pages stay, to resume).
-        await removeIfExists(runPath(input, RUN_FILES.fiberyStaging));
-        await removeIfExists(runPath(input, RUN_FILES.personStaging));
-        if (await restorePreviousOutputs(input)) return;
+        await files.remove(RUN_FILES.fiberyStaging);
+        await files.remove(RUN_FILES.personStaging);
+        if (await restorePreviousOutputs(files)) return;
       }
-      await updateMetadata(input, (m) => {
+      await updateMetadata(files, (m) => {
         m.status = input.status;
         m.finished_at = deps.now().toISOString();
         m.error = input.error ?? null;
@@ -191,18 +193,18 @@ export function recordLlmUsage(m: RunMetadata, usage: LlmUsage[]): void {
  * the fallback warning it brought recorded in the run's metadata.
  */
 export async function saveReport(
-  ref: RunRef,
-  file: string,
+  files: RunFiles,
+  key: string,
   report: { markdown: string; html: string; usage: LlmUsage | null; warning: string | null },
   now: Date,
 ): Promise<{ file: string; llm: boolean }> {
-  await writeFileAtomic(file, report.markdown);
-  await writeFileAtomic(htmlPathOf(file), report.html);
+  await files.write(key, report.markdown);
+  await files.write(htmlPathOf(key), report.html);
   if (report.usage || report.warning) {
-    await updateMetadata(ref, (m) => {
+    await updateMetadata(files, (m) => {
       if (report.usage) recordLlmUsage(m, [report.usage]);
       addReportWarning(m, report.warning);
     }, now);
   }
-  return { file, llm: report.usage !== null };
+  return { file: files.where(key), llm: report.usage !== null };
 }

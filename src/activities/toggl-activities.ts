@@ -2,17 +2,15 @@
  * Activities 1–3: fetch the Toggl entries page by page (each page an activity, checkpointed to
  * disk), aggregate them as they stream from disk, write the Toggl summary.
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { accessProblem, wrongToken } from '../http/access.js';
 import { ApiError, QuotaExhaustedError, ValidationError } from '../errors.js';
 import { readRunConfig } from '../config/run-config.js';
 import { togglSettings } from '../config/env.js';
 import type { CompareMode, RunRef } from '../workflows/contract.js';
-import { readJsonFile, removeIfExists, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
-import { writeJsonStreamAtomic } from '../storage/json-stream.js';
+import { RUN_FILES } from '../storage/json-storage.js';
+import { writeJsonStream } from '../storage/json-stream.js';
+import { joinKey, parseRunFile, type RunFiles, type RunStore } from '../storage/run-store.js';
 import { TogglAggregatedSchema, type RawTimeEntry, type TogglAggregated, type Trend, type TrendPeriod } from '../storage/schemas.js';
 import { periodKey, storedAggregates, storedRunsFor } from '../storage/run-history.js';
 import { defaultTrendCount, trendPeriods } from '../config/period.js';
@@ -27,7 +25,7 @@ import { writeTogglSummary } from '../reports/toggl-summary.js';
 import { saveLlmAnswers } from './llm-answers.js';
 import { reportWriterFor } from '../reports/writer.js';
 import { saveReport, updateMetadata } from './run-metadata.js';
-import { runDirectory, runPath, type ActivityDeps } from './context.js';
+import { runFiles, type ActivityDeps } from './context.js';
 import { heartbeating } from './heartbeat.js';
 import { onApiQueue } from '../http/budgets.js';
 import { countEntriesFetched } from '../metrics/activity.js';
@@ -79,7 +77,7 @@ type FetchMeta = z.infer<typeof FetchMetaSchema>;
 const CheckpointSchema = z.object({ key: z.string(), state: z.custom<TogglFetchState>((v) => typeof v === 'object' && v !== null) });
 const PageFileSchema = z.object({ entries: z.array(z.custom<TogglTimeEntry>()) });
 
-const togglFile = (ref: RunRef, name: string) => runPath(ref, path.join(RUN_FILES.togglStaging, name));
+const togglFile = (name: string) => joinKey(RUN_FILES.togglStaging, name);
 const pageFileName = (page: number) => `page-${String(page).padStart(6, '0')}.json`;
 
 function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 'workspace_id' | 'previous_run_id' | 'trend'>): string {
@@ -92,12 +90,12 @@ function planKey(meta: Pick<FetchMeta, 'period' | 'previous' | 'users_filter' | 
  * covers one range, from the earliest period without a stored run to the end of the run's period,
  * skipping the stored periods inside it, in one pass.
  */
-async function planEarlierPeriods(input: FetchTogglInput, workspaceId: string, configured: number | null) {
+async function planEarlierPeriods(input: FetchTogglInput, store: RunStore, workspaceId: string, configured: number | null) {
   const period = { start_date: input.start_date, end_date: input.end_date };
   const count = input.trend ?? configured ?? defaultTrendCount(period);
   const earlier = trendPeriods(period, Math.max(count, 1)).slice(0, -1);
   const previous = input.compare === 'previous' ? previousPeriod(period) : null;
-  const stored = await storedRunsFor({ outputDir: input.output_dir, periods: previous ? [...earlier, previous] : earlier, workspaceId, users: input.users, runId: input.run_id });
+  const stored = await storedRunsFor({ store, periods: previous ? [...earlier, previous] : earlier, workspaceId, users: input.users, runId: input.run_id });
   const trend = earlier.map((p) => ({ period: p, run_id: stored.get(periodKey(p)) ?? null }));
   const previousRunId = previous ? (stored.get(periodKey(previous)) ?? null) : null;
   const missing = [...trend.filter((t) => t.run_id === null).map((t) => t.period), ...(previous && !previousRunId ? [previous] : [])];
@@ -121,10 +119,10 @@ function togglClient(deps: ActivityDeps, settings: { page_size: number; requests
   return { client, workspaceId };
 }
 
-async function readCheckpoint(ref: RunRef, key: string): Promise<TogglFetchState | null> {
-  const file = togglFile(ref, 'checkpoint.json');
-  if (!existsSync(file)) return null;
-  const checkpoint = await readJsonFile(file, CheckpointSchema).catch(() => null);
+async function readCheckpoint(files: RunFiles, key: string): Promise<TogglFetchState | null> {
+  const file = togglFile('checkpoint.json');
+  if (!(await files.exists(file))) return null;
+  const checkpoint = await files.readJson(file, CheckpointSchema).catch(() => null);
   return checkpoint?.key === key ? checkpoint.state : null;
 }
 
@@ -135,15 +133,16 @@ export function createTogglActivities(deps: ActivityDeps) {
      * stopped. Returns the state the page activities carry forward.
      */
     fetch_toggl_data: (input: FetchTogglInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
-      const { app } = await readRunConfig(runDirectory(input));
+      const files = runFiles(deps, input);
+      const { app } = await readRunConfig(files);
       const { client, workspaceId } = togglClient(deps, app.toggl, signal);
-      const earlier = await planEarlierPeriods(input, workspaceId, app.periods.trend);
+      const earlier = await planEarlierPeriods(input, deps.store(input.output_dir), workspaceId, app.periods.trend);
       const previous = earlier.previous;
       const key = planKey({ workspace_id: workspaceId, period: { start_date: input.start_date, end_date: input.end_date }, previous, users_filter: input.users, previous_run_id: earlier.previousRunId, trend: earlier.trend });
-      const resumed = await readCheckpoint(input, key);
+      const resumed = await readCheckpoint(files, key);
       if (resumed) return resumed;
 
-      await removeIfExists(runPath(input, RUN_FILES.togglStaging));
+      await files.remove(RUN_FILES.togglStaging);
       // Names and emails come from the workspace's user list; a non-admin token may not see it,
       // and then the report rows' own user fields are used.
       let workspaceUsers: TogglUser[] | null = null;
@@ -172,10 +171,10 @@ export function createTogglActivities(deps: ActivityDeps) {
         previous_run_id: earlier.previousRunId,
         trend: earlier.trend,
       };
-      await writeJsonAtomic(togglFile(input, 'fetch.json'), meta);
+      await files.writeJson(togglFile('fetch.json'), meta);
       const range = earlier.range;
       const state = { ...initialFetchState(range, app.toggl.max_range_days, userIds, earlier.skip), requests: client.requestCount };
-      await writeJsonAtomic(togglFile(input, 'checkpoint.json'), { key, state });
+      await files.writeJson(togglFile('checkpoint.json'), { key, state });
       return state;
     }),
 
@@ -185,15 +184,18 @@ export function createTogglActivities(deps: ActivityDeps) {
      * fetches nothing and says how long to wait; the workflow waits, not a worker.
      */
     fetch_toggl_page: onApiQueue('toggl', (input: TogglPageInput): Promise<TogglFetchState> => heartbeating(async (signal) => {
-      const { app } = await readRunConfig(runDirectory(input));
+      const files = runFiles(deps, input);
+      const { app } = await readRunConfig(files);
       const { client } = togglClient(deps, app.toggl, signal);
-      const checkpointFile = togglFile(input, 'checkpoint.json');
-      const { key } = await readJsonFile(checkpointFile, CheckpointSchema);
+      const checkpointFile = togglFile('checkpoint.json');
+      const { key } = await files.readJson(checkpointFile, CheckpointSchema);
       let next: TogglFetchState;
       try {
         const page = await client.searchPage(input.state);
         const entries = page.entries.filter((e) => inRange(input.state, e.start.slice(0, 10)));
-        await writeJsonAtomic(togglFile(input, pageFileName(input.state.pages + 1)), { entries });
+        // A store outage here is waited out inside the call (src/storage/s3-store.ts): the page
+        // fetched is written, not fetched again.
+        await files.writeJson(togglFile(pageFileName(input.state.pages + 1)), { entries });
         countEntriesFetched(entries.length);
         next = afterPage(input.state, page);
       } catch (error) {
@@ -207,7 +209,7 @@ export function createTogglActivities(deps: ActivityDeps) {
           throw error;
         }
       }
-      await writeJsonAtomic(checkpointFile, { key, state: next });
+      await files.writeJson(checkpointFile, { key, state: next });
       return next;
     })),
 
@@ -217,19 +219,20 @@ export function createTogglActivities(deps: ActivityDeps) {
      * page, never the whole period.
      */
     aggregate_toggl_data: (input: RunRef): Promise<{ users: number; entities: number; total_seconds: number; file: string }> => heartbeating(async () => {
-      const meta = await readJsonFile(togglFile(input, 'fetch.json'), FetchMetaSchema);
-      const state = (await readJsonFile(togglFile(input, 'checkpoint.json'), CheckpointSchema)).state;
-      const pages = await pageFiles(input);
+      const files = runFiles(deps, input);
+      const meta = await files.readJson(togglFile('fetch.json'), FetchMetaSchema);
+      const state = (await files.readJson(togglFile('checkpoint.json'), CheckpointSchema)).state;
+      const pages = await pageFiles(files);
       const normalise = entryNormaliser(meta);
       const aggregator = new TogglAggregator({ period: meta.period, fetched_at: meta.fetched_at, comparison: meta.previous ? 'previous' : 'none' });
       const source = { api: 'Toggl Reports API v3 detailed search', workspace_id: meta.workspace_id, requests: meta.requests + state.requests };
 
       const write = async (file: string, period: { start_date: string; end_date: string }, add: (e: RawTimeEntry) => void) => {
         const users = new Map<number, { id: number; email: string; name: string }>();
-        await writeJsonStreamAtomic(runPath(input, file), {
+        await writeJsonStream(files, file, {
           head: { fetched_at: meta.fetched_at, period, source, users_filter: meta.users_filter },
           arrayKey: 'time_entries',
-          items: entriesOf(pages, period, normalise, (entry) => {
+          items: entriesOf(files, pages, period, normalise, (entry) => {
             users.set(entry.user_id, { id: entry.user_id, email: entry.user_email, name: entry.user_name });
             add(entry);
           }),
@@ -237,20 +240,21 @@ export function createTogglActivities(deps: ActivityDeps) {
         });
       };
       await write(RUN_FILES.rawToggl, meta.period, (e) => aggregator.add(e));
-      const storedPrevious = meta.previous_run_id ? await storedAggregates(input.output_dir, meta.previous_run_id) : null;
+      const store = deps.store(input.output_dir);
+      const storedPrevious = meta.previous_run_id ? await storedAggregates(store, meta.previous_run_id) : null;
       if (meta.previous && !meta.previous_run_id) await write(RUN_FILES.rawTogglPrevious, meta.previous, (e) => aggregator.addPrevious(e));
-      else await removeIfExists(runPath(input, RUN_FILES.rawTogglPrevious));
+      else await files.remove(RUN_FILES.rawTogglPrevious);
       if (meta.previous_run_id) {
         if (!storedPrevious?.breakdown) throw new ValidationError(`run "${meta.previous_run_id}" no longer has readable aggregates for ${meta.previous?.start_date} – ${meta.previous?.end_date}: start this run again`);
         aggregator.usePrevious(storedPrevious.breakdown);
       }
 
       const finished = aggregator.finish(deps.now());
-      const trend = await trendOf(input, meta, pages, normalise, finished);
+      const trend = await trendOf(store, files, meta, pages, normalise, finished);
       const aggregated = { ...finished, workspace_id: meta.workspace_id, ...(trend ? { trend } : {}) };
-      const file = runPath(input, RUN_FILES.aggregated);
-      await writeJsonAtomic(file, aggregated);
-      await updateMetadata(input, (m) => {
+      await files.writeJson(RUN_FILES.aggregated, aggregated);
+      const file = files.where(RUN_FILES.aggregated);
+      await updateMetadata(files, (m) => {
         Object.assign(m.stats, {
           entries: aggregated.totals.entries,
           users: aggregated.totals.users,
@@ -268,11 +272,12 @@ export function createTogglActivities(deps: ActivityDeps) {
     }),
 
     async generate_toggl_report(input: RunRef): Promise<{ file: string; llm: boolean }> {
-      const aggregated = await readJsonFile(runPath(input, RUN_FILES.aggregated), TogglAggregatedSchema);
-      const writer = reportWriterFor(await readRunConfig(runDirectory(input)), deps.env.raw);
+      const files = runFiles(deps, input);
+      const aggregated = await files.readJson(RUN_FILES.aggregated, TogglAggregatedSchema);
+      const writer = reportWriterFor(await readRunConfig(files), deps.env.raw);
       const report = await writeTogglSummary(aggregated, writer, { fiberyWorkspace: deps.env.FIBERY_WORKSPACE ?? null });
-      await saveLlmAnswers(input, 'toggl_summary', 'toggl_summary', report.answers);
-      return saveReport(input, runPath(input, RUN_FILES.togglSummary), report, deps.now());
+      await saveLlmAnswers(files, 'toggl_summary', 'toggl_summary', report.answers);
+      return saveReport(files, RUN_FILES.togglSummary, report, deps.now());
     },
   };
 }
@@ -282,7 +287,8 @@ export function createTogglActivities(deps: ActivityDeps) {
  * plan found, or from the fetched pages; the run's own period last. Null without a trend.
  */
 async function trendOf(
-  ref: RunRef,
+  store: RunStore,
+  files: RunFiles,
   meta: FetchMeta,
   pages: readonly string[],
   normalise: (entry: TogglTimeEntry, endDate: string) => RawTimeEntry | null,
@@ -292,28 +298,28 @@ async function trendOf(
   const periods: TrendPeriod[] = [];
   for (const { period, run_id: runId } of meta.trend) {
     if (runId) {
-      const stored = await storedAggregates(ref.output_dir, runId);
+      const stored = await storedAggregates(store, runId);
       const figures = stored ? trendPeriodFromAggregates(stored, 'run', runId) : null;
       if (!figures) throw new ValidationError(`run "${runId}" no longer has readable aggregates for ${period.start_date} – ${period.end_date}: start this run again`);
       periods.push(figures);
       continue;
     }
     const accumulator = new TrendPeriodAccumulator(period);
-    for await (const entry of entriesOf(pages, period, normalise, () => {})) accumulator.add(entry);
+    for await (const entry of entriesOf(files, pages, period, normalise, () => {})) accumulator.add(entry);
     periods.push(accumulator.finish());
   }
   periods.push(trendPeriodFromAggregates(aggregated, 'this_run', null)!);
   return { periods };
 }
 
-async function pageFiles(ref: RunRef): Promise<string[]> {
-  const dir = runPath(ref, RUN_FILES.togglStaging);
-  const names = (await readdir(dir)).filter((n) => /^page-\d+\.json$/.test(n)).sort();
-  return names.map((n) => path.join(dir, n));
+async function pageFiles(files: RunFiles): Promise<string[]> {
+  const pages = (await files.list(RUN_FILES.togglStaging)).map((f) => f.key).filter((key) => /\/page-\d+\.json$/.test(key));
+  return pages.sort();
 }
 
 /** The entries of `period` across the pages, once each (an id seen twice is the same entry). */
 async function* entriesOf(
+  files: RunFiles,
   pages: readonly string[],
   period: { start_date: string; end_date: string },
   normalise: (entry: TogglTimeEntry, endDate: string) => RawTimeEntry | null,
@@ -321,7 +327,7 @@ async function* entriesOf(
 ): AsyncGenerator<RawTimeEntry> {
   const seen = new Set<number>();
   for (const file of pages) {
-    const { entries } = PageFileSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+    const { entries } = parseRunFile(files.where(file), await files.read(file), PageFileSchema);
     for (const entry of entries) {
       const day = entry.start.slice(0, 10);
       if (day < period.start_date || day > period.end_date || seen.has(entry.id)) continue;

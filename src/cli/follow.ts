@@ -2,12 +2,11 @@
  * Watching a started run (`run`, `demo`, `show-run --watch`) and reporting what it came to: the
  * summary of a completed run, how to watch again after `q`, the error of a failed one.
  */
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Env } from '../config/env.js';
-import { readJsonFile, RUN_FILES } from '../storage/json-storage.js';
+import { RUN_FILES } from '../storage/json-storage.js';
+import { joinKey, type RunStore } from '../storage/run-store.js';
 import { RunMetadataSchema } from '../storage/schemas.js';
 import { getProgressQuery, type PipelineResult, type Progress } from '../workflows/contract.js';
 import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
@@ -36,7 +35,7 @@ export async function queryProgress(target: TemporalTarget, handle: WorkflowHand
 export async function followRun(
   target: TemporalTarget,
   handle: WorkflowHandle<typeof TogglFiberyPipeline>,
-  opts: { runId: string; taskQueue: string; json: boolean; out: Output; env: Env; startedAt: number | null },
+  opts: { runId: string; taskQueue: string; json: boolean; out: Output; env: Env; startedAt: number | null; store: RunStore },
 ): Promise<WatchOutcome> {
   const display = useLiveDisplay(opts.env, opts.json);
   return watchRun({
@@ -51,7 +50,10 @@ export async function followRun(
     startedAt: opts.startedAt,
     check: async () => {
       const pollers = await workflowPollers(target, opts.taskQueue);
-      return pollers.ok ? null : `No worker has polled ${opts.taskQueue} for a while: the run waits until one does (volt-agent worker).`;
+      if (!pollers.ok) return `No worker has polled ${opts.taskQueue} for a while: the run waits until one does (volt-agent worker).`;
+      // The workers wait for a store that does not answer (and retry); say so, naming it.
+      const store = await opts.store.check().then(() => null, (error: Error) => error.message);
+      return store && `${store[0]!.toUpperCase()}${store.slice(1)}: the run waits until it answers.`;
     },
   });
 }
@@ -69,6 +71,7 @@ export function detachedMessage(runId: string, outputDir: string, uiUrl: string,
 }
 
 export interface OutcomeContext {
+  store: RunStore;
   runId: string;
   runDir: string;
   outputDir: string;
@@ -105,11 +108,12 @@ export async function reportOutcome(outcome: WatchOutcome, ctx: OutcomeContext):
 
 async function printSummary(summary: PipelineResult, ctx: OutcomeContext): Promise<void> {
   const { out, runDir } = ctx;
-  const individualDir = path.join(runDir, RUN_FILES.individualDir);
-  const individual = existsSync(individualDir) ? (await readdir(individualDir)).filter((f) => f.endsWith('.md')).sort() : [];
-  const warnings = (await readJsonFile(path.join(runDir, RUN_FILES.metadata), RunMetadataSchema).catch(() => null))?.warnings ?? [];
+  const files = ctx.store.run(ctx.runId);
+  const individualDir = files.where(RUN_FILES.individualDir);
+  const individual = (await files.list(RUN_FILES.individualDir)).map((f) => path.posix.basename(f.key)).filter((f) => f.endsWith('.md') && !f.startsWith('.')).sort();
+  const warnings = (await files.readJson(RUN_FILES.metadata, RunMetadataSchema).catch(() => null))?.warnings ?? [];
   if (ctx.json) {
-    out.result(JSON.stringify({ ...summary, run_dir: runDir, individual_reports: individual.map((f) => path.join(individualDir, f)), warnings }));
+    out.result(JSON.stringify({ ...summary, run_dir: runDir, individual_reports: individual.map((f) => files.where(joinKey(RUN_FILES.individualDir, f))), warnings }));
     return;
   }
   // Warnings (a configured Fibery field the workspace lacks, …) did not stop the run, but the reader should know.
@@ -122,10 +126,11 @@ async function printSummary(summary: PipelineResult, ctx: OutcomeContext): Promi
     [
       `✓ Run ${summary.run_id} completed: ${summary.stats.entities_enriched ?? 0} entities enriched, ${summary.stats.entities_not_found ?? 0} not found, ${summary.stats.person_reports ?? 0} person reports`,
       `  Run files:   ${runDir}`,
-      `  Toggl:       ${path.join(runDir, RUN_FILES.togglSummary)} (and .html)`,
-      `  Team:        ${path.join(runDir, RUN_FILES.teamSummary)}`,
-      `  Team page:   ${path.join(runDir, RUN_FILES.teamSummaryHtml)} (charts; opens offline)`,
+      `  Toggl:       ${files.where(RUN_FILES.togglSummary)} (and .html)`,
+      `  Team:        ${files.where(RUN_FILES.teamSummary)}`,
+      `  Team page:   ${files.where(RUN_FILES.teamSummaryHtml)} (charts; opens offline)`,
       `  People:      ${individualDir}/ (${individual.length} reports, .md and .html)`,
+      ...(ctx.store.kind === 's3' ? [`  Copy here:   volt-agent fetch-reports --run-id ${summary.run_id} --to ./reports-${summary.run_id}`] : []),
       `  Redo the Fibery stage: volt-agent run --start-from fibery --run-id ${summary.run_id}${outputDirFlag(ctx.outputDir)}${ctx.sandbox ? ' --sandbox' : ''}`,
     ].join('\n'),
   );

@@ -3,7 +3,6 @@
  * (the background service in the embedded mode, the configured server otherwise), make sure a
  * worker polls, start the workflow, then follow it until it ends or the user stops watching.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cliSettings, type Env } from '../config/env.js';
 import { ValidationError } from '../errors.js';
@@ -13,6 +12,7 @@ import type { TogglFiberyPipeline } from '../workflows/pipeline.js';
 import type { Client } from '@temporalio/client';
 import type { TemporalTarget } from './connect.js';
 import type { Output } from './output.js';
+import type { RunStore } from '../storage/run-store.js';
 import { preflightRun, type RunRequest } from './preflight.js';
 import { DEFAULT_SANDBOX_LATENCY_MS } from './shared-options.js';
 
@@ -24,11 +24,11 @@ const RUN_TIMEOUT = '7 days';
 
 const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
 
-async function freshRunId(outputDir: string): Promise<string> {
+async function freshRunId(store: RunStore): Promise<string> {
   // Run ids have one-second resolution: two runs started within a second must not share a directory.
   for (;;) {
     const id = runIdFor(new Date());
-    if (!existsSync(path.join(outputDir, id))) return id;
+    if (!(await store.run(id).exists(''))) return id;
     await nextSecond();
   }
 }
@@ -67,10 +67,15 @@ export async function taskQueueFor(request: Pick<RunRequest, 'datasetPath' | 'sa
  * by another command started in the same second: the server refuses the second workflow of that id,
  * and this one takes the next second's.
  */
-export async function startPipeline(client: Client, taskQueue: string, request: Pick<RunRequest, 'runId' | 'outputDir' | 'startDate' | 'endDate' | 'users' | 'startFrom' | 'compare' | 'reloadConfig' | 'deliver'> & { trend?: number | null }) {
+export async function startPipeline(
+  client: Client,
+  taskQueue: string,
+  request: Pick<RunRequest, 'runId' | 'outputDir' | 'startDate' | 'endDate' | 'users' | 'startFrom' | 'compare' | 'reloadConfig' | 'deliver'> & { trend?: number | null },
+  store: RunStore,
+) {
   const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
   for (;;) {
-    const runId = request.runId ?? (await freshRunId(request.outputDir));
+    const runId = request.runId ?? (await freshRunId(store));
     const input: PipelineInput = {
       start_date: request.startDate,
       end_date: request.endDate,
@@ -106,7 +111,9 @@ export async function launchRun(request: RunRequest, env: Env, out: Output): Pro
   // Only the API can tell a wrong token or an unknown --users email: asked before anything exists.
   await (await import('./preflight-toggl.js')).preflightTogglAccess(request, env);
   // The Temporal client and the service code load only for input that passed.
-  const [{ connectTemporal, requirePoller, uiWorkflowUrl }, { followRun, reportOutcome }] = await Promise.all([import('./connect.js'), import('./follow.js')]);
+  const [{ connectTemporal, requirePoller, uiWorkflowUrl }, { followRun, reportOutcome }, { cliStore }] = await Promise.all([import('./connect.js'), import('./follow.js'), import('./runs.js')]);
+  const store = cliStore(env, request.outputDir);
+  await store.check();
   const target = await connectTemporal(env, { log: out.info, checkSettings: true });
   try {
     const taskQueue = await taskQueueFor(request, target, out);
@@ -118,12 +125,12 @@ export async function launchRun(request: RunRequest, env: Env, out: Output): Pro
     await requirePoller(target, taskQueue);
 
     const startedAt = Date.now();
-    const { runId, handle } = await startPipeline(target.client, taskQueue, request);
-    const runDir = path.join(request.outputDir, runId);
+    const { runId, handle } = await startPipeline(target.client, taskQueue, request, store);
+    const runDir = store.run(runId).location;
     const uiUrl = uiWorkflowUrl(target.uiBaseUrl, target.namespace, handle.workflowId);
     out.info(`Run ${runId} started (workflow ${handle.workflowId}); files go to ${runDir}`);
-    const outcome = await followRun(target, handle, { runId, taskQueue, json: request.json, out, env, startedAt });
-    return await reportOutcome(outcome, { runId, runDir, outputDir: request.outputDir, uiUrl, json: request.json, sandbox: request.sandbox, target, out });
+    const outcome = await followRun(target, handle, { runId, taskQueue, json: request.json, out, env, startedAt, store });
+    return await reportOutcome(outcome, { store, runId, runDir, outputDir: request.outputDir, uiUrl, json: request.json, sandbox: request.sandbox, target, out });
   } finally {
     await target.close();
   }

@@ -1,11 +1,11 @@
 /**
  * `volt-agent run` options (spec 6.1), checked before anything is started or written.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { readJsonFile, RUN_FILES, validateRunId } from '../storage/json-storage.js';
+import { RUN_FILES, validateRunId } from '../storage/json-storage.js';
+import type { RunFiles, RunStore } from '../storage/run-store.js';
 import { RunMetadataSchema, STAGES, TogglAggregatedSchema } from '../storage/schemas.js';
 import { checkChannels } from '../schedules/request.js';
 import { DEFAULT_PERIOD_SETTINGS, describePeriod, localDate, resolvePeriod, type Period, type PeriodSettings } from '../config/period.js';
@@ -94,7 +94,8 @@ export function checkCompare(value: string | undefined): CompareMode {
   return (value ?? 'previous') as CompareMode;
 }
 
-export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDate: string; endDate: string }, periodContext?: PeriodContext): Promise<RunOptions> {
+/** `store` holds the runs (the local --output-dir, or VOLT_RUN_STORE's bucket): an earlier run is read from there. */
+export async function resolveRunOptions(raw: RawRunOptions, store: RunStore, defaults?: { startDate: string; endDate: string }, periodContext?: PeriodContext): Promise<RunOptions> {
   const startFrom = raw.startFrom ?? STAGES[0];
   if (!(STAGES as readonly string[]).includes(startFrom)) {
     throw new ValidationError(`--start-from must be one of ${STAGES.join(', ')}, not "${startFrom}"`);
@@ -108,14 +109,14 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
 
   if (startFrom === 'fibery') {
     if (!runId) throw new ValidationError('--start-from fibery needs --run-id of an earlier run (see volt-agent list-runs)');
-    const dir = path.join(outputDir, runId);
-    if (!existsSync(dir)) throw new ValidationError(`no run "${runId}" in ${outputDir}: check --run-id and --output-dir`);
-    if (!existsSync(path.join(dir, RUN_FILES.aggregated))) {
+    const files = store.run(runId);
+    if (!(await files.exists(''))) throw new ValidationError(`no run "${runId}" in ${store.location}: check --run-id and ${store.kind === 'local' ? '--output-dir' : 'VOLT_RUN_STORE'}`);
+    if (!(await files.exists(RUN_FILES.aggregated))) {
       throw new ValidationError(`run "${runId}" has no ${RUN_FILES.aggregated}: its Toggl stage never finished; start a new run instead`);
     }
-    const metadata = await readJsonFile(path.join(dir, RUN_FILES.metadata), RunMetadataSchema);
+    const metadata = await files.readJson(RUN_FILES.metadata, RunMetadataSchema);
     // The Fibery stage starts from the aggregates: a damaged file fails here, before the earlier run is touched.
-    await readJsonFile(path.join(dir, RUN_FILES.aggregated), TogglAggregatedSchema);
+    await files.readJson(RUN_FILES.aggregated, TogglAggregatedSchema);
     if (metadata.status === 'in_progress') {
       throw new ValidationError(`run "${runId}" is still in progress: wait for it or cancel it first`);
     }
@@ -145,8 +146,8 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
   checkDate('--start-date', startDate);
   checkDate('--end-date', endDate);
   if (endDate < startDate) throw new ValidationError(`--end-date ${endDate} is before --start-date ${startDate}`);
-  if (runId && existsSync(path.join(outputDir, runId))) {
-    await checkResumable(path.join(outputDir, runId), runId, outputDir, { startDate, endDate, users, compare });
+  if (runId && (await store.run(runId).exists(''))) {
+    await checkResumable(store.run(runId), runId, store.location, { startDate, endDate, users, compare });
   }
   return { startDate, endDate, users, outputDir, startFrom: 'toggl', runId, compare, reloadConfig: false, deliver, trend: raw.trend ?? null };
 }
@@ -155,10 +156,10 @@ export async function resolveRunOptions(raw: RawRunOptions, defaults?: { startDa
  * A failed or cancelled run may be started again under its own id: the Toggl pages it already
  * fetched are kept and the fetch goes on from its checkpoint. Anything else is another run's directory.
  */
-async function checkResumable(dir: string, runId: string, outputDir: string, wanted: { startDate: string; endDate: string; users: string[] | null; compare: CompareMode }): Promise<void> {
+async function checkResumable(files: RunFiles, runId: string, outputDir: string, wanted: { startDate: string; endDate: string; users: string[] | null; compare: CompareMode }): Promise<void> {
   const taken = `run "${runId}" already exists in ${outputDir}: pick another --run-id, or use --start-from fibery to redo its Fibery stage`;
-  if (!existsSync(path.join(dir, RUN_FILES.metadata))) throw new ValidationError(taken);
-  const metadata = await readJsonFile(path.join(dir, RUN_FILES.metadata), RunMetadataSchema);
+  if (!(await files.exists(RUN_FILES.metadata))) throw new ValidationError(taken);
+  const metadata = await files.readJson(RUN_FILES.metadata, RunMetadataSchema);
   if (metadata.status !== 'failed' && metadata.status !== 'cancelled') throw new ValidationError(taken);
   const p = metadata.parameters;
   const same = p.start_date === wanted.startDate && p.end_date === wanted.endDate && p.compare === wanted.compare && JSON.stringify(p.users_filter) === JSON.stringify(wanted.users);

@@ -1,13 +1,26 @@
 /**
- * Reading run directories for `list-runs` and `show-run`. A directory that is not a readable run
- * (no or a corrupt run_metadata.json) is reported as unreadable, never thrown.
+ * Reading runs from the run store for `list-runs`, `show-run` and the other commands. A run that
+ * is not readable (no or a corrupt run_metadata.json) is reported as unreadable, never thrown; a
+ * store that cannot be reached or refuses the settings is (one line, exit 3).
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ValidationError } from '../errors.js';
+import type { Env } from '../config/env.js';
+import { EnvironmentError, ValidationError } from '../errors.js';
 import { RUN_FILES, validateRunId } from '../storage/json-storage.js';
+import { CLI_STORE_PATIENCE_MS, openRunStore } from '../storage/open-store.js';
+import { isHiddenKey, type RunFiles, type RunStore } from '../storage/run-store.js';
 import { RunMetadataSchema, type RunMetadata } from '../storage/schemas.js';
+
+/** The run store this command uses: VOLT_RUN_STORE when set, else `outputDir`. */
+export function cliStore(env: Env, outputDir: string): RunStore {
+  return openRunStore(env, path.resolve(outputDir), { patienceMs: CLI_STORE_PATIENCE_MS });
+}
+
+/** "--output-dir X" for the local store, the bucket otherwise: where a message says the runs are. */
+function storeFlag(store: RunStore): string {
+  return store.kind === 'local' ? ` --output-dir ${store.location}` : '';
+}
 
 export interface ReadableRun {
   readable: true;
@@ -29,16 +42,23 @@ export interface UnreadableRun {
 
 export type RunEntry = ReadableRun | UnreadableRun;
 
-export async function readRun(runDir: string): Promise<RunEntry> {
-  const runId = path.basename(runDir);
-  const file = path.join(runDir, RUN_FILES.metadata);
-  const dirTime = (await stat(runDir).catch(() => null))?.mtimeMs ?? 0;
+export async function readRun(store: RunStore, runId: string): Promise<RunEntry> {
+  let files: RunFiles;
+  try {
+    files = store.run(runId);
+  } catch (error) {
+    // A directory whose name is no run id (made by hand): listed, never read.
+    return { readable: false, run_id: runId, run_dir: path.join(store.location, runId), error: (error as Error).message, sort_time: 0 };
+  }
+  const runDir = files.location;
+  const dirTime = store.kind === 'local' ? ((await stat(runDir).catch(() => null))?.mtimeMs ?? 0) : 0;
   const unreadable = (error: string): UnreadableRun => ({ readable: false, run_id: runId, run_dir: runDir, error, sort_time: dirTime });
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await files.read(RUN_FILES.metadata);
   } catch (error) {
-    return unreadable((error as NodeJS.ErrnoException).code === 'ENOENT' ? `no ${RUN_FILES.metadata}` : `cannot read ${RUN_FILES.metadata}: ${(error as Error).message}`);
+    if (error instanceof EnvironmentError) throw error; // the store itself: not this run's fault
+    return unreadable(error instanceof ValidationError ? `no ${RUN_FILES.metadata}` : `cannot read ${RUN_FILES.metadata}: ${(error as Error).message}`);
   }
   let raw: unknown;
   try {
@@ -62,34 +82,32 @@ export async function readRun(runDir: string): Promise<RunEntry> {
   };
 }
 
-/** Every run directory of `outputDir`, newest first. Files and hidden entries are skipped. */
-export async function listRuns(outputDir: string): Promise<RunEntry[]> {
-  let entries;
+/** Every run of the store, newest first. Files and hidden entries are skipped. */
+export async function listRuns(store: RunStore): Promise<RunEntry[]> {
+  let ids: string[];
   try {
-    entries = await readdir(outputDir, { withFileTypes: true });
+    ids = await store.runIds();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return [];
-    if (code === 'ENOTDIR') throw new ValidationError(`--output-dir ${outputDir} is a file, not a directory of runs`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new ValidationError(`--output-dir ${store.location} is a file, not a directory of runs`);
     throw error;
   }
-  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
-  const runs = await Promise.all(dirs.map((d) => readRun(path.join(outputDir, d.name))));
+  const runs: RunEntry[] = [];
+  // A few at a time: a bucket of many runs is read without opening hundreds of connections.
+  for (let i = 0; i < ids.length; i += 16) runs.push(...(await Promise.all(ids.slice(i, i + 16).map((id) => readRun(store, id)))));
   return runs.sort((a, b) => b.sort_time - a.sort_time || b.run_id.localeCompare(a.run_id));
 }
 
-/** The run `runId` of `outputDir`; a ValidationError (exit 2) when there is none. */
-export async function findRun(outputDir: string, runId: string): Promise<RunEntry> {
+/** The run `runId` of the store; a ValidationError (exit 2) when there is none. */
+export async function findRun(store: RunStore, runId: string): Promise<RunEntry> {
   validateRunId(runId);
-  const dir = path.join(outputDir, runId);
-  if (!existsSync(dir)) throw new ValidationError(`no run "${runId}" in ${outputDir} (see volt-agent list-runs --output-dir ${outputDir})`);
-  return readRun(dir);
+  if (!(await store.run(runId).exists(''))) throw new ValidationError(`no run "${runId}" in ${store.location} (see volt-agent list-runs${storeFlag(store)})`);
+  return readRun(store, runId);
 }
 
-/** The run `runId` of `outputDir` when its run_metadata.json is readable; a ValidationError (exit 2) otherwise. */
-export async function readableRun(outputDir: string, runId: string): Promise<ReadableRun> {
-  const run = await findRun(outputDir, runId);
-  if (!run.readable) throw new ValidationError(`run "${runId}" in ${outputDir} is unreadable: ${run.error}`);
+/** The run `runId` of the store when its run_metadata.json is readable; a ValidationError (exit 2) otherwise. */
+export async function readableRun(store: RunStore, runId: string): Promise<ReadableRun> {
+  const run = await findRun(store, runId);
+  if (!run.readable) throw new ValidationError(`run "${runId}" in ${store.location} is unreadable: ${run.error}`);
   return run;
 }
 
@@ -106,19 +124,10 @@ export interface RunFile {
   bytes: number;
 }
 
-/** The run's files (relative paths, sizes), without hidden and temporary ones. */
-export async function runFiles(runDir: string): Promise<RunFile[]> {
-  const files: RunFile[] = [];
-  const walk = async (dir: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) files.push({ path: path.relative(runDir, full), bytes: (await stat(full)).size });
-    }
-  };
-  await walk(runDir);
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+/** The run's files (keys relative to the run, sizes), without hidden and temporary ones. */
+export async function runFiles(files: RunFiles): Promise<RunFile[]> {
+  const listed = (await files.list()).filter((f) => !isHiddenKey(f.key));
+  return listed.map((f) => ({ path: f.key, bytes: f.bytes })).sort((a, b) => a.path.localeCompare(b.path));
 }
 
 export function formatBytes(bytes: number): string {

@@ -120,6 +120,13 @@ export const VARIABLES = {
   VOLT_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: spec(wholeNumber(1), WORKER_FIX),
   VOLT_WORKER_SHUTDOWN_GRACE_SECONDS: spec(wholeNumber(0), WORKER_FIX),
   ...apiRateVariables(),
+  // The run store (src/storage/open-store.ts); AWS_* credentials are read by the AWS SDK itself
+  VOLT_RUN_STORE: spec(
+    z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'is not s3://BUCKET or s3://BUCKET/PREFIX'),
+    'use s3://BUCKET/PREFIX for an S3-compatible store, or unset it for the local --output-dir',
+  ),
+  VOLT_S3_ENDPOINT: spec(httpUrl, 'use the S3-compatible server\'s URL, e.g. http://localhost:7070, or unset it for AWS S3'),
+  AWS_REGION: spec(noWhitespace, 'use a region name like us-east-1'),
   // Observability (src/metrics, src/logging)
   VOLT_METRICS_ADDRESS: spec(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'is not HOST:PORT'), 'use HOST:PORT, e.g. 0.0.0.0:9464 or 127.0.0.1:9464, or unset it to serve no metrics'),
   VOLT_LOG_FORMAT: spec(z.enum(['text', 'json'], { error: 'is not text or json' }), 'use json for one JSON object per line, or text (the default)'),
@@ -286,6 +293,27 @@ export function serviceSettings(env: Env): ServiceSettings {
   return {
     stateDir: path.resolve(env.VOLT_STATE_DIR ?? path.join('tmp', 'temporal')),
     idleSeconds: env.VOLT_SERVICE_IDLE_SECONDS ?? DEFAULT_IDLE_SECONDS,
+  };
+}
+
+export interface RunStoreSettings {
+  bucket: string;
+  /** Keys are `<prefix>/<run_id>/…`; '' for the bucket's top level. */
+  prefix: string;
+  /** null: AWS S3 itself. */
+  endpoint: string | null;
+  region: string;
+}
+
+/** VOLT_RUN_STORE and its companions; null: the local output directory. */
+export function runStoreSettings(env: Env): RunStoreSettings | null {
+  if (!env.VOLT_RUN_STORE) return null;
+  const [bucket, ...rest] = env.VOLT_RUN_STORE.slice('s3://'.length).split('/');
+  return {
+    bucket: bucket!,
+    prefix: rest.filter(Boolean).join('/'),
+    endpoint: env.VOLT_S3_ENDPOINT ?? null,
+    region: env.AWS_REGION ?? 'us-east-1',
   };
 }
 

@@ -7,12 +7,12 @@
  * environment of the process that uses them.
  */
 import path from 'node:path';
-import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { AppConfigSchema, configDir as defaultConfigDir, loadAppConfig, type AppConfig } from './app-config.js';
 import { EnrichmentConfigSchema, loadEnrichmentConfig, type EnrichmentConfig } from './enrichment-config.js';
 import { loadPrompts, type Prompts } from '../reports/prompts.js';
-import { readJsonFile, RUN_FILES, writeJsonAtomic } from '../storage/json-storage.js';
+import { RUN_FILES } from '../storage/json-storage.js';
+import type { RunFiles } from '../storage/run-store.js';
 
 const PromptFileSchema = z.object({ file: z.string(), text: z.string() });
 
@@ -36,25 +36,21 @@ export async function resolveRunConfig(dir: string, overrides: Record<string, un
   return { resolved_at: now.toISOString(), config_dir: dir, app: { ...app, enrichment: undefined }, enrichment, prompts };
 }
 
-export function runConfigPath(runDirectory: string): string {
-  return path.join(runDirectory, RUN_FILES.runConfig);
-}
-
-export async function saveRunConfig(runDirectory: string, config: RunConfig): Promise<void> {
-  await writeJsonAtomic(runConfigPath(runDirectory), config);
+export async function saveRunConfig(files: RunFiles, config: RunConfig): Promise<void> {
+  await files.writeJson(RUN_FILES.runConfig, config);
 }
 
 // Activities of a run read the same file many times (one per batch and person): parse it once per
 // version of the file.
-const cache = new Map<string, { mtimeMs: number; config: RunConfig }>();
+const cache = new Map<string, { version: string | null; config: RunConfig }>();
 
-export async function readRunConfig(runDirectory: string): Promise<RunConfig> {
-  const file = runConfigPath(runDirectory);
-  const mtimeMs = (await stat(file).catch(() => null))?.mtimeMs ?? -1;
-  const cached = cache.get(file);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.config;
-  const config = (await readJsonFile(file, RunConfigSchema)) as RunConfig;
-  cache.set(file, { mtimeMs, config });
+export async function readRunConfig(files: RunFiles): Promise<RunConfig> {
+  const where = files.where(RUN_FILES.runConfig);
+  const version = await files.version(RUN_FILES.runConfig);
+  const cached = cache.get(where);
+  if (cached && version !== null && cached.version === version) return cached.config;
+  const config = (await files.readJson(RUN_FILES.runConfig, RunConfigSchema)) as RunConfig;
+  cache.set(where, { version, config });
   return config;
 }
 

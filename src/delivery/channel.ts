@@ -10,6 +10,7 @@
  */
 import type { DeliveryConfig } from '../config/app-config.js';
 import type { Digest } from '../reports/digest.js';
+import type { RunFiles } from '../storage/run-store.js';
 import type { RetryPolicy } from './settings.js';
 
 /** What a channel is told about the run it delivers: the digest and where the reports are. */
@@ -27,8 +28,10 @@ export type SentDetail = Record<string, string | number | boolean | null>;
 export interface FailureNotice {
   schedule_id: string;
   run_id: string;
-  /** Absolute: the run's directory (it may hold no report, or nothing at all). */
+  /** Where the run is, for people: its directory or `s3://bucket/prefix/run_id` (it may hold no report, or nothing at all). */
   run_dir: string;
+  /** The run's files in the run store, when a worker sends the notice (a channel may read the run's own settings). */
+  files?: RunFiles;
   output_dir: string;
   period: { start_date: string; end_date: string };
   /** Where it failed, as run_metadata.json says (null when the run never opened). */

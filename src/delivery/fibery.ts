@@ -8,8 +8,9 @@
 import { z } from 'zod';
 import type { DeliveryConfig } from '../config/app-config.js';
 import { requestWithRetry } from '../http/request.js';
-import { existsSync } from 'node:fs';
-import { readRunConfig, runConfigPath } from '../config/run-config.js';
+import { readRunConfig } from '../config/run-config.js';
+import { RUN_FILES } from '../storage/json-storage.js';
+import type { RunFiles } from '../storage/run-store.js';
 import type { ConfiguredRates } from '../http/budgets.js';
 import { paceApi } from '../http/pacer.js';
 import { readJson } from '../http/json.js';
@@ -118,8 +119,8 @@ async function documentSecret(writer: FiberyWriter, target: Target, entityId: st
 }
 
 /** The run's Fibery rates (config.yaml's `fibery`), as enrichment used them; a run without its config: the defaults. */
-export async function fiberyRates(runDir: string): Promise<ConfiguredRates> {
-  return existsSync(runConfigPath(runDir)) ? (await readRunConfig(runDir)).app.fibery : {};
+export async function fiberyRates(files: RunFiles): Promise<ConfiguredRates> {
+  return (await files.exists(RUN_FILES.runConfig)) ? (await readRunConfig(files)).app.fibery : {};
 }
 
 export interface FiberyTarget {

@@ -3,6 +3,7 @@
  * already written when a channel runs, so a channel that fails says so in its record and the run
  * goes on; only a cancellation by the caller is thrown.
  */
+import type { RunFiles } from '../storage/run-store.js';
 import { z } from 'zod';
 import type { DeliveryConfig } from '../config/app-config.js';
 import { ValidationError } from '../errors.js';
@@ -26,7 +27,8 @@ export type DeliveryDetail = NonNullable<DeliveryRecord['detail']>;
 
 /** What every channel is given: the finished run's directory and the `delivery` settings. */
 export interface DeliveryInput {
-  runDir: string;
+  /** The run's directory, or its files in the run store (src/storage/run-store.ts). */
+  runDir: string | RunFiles;
   config: DeliveryConfig;
 }
 

@@ -72,6 +72,23 @@ export async function writeFileAtomic(file: string, content: string, mode = 0o66
   }
 }
 
+/** Like writeFileAtomic, for content that comes in chunks (a large file never held whole). */
+export async function writeStreamAtomic(file: string, chunks: AsyncIterable<string>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'w');
+  try {
+    for await (const chunk of chunks) await handle.write(chunk);
+    await handle.sync();
+    await handle.close();
+    await rename(temp, file);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
 export async function writeJsonAtomic(file: string, data: unknown): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`);
 }

@@ -1,13 +1,9 @@
 /**
  * Writing a JSON object with one very long array (a year of time entries) without holding it in
  * memory: the other fields are written around the array, the array's items one per line as they
- * come. Atomic like every run file: a temporary file renamed over the target once complete.
+ * come, in chunks of about a megabyte. Atomic like every run file (the store writes it whole).
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
+import type { RunFiles } from './run-store.js';
 
 export interface StreamedJson {
   /** Fields written before the array. */
@@ -18,44 +14,41 @@ export interface StreamedJson {
   tail?: () => Record<string, unknown>;
 }
 
+const CHUNK_CHARS = 1 << 20;
+
 const field = (key: string, value: unknown) => `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}`;
 
-export async function writeJsonStreamAtomic(file: string, doc: StreamedJson): Promise<number> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'w');
-  let count = 0;
-  try {
-    let buffer = `{\n${Object.entries(doc.head).map(([k, v]) => `${field(k, v)},\n`).join('')}  ${JSON.stringify(doc.arrayKey)}: [`;
-    for await (const item of doc.items) {
-      buffer += `${count === 0 ? '\n' : ',\n'}    ${JSON.stringify(item)}`;
-      count++;
-      if (buffer.length > 1 << 20) {
-        await handle.write(buffer);
-        buffer = '';
-      }
+/** The document's text in chunks; `count` receives the number of items once the array is written. */
+async function* jsonChunks(doc: StreamedJson, count: (n: number) => void): AsyncGenerator<string> {
+  let n = 0;
+  let buffer = `{\n${Object.entries(doc.head).map(([k, v]) => `${field(k, v)},\n`).join('')}  ${JSON.stringify(doc.arrayKey)}: [`;
+  for await (const item of doc.items) {
+    buffer += `${n === 0 ? '\n' : ',\n'}    ${JSON.stringify(item)}`;
+    n++;
+    if (buffer.length > CHUNK_CHARS) {
+      yield buffer;
+      buffer = '';
     }
-    buffer += count === 0 ? ']' : '\n  ]';
-    const tail = Object.entries(doc.tail?.() ?? {});
-    buffer += tail.map(([k, v]) => `,\n${field(k, v)}`).join('') + '\n}\n';
-    await handle.write(buffer);
-    await handle.sync();
-    await handle.close();
-    await rename(temp, file);
-    return count;
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw error;
   }
+  count(n);
+  buffer += n === 0 ? ']' : '\n  ]';
+  const tail = Object.entries(doc.tail?.() ?? {});
+  buffer += tail.map(([k, v]) => `,\n${field(k, v)}`).join('') + '\n}\n';
+  yield buffer;
 }
 
-/** The items of an array written by writeJsonStreamAtomic, one at a time (one per line). */
-export async function* readStreamedItems<T>(file: string, arrayKey: string): AsyncGenerator<T> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+/** Writes `doc` to the run file `key`; returns the number of items. */
+export async function writeJsonStream(files: RunFiles, key: string, doc: StreamedJson): Promise<number> {
+  let count = 0;
+  await files.writeStream(key, jsonChunks(doc, (n) => (count = n)));
+  return count;
+}
+
+/** The items of an array written by writeJsonStream, one at a time (one per line). */
+export async function* readStreamedItems<T>(files: RunFiles, key: string, arrayKey: string): AsyncGenerator<T> {
   let inside = false;
   const opening = `  ${JSON.stringify(arrayKey)}: [`;
-  for await (const line of lines) {
+  for await (const line of files.lines(key)) {
     if (!inside) {
       if (line === opening) inside = true;
       continue;

@@ -15,6 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface DevServerOptions {
   /** Temporal CLI binary; default: `ensureTemporalBinary()`. */
   binaryPath?: string;
+  /** `one` (default): one partition per task queue, as the API budgets want; `server-default`: the server's own (four). */
+  taskQueuePartitions?: 'one' | 'server-default';
   /** SQLite file for persistence; omitted = in-memory. Its directory is created if missing. */
   dbFilename?: string;
   /** gRPC frontend port; default: a free port. */
@@ -279,10 +281,9 @@ async function startOnce(
     'frontend.enableServerVersionCheck=false',
     // One partition per task queue: a queue's activity rate (the API budgets, src/worker.ts) is then
     // enforced in one place rather than split, approximately, across four.
-    '--dynamic-config-value',
-    'matching.numTaskqueueReadPartitions=1',
-    '--dynamic-config-value',
-    'matching.numTaskqueueWritePartitions=1',
+    ...(opts.taskQueuePartitions === 'server-default'
+      ? []
+      : ['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1']),
   ];
   log(`Starting Temporal dev server: ${binaryPath} ${args.join(' ')}`);
   const started = Date.now();

@@ -16,6 +16,7 @@ import { UNVERIFIED_MARK } from '../../src/reports/verify.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ensureSmolLm2 } from '../../src/sandbox/model-files.js';
 import { spawnModelServer } from '../../src/sandbox/model-server.js';
+import { localRunFiles } from '../../src/storage/local-store.js';
 import { RunMetadataSchema } from '../../src/storage/schemas.js';
 import { runPipelineOn } from '../support/pipeline.js';
 import { startTestTemporal, type TestTemporal } from '../support/temporal.js';
@@ -105,7 +106,7 @@ test('every report of a run written by SmolLM2-135M: honest footers, invented th
   assert.ok(stats.answered >= reports.length, 'the model wrote (or tried) every report');
 
   // What the model wrote is kept, per report, and listed with the run's files.
-  const files = (await runFiles(dir)).map((f) => f.path);
+  const files = (await runFiles(localRunFiles(dir))).map((f) => f.path);
   const kept = files.filter((f) => f.startsWith('llm_answers/'));
   assert.deepEqual(kept.sort(), ['llm_answers/team_summary.json', 'llm_answers/toggl_summary.json', ...individual.map((f) => `llm_answers/person/${path.basename(f, '.md')}.json`)].sort());
   for (const f of kept) {

@@ -4,19 +4,17 @@
  * result as a file. Only counts travel back through Temporal.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { readRunConfig } from '../../config/run-config.js';
 import { FiberyClient, type SchemaStore } from '../../fibery/client.js';
 import { fiberySettings, type Env } from '../../config/env.js';
-import { RUN_FILES, writeJsonAtomic } from '../../storage/json-storage.js';
+import { RUN_FILES } from '../../storage/json-storage.js';
+import { joinKey, parseRunFile, type RunFiles } from '../../storage/run-store.js';
 import { EnrichedEntitySchema, type EnrichedEntity } from '../../storage/schemas.js';
 import { slugify } from '../../storage/slug.js';
 import { entityKey, typeKey, typeSlug, type RunRef } from '../../workflows/contract.js';
 import { idsOfBatch } from '../fibery-activities.js';
-import { runDirectory, runPath, type ActivityDeps } from '../context.js';
+import { runFiles, type ActivityDeps } from '../context.js';
 import { heartbeating } from '../heartbeat.js';
 import { onApiQueue } from '../../http/budgets.js';
 import { countEntitiesEnriched } from '../../metrics/activity.js';
@@ -39,7 +37,7 @@ export interface EnrichBatchResult {
   file: string;
 }
 
-export const STAGED_ENRICHMENT_DIR = path.join(RUN_FILES.fiberyStaging, 'enriched');
+export const STAGED_ENRICHMENT_DIR = joinKey(RUN_FILES.fiberyStaging, 'enriched');
 
 export const StagedBatchSchema = z.object({
   activity: z.string(),
@@ -53,20 +51,17 @@ export const StagedBatchSchema = z.object({
 export type StagedBatch = z.infer<typeof StagedBatchSchema>;
 
 /** The staged batches of a run, one at a time, in a stable order. */
-export async function* stagedBatches(ref: RunRef): AsyncGenerator<StagedBatch> {
-  const dir = runPath(ref, STAGED_ENRICHMENT_DIR);
-  if (!existsSync(dir)) return;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
-    yield StagedBatchSchema.parse(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
-  }
+export async function* stagedBatches(files: RunFiles): AsyncGenerator<StagedBatch> {
+  const batches = (await files.list(STAGED_ENRICHMENT_DIR)).map((f) => f.key).filter((key) => key.endsWith('.json') && !key.split('/').pop()!.startsWith('.'));
+  for (const key of batches.sort()) yield parseRunFile(files.where(key), await files.read(key), StagedBatchSchema);
 }
 
 /** Introspection answers kept in the run, so a space is introspected once per run, whichever worker asks. */
-function runSchemaStore(ref: RunRef): SchemaStore {
-  const file = (spacePath: string) => runPath(ref, path.join(RUN_FILES.fiberyStaging, 'schema', `${slugify(spacePath)}.json`));
+function runSchemaStore(files: RunFiles): SchemaStore {
+  const file = (spacePath: string) => joinKey(RUN_FILES.fiberyStaging, 'schema', `${slugify(spacePath)}.json`);
   return {
-    load: async (spacePath) => (existsSync(file(spacePath)) ? (JSON.parse(await readFile(file(spacePath), 'utf8')) as unknown) : null),
-    save: (spacePath, body) => writeJsonAtomic(file(spacePath), body),
+    load: async (spacePath) => ((await files.exists(file(spacePath))) ? (JSON.parse(await files.read(file(spacePath))) as unknown) : null),
+    save: (spacePath, body) => files.writeJson(file(spacePath), body),
   };
 }
 
@@ -77,13 +72,13 @@ function runSchemaStore(ref: RunRef): SchemaStore {
 const clients = new Map<string, { client: FiberyClient; createdAt: number }>();
 const CLIENT_TTL_MS = 30 * 60_000;
 
-export function fiberyClientFor(ref: RunRef, env: Env, budget: { requests_per_second: number; workspace_requests_per_second: number }, now = Date.now()): FiberyClient {
+export function fiberyClientFor(files: RunFiles, env: Env, budget: { requests_per_second: number; workspace_requests_per_second: number }, now = Date.now()): FiberyClient {
   const settings = fiberySettings(env);
   const token = settings.apiToken;
   const workspace = settings.workspace ?? undefined;
   const baseUrl = settings.apiUrl ?? undefined;
   for (const [key, cached] of clients) if (now - cached.createdAt >= CLIENT_TTL_MS) clients.delete(key);
-  const key = `${runDirectory(ref)}\0${baseUrl ?? workspace}\0${createHash('sha256').update(token).digest('hex')}`;
+  const key = `${files.location}\0${baseUrl ?? workspace}\0${createHash('sha256').update(token).digest('hex')}`;
   const cached = clients.get(key);
   if (cached) return cached.client;
   const client = new FiberyClient({
@@ -92,7 +87,7 @@ export function fiberyClientFor(ref: RunRef, env: Env, budget: { requests_per_se
     baseUrl,
     requestsPerSecond: budget.requests_per_second,
     workspaceRequestsPerSecond: budget.workspace_requests_per_second,
-    schemaStore: runSchemaStore(ref),
+    schemaStore: runSchemaStore(files),
   });
   clients.set(key, { client, createdAt: now });
   return client;
@@ -108,10 +103,11 @@ export type EnrichActivity = ReturnType<typeof makeEnrichActivity>;
 
 export function makeEnrichActivity(activity: string, defaultFields: readonly string[], deps: ActivityDeps) {
   return onApiQueue('fibery', (input: EnrichBatchInput): Promise<EnrichBatchResult> => heartbeating(async (signal) => {
-    const ids = await idsOfBatch(input, input.database, input.type, input.offset, input.limit);
+    const files = runFiles(deps, input);
+    const ids = await idsOfBatch(files, input.database, input.type, input.offset, input.limit);
     const optionalFields = defaultFields.filter((f) => !input.fields.includes(f));
-    const { app } = await readRunConfig(runDirectory(input));
-    const client = fiberyClientFor(input, deps.env, app.fibery);
+    const { app } = await readRunConfig(files);
+    const client = fiberyClientFor(files, deps.env, app.fibery);
     const result = await client.fetchEntities({
       database: input.database,
       type: input.type,
@@ -144,8 +140,9 @@ export function makeEnrichActivity(activity: string, defaultFields: readonly str
       field_warnings: result.field_warnings,
       requests: result.requests,
     };
-    const file = runPath(input, path.join(STAGED_ENRICHMENT_DIR, `${typeSlug(input.database, input.type)}-${String(input.batch_index).padStart(5, '0')}.json`));
-    await writeJsonAtomic(file, staged);
+    const key = joinKey(STAGED_ENRICHMENT_DIR, `${typeSlug(input.database, input.type)}-${String(input.batch_index).padStart(5, '0')}.json`);
+    await files.writeJson(key, staged);
+    const file = files.where(key);
     const enriched = entities.filter((e) => e.status === 'enriched').length;
     countEntitiesEnriched(enriched, entities.length - enriched);
     return {

@@ -17,13 +17,14 @@ export const cancelRun = defineCommand({
   examples: [{ command: 'volt-agent cancel-run --run-id run_2025-10-10-15-30-45' }],
   notes: 'A run that has already finished, or an unknown run id, is refused with exit code 2.',
   async handler(opts, ctx) {
-    const [{ readableRun, readRun, formatTimestamp }, { RUN_FILES }] = await Promise.all([import('../runs.js'), import('../../storage/json-storage.js')]);
+    const [{ readableRun, readRun, formatTimestamp, cliStore }, { RUN_FILES }] = await Promise.all([import('../runs.js'), import('../../storage/json-storage.js')]);
     const outputDir = path.resolve(opts.outputDir);
-    const run = await readableRun(outputDir, opts.runId);
+    const env = await ctx.env();
+    const store = cliStore(env, outputDir);
+    const run = await readableRun(store, opts.runId);
     if (run.metadata.status !== 'in_progress') {
       throw new ValidationError(`run "${opts.runId}" is ${run.metadata.status}${run.metadata.finished_at ? ` since ${formatTimestamp(run.metadata.finished_at)}` : ''}: there is nothing to cancel`);
     }
-    const env = await ctx.env();
     const [{ connectTemporal }, { outputDirFlag }, { handleFor, workflowStatus }] = await Promise.all([
       import('../connect.js'),
       import('../follow.js'),
@@ -44,14 +45,14 @@ export const cancelRun = defineCommand({
       let metadataStatus: string = run.metadata.status;
       let closed: string | null = 'RUNNING';
       for (;;) {
-        const now = await readRun(run.run_dir);
+        const now = await readRun(store, run.run_id);
         metadataStatus = now.readable ? now.metadata.status : 'unreadable';
         closed = await workflowStatus(handle);
         if ((closed !== 'RUNNING' && metadataStatus !== 'in_progress') || Date.now() >= deadline) break;
         await sleep(250);
       }
       if (closed === 'CANCELLED' && metadataStatus === 'cancelled') {
-        ctx.out.result(`✓ Run ${opts.runId} cancelled: the workflow is cancelled and ${path.join(run.run_dir, RUN_FILES.metadata)} says so`);
+        ctx.out.result(`✓ Run ${opts.runId} cancelled: the workflow is cancelled and ${store.run(run.run_id).where(RUN_FILES.metadata)} says so`);
         return EXIT.OK;
       }
       if (closed !== 'RUNNING') {

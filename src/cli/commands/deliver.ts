@@ -27,7 +27,7 @@ ${channelHelp()}
 Each record is also appended to the run's run_metadata.json (deliveries). Exit code 0 when every channel sent, 1 when
 one did not, 2 for an unknown or unfinished run or channel.`,
   async handler(opts, ctx) {
-    const [{ checkChannels }, { readableRun }, { ValidationError }, { preflightDelivery }] = await Promise.all([
+    const [{ checkChannels }, { readableRun, cliStore }, { ValidationError }, { preflightDelivery }] = await Promise.all([
       import('../../schedules/request.js'),
       import('../runs.js'),
       import('../../errors.js'),
@@ -35,11 +35,11 @@ one did not, 2 for an unknown or unfinished run or channel.`,
     ]);
     const channels = checkChannels('--to', opts.to);
     const outputDir = path.resolve(opts.outputDir);
-    const run = await readableRun(outputDir, opts.runId);
+    const env = await ctx.env();
+    const run = await readableRun(cliStore(env, outputDir), opts.runId);
     if (run.metadata.status !== 'completed') {
       throw new ValidationError(`run "${opts.runId}" is ${run.metadata.status}: only a completed run's reports can be delivered`);
     }
-    const env = await ctx.env();
     const taskQueue = run.metadata.temporal_metadata.task_queue;
     const { SANDBOX_QUEUE_PREFIX } = await import('../service/sandbox-pool.js');
     await preflightDelivery(channels, env, { sandbox: taskQueue.startsWith(SANDBOX_QUEUE_PREFIX) });

@@ -19,14 +19,15 @@ export const demo = defineCommand({
   notes: 'The first demo installs the Temporal CLI if there is none (see README "The Temporal CLI").',
   async handler(opts, ctx) {
     const env = await ctx.env();
-    const [{ resolveRunOptions }, { launchRun, sandboxOptions }, { loadDataset }] = await Promise.all([
+    const [{ resolveRunOptions }, { launchRun, sandboxOptions }, { loadDataset }, { cliStore }] = await Promise.all([
       import('../options.js'),
       import('../launch.js'),
       import('../../sandbox/dataset.js'),
+      import('../runs.js'),
     ]);
     const sandbox = await sandboxOptions({ ...opts, sandbox: true }, env);
     const { period } = await loadDataset(sandbox.datasetPath!);
-    const options = await resolveRunOptions({ outputDir: opts.outputDir, startDate: period.start_date, endDate: period.end_date });
+    const options = await resolveRunOptions({ outputDir: opts.outputDir, startDate: period.start_date, endDate: period.end_date }, cliStore(env, opts.outputDir));
     return launchRun({ ...options, ...sandbox, json: opts.json }, env, ctx.out);
   },
 });

@@ -6,6 +6,7 @@ export { cancelRun } from './cancel-run.js';
 export { deliver } from './deliver.js';
 export { demo } from './demo.js';
 export { doctor } from './doctor.js';
+export { fetchReports } from './fetch-reports.js';
 export { init } from './init.js';
 export { listRuns } from './list-runs.js';
 export { run } from './run.js';

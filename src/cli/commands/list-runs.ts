@@ -1,5 +1,4 @@
 /** `volt-agent list-runs`: the runs of an output directory, newest first, read from their files. */
-import path from 'node:path';
 import { ValidationError } from '../../errors.js';
 import { defineCommand } from '../define-command.js';
 import { EXIT } from '../output.js';
@@ -19,14 +18,17 @@ export const listRuns = defineCommand({
     { command: 'volt-agent list-runs --status failed --limit 50' },
     { command: `volt-agent list-runs --json | jq -r '.[] | select(.status == "completed") | .run_id'` },
   ],
-  notes: 'A directory that is not a readable run is listed as "unreadable" with the reason. No Temporal server is needed.',
+  notes: `A directory that is not a readable run is listed as "unreadable" with the reason. No Temporal server is needed.
+With VOLT_RUN_STORE=s3://BUCKET/PREFIX (and VOLT_S3_ENDPOINT, AWS_* credentials) the runs are read from
+the bucket instead of --output-dir, from any machine.`,
   async handler(opts, ctx) {
     const [{ RUN_STATUSES }, runs] = await Promise.all([import('../../storage/schemas.js'), import('../runs.js')]);
     if (opts.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(opts.status)) {
       throw new ValidationError(`--status must be one of ${RUN_STATUSES.join(', ')}, not "${opts.status}"`);
     }
-    const outputDir = path.resolve(opts.outputDir);
-    const all = await runs.listRuns(outputDir);
+    const store = runs.cliStore(await ctx.env(), opts.outputDir);
+    const outputDir = store.location;
+    const all = await runs.listRuns(store);
     const matching = opts.status === undefined ? all : all.filter((r) => r.readable && r.metadata.status === opts.status);
     const shown = matching.slice(0, opts.limit);
     const now = Date.now();

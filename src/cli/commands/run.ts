@@ -55,8 +55,8 @@ A failed delivery does not fail the run: run_metadata.json records it, and \`vol
 Everything is checked before anything starts: a bad value is one line and exit code 2.`,
   async handler(opts, ctx) {
     const env = await ctx.env();
-    const [{ resolveRunOptions, periodContext, describeRunPeriod }, { launchRun, sandboxOptions }] = await Promise.all([import('../options.js'), import('../launch.js')]);
-    const options = await resolveRunOptions(opts, undefined, opts.period === undefined ? undefined : await periodContext(env));
+    const [{ resolveRunOptions, periodContext, describeRunPeriod }, { launchRun, sandboxOptions }, { cliStore }] = await Promise.all([import('../options.js'), import('../launch.js'), import('../runs.js')]);
+    const options = await resolveRunOptions(opts, cliStore(env, opts.outputDir), undefined, opts.period === undefined ? undefined : await periodContext(env));
     if (opts.period !== undefined) ctx.out.info(`Period ${opts.period}: ${describeRunPeriod(options)}`);
     const sandbox = await sandboxOptions(opts, env);
     return launchRun({ ...options, ...sandbox, json: opts.json }, env, ctx.out);

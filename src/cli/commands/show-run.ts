@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Env } from '../../config/env.js';
 import { RUN_FILES } from '../../storage/json-storage.js';
+import type { RunStore } from '../../storage/run-store.js';
 import type { RunMetadata } from '../../storage/schemas.js';
 import type { Progress } from '../../workflows/contract.js';
 import type { TemporalTarget } from '../connect.js';
@@ -28,19 +29,20 @@ export const showRun = defineCommand({
     { command: 'volt-agent show-run --run-id run_2025-10-10-15-30-45 --json | jq .counts' },
   ],
   async handler(opts, ctx) {
-    const { readableRun } = await import('../runs.js');
-    const outputDir = path.resolve(opts.outputDir);
-    const run = await readableRun(outputDir, opts.runId);
-    if (run.metadata.status !== 'in_progress') return printRun(run, null, opts.json, ctx.out);
+    const { readableRun, cliStore } = await import('../runs.js');
     const env = await ctx.env();
-    if (opts.watch) return watchExisting(run, outputDir, opts.json, env, ctx.out);
-    return printRun(run, await liveState(run.metadata, env, ctx.out), opts.json, ctx.out);
+    const store = cliStore(env, opts.outputDir);
+    const outputDir = path.resolve(opts.outputDir);
+    const run = await readableRun(store, opts.runId);
+    if (run.metadata.status !== 'in_progress') return printRun(store, run, null, opts.json, ctx.out);
+    if (opts.watch) return watchExisting(store, run, outputDir, opts.json, env, ctx.out);
+    return printRun(store, run, await liveState(run.metadata, env, ctx.out), opts.json, ctx.out);
   },
 });
 
-async function printRun(run: ReadableRun, live: LiveState | null, json: boolean, out: Output): Promise<number> {
+async function printRun(store: RunStore, run: ReadableRun, live: LiveState | null, json: boolean, out: Output): Promise<number> {
   const { durationSeconds, runFiles } = await import('../runs.js');
-  const files = await runFiles(run.run_dir);
+  const files = await runFiles(store.run(run.run_id));
   const now = Date.now();
   if (!json) {
     out.result(await showText(run, files, live, now));
@@ -52,13 +54,18 @@ async function printRun(run: ReadableRun, live: LiveState | null, json: boolean,
     duration_seconds: durationSeconds(run.metadata, now),
     counts: counts(run.metadata),
     files,
-    llm_answers: files.filter((f) => f.path.startsWith(`${RUN_FILES.llmAnswers}${path.sep}`)).map((f) => f.path),
+    llm_answers: llmAnswerFiles(files).map((f) => f.path),
     workflow_status: live?.workflow_status ?? null,
     progress: live?.progress ?? null,
     ...(live?.note ? { note: live.note } : {}),
   };
   out.result(JSON.stringify(body, null, 2));
   return EXIT.OK;
+}
+
+/** The kept LLM answers among the run's files (store keys are `/`-separated in every store). */
+function llmAnswerFiles(files: RunFile[]): RunFile[] {
+  return files.filter((f) => f.path.startsWith(`${RUN_FILES.llmAnswers}/`));
 }
 
 interface LiveState {
@@ -95,7 +102,7 @@ async function liveState(metadata: RunMetadata, env: Env, out: Output): Promise<
   }
 }
 
-async function watchExisting(run: ReadableRun, outputDir: string, json: boolean, env: Env, out: Output): Promise<number> {
+async function watchExisting(store: RunStore, run: ReadableRun, outputDir: string, json: boolean, env: Env, out: Output): Promise<number> {
   const [{ connectTemporal, uiWorkflowUrl }, { followRun, reportOutcome }, { handleFor, describeWorkflow }] = await Promise.all([
     import('../connect.js'),
     import('../follow.js'),
@@ -116,9 +123,10 @@ async function watchExisting(run: ReadableRun, outputDir: string, json: boolean,
       out,
       env,
       startedAt: description?.startTime.getTime() ?? null,
+      store,
     });
     const uiUrl = uiWorkflowUrl(target.uiBaseUrl, target.namespace, run.metadata.workflow_id);
-    return await reportOutcome(outcome, { runId: run.run_id, runDir: run.run_dir, outputDir, uiUrl, json, sandbox: false, target, out });
+    return await reportOutcome(outcome, { runId: run.run_id, runDir: run.run_dir, outputDir, uiUrl, json, sandbox: false, target, out, store });
   } finally {
     await target.close();
   }
@@ -161,7 +169,7 @@ async function showText(run: ReadableRun, files: RunFile[], live: LiveState | nu
     `  Workflow:    ${m.workflow_id} (task queue ${m.temporal_metadata.task_queue})`,
   ];
   if (m.llm.used) lines.push(`  LLM:         ${m.llm.calls.length} calls (${[...new Set(m.llm.calls.map((c) => `${c.provider} ${c.model}`))].join(', ')})`);
-  const answers = files.filter((f) => f.path.startsWith(`${RUN_FILES.llmAnswers}${path.sep}`));
+  const answers = llmAnswerFiles(files);
   if (answers.length) lines.push(`  LLM answers: ${answers.length} ${answers.length === 1 ? 'file' : 'files'} in ${RUN_FILES.llmAnswers}/ (each report's answers as the model wrote them, with what was not used and why)`);
   if (m.error) lines.push(`  Error:       ${m.error.message}${m.error.activity ? ` (in ${m.error.activity}, ${m.error.stage ?? '?'} stage)` : ''}`);
   if (m.warnings.length) lines.push(`  Warnings:    ${m.warnings.length}`, ...m.warnings.slice(0, 5).map((w) => `    - ${w}`));

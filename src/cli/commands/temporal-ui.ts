@@ -20,7 +20,7 @@ export const temporalUi = defineCommand({
   notes: `Embedded mode: the background dev server's own UI. With a server of your own: TEMPORAL_UI_URL
 (default http://localhost:8080). The URL is always printed; a browser opens where there is one.`,
   async handler(opts, ctx) {
-    const [{ findRun }, { validateRunId }, { workflowIdFor }, { connectTemporal, uiWorkflowUrl }, { workflowStatus }, { openUrl }] = await Promise.all([
+    const [{ findRun, cliStore }, { validateRunId }, { workflowIdFor }, { connectTemporal, uiWorkflowUrl }, { workflowStatus }, { openUrl }] = await Promise.all([
       import('../runs.js'),
       import('../../storage/json-storage.js'),
       import('../../workflows/contract.js'),
@@ -31,7 +31,7 @@ export const temporalUi = defineCommand({
     validateRunId(opts.runId);
     const env = await ctx.env();
     const outputDir = path.resolve(opts.outputDir);
-    const found = await findRun(outputDir, opts.runId).catch(() => null);
+    const found = await findRun(cliStore(env, outputDir), opts.runId).catch(() => null);
     const workflowId = found?.readable ? found.metadata.workflow_id : workflowIdFor(opts.runId);
     const target = await connectTemporal(env, { log: ctx.out.info, checkSettings: false });
     try {

@@ -1,7 +1,8 @@
 /** `volt-agent worker`: the separate worker process of the production topology (spec 7.2, 8.3). */
 import { observabilitySettings, type Env, type WorkerEnvSettings } from '../../config/env.js';
 import { EnvironmentError, ValidationError } from '../../errors.js';
-import { API_BUDGETS, API_NAMES, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
+import type { NativeConnection } from '@temporalio/worker';
+import { API_BUDGETS, API_NAMES, apiQueue, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
 import { providerList } from '../../llm/providers/index.js';
 import { parseMetricsAddress } from '../../metrics/address.js';
 import type { TemporalConnectionSettings } from '../../temporal/connection.js';
@@ -65,6 +66,20 @@ async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
   }
 }
 
+/**
+ * The API budgets hold across workers only on queues of one partition (the server splits a
+ * queue's rate across its partitions): a server without that setting is named in one line.
+ */
+async function warnAboutPartitions(connection: NativeConnection, namespace: string, out: Output): Promise<void> {
+  const [{ partitionedQueues }, { TASK_QUEUE }] = await Promise.all([import('../../temporal/partitions.js'), import('../../workflows/contract.js')]);
+  const split = await partitionedQueues(connection, namespace, API_NAMES.map((api) => apiQueue(TASK_QUEUE, api))).catch(() => []);
+  if (split.length === 0) return;
+  out.info(
+    `Warning: task queue${split.length > 1 ? 's' : ''} ${split.join(', ')} ha${split.length > 1 ? 've' : 's'} several partitions on this server, which split the API rates ` +
+      '(a Toggl fetch then runs slower than 1 page/s): give the API queues one partition (README "Several workers": matching.numTaskqueueReadPartitions/WritePartitions = 1)',
+  );
+}
+
 async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: Env, out: Output): Promise<number> {
   const [{ Runtime }, { defaultDeps }, { createPipelineWorker, workerSettingsFrom }, { connectNative, temporalConnectionSettings }, { TASK_QUEUE }] = await Promise.all([
     import('@temporalio/worker'),
@@ -80,6 +95,13 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
     ? `is the server running? (docker compose up -d, or temporal server start-dev; settings from ${connection.source})`
     : 'start it (docker compose up -d) or set TEMPORAL_ADDRESS';
   await warnAboutCredentials(env, out);
+  // Workers that share runs share a bucket (VOLT_RUN_STORE): a wrong one is found now, not by the first run.
+  const { cliStore } = await import('../runs.js');
+  const store = cliStore(env, '.');
+  if (store.kind === 's3') {
+    await store.check();
+    out.info(`Run store: ${store.location}`);
+  }
   const exporter = metrics ? await import('../../metrics/exporter.js') : null;
   if (metrics && exporter) await exporter.assertPortFree(metrics);
 
@@ -113,7 +135,7 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
       throw new EnvironmentError(`cannot start the worker on ${where}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
     });
     if (metrics) {
-      await startMetrics(server, hint, TASK_QUEUE, out);
+      await startMetrics(server, hint, TASK_QUEUE, env, out);
       out.info(`Metrics at http://${metrics}/metrics`);
     }
     out.info(
@@ -122,7 +144,9 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
         `${settings.maxConcurrentWorkflowTaskExecutions} workflow tasks at once; ` +
         `${API_NAMES.map((api) => `${API_BUDGETS[api].label} ${rates[rateKey(api)] ?? DEFAULT_API_RATES[rateKey(api)]}`).join(' and ')} requests/s across all workers; Ctrl-C or SIGTERM stops it`,
     );
-    await pipelineWorker.run().catch((error: unknown) => {
+    const running = pipelineWorker.run();
+    void warnAboutPartitions(native, server.namespace, out);
+    await running.catch((error: unknown) => {
       throw new EnvironmentError(`the worker stopped: ${(error as Error).message.split('\n')[0]} (${where})`, { cause: error });
     });
     out.info('Worker stopped');
@@ -151,19 +175,20 @@ async function jsonLogger(raw: NodeJS.ProcessEnv) {
  * schedule's last success from its run files. A server that cannot list schedules costs the seeds,
  * not the worker.
  */
-async function startMetrics(server: TemporalConnectionSettings & { address: string }, hint: string, taskQueue: string, out: Output): Promise<void> {
-  const [{ Runtime }, { precreateRunSeries, seedLastSuccess }, { lastSuccesses }, { connectClient, newClient }] = await Promise.all([
+async function startMetrics(server: TemporalConnectionSettings & { address: string }, hint: string, taskQueue: string, env: Env, out: Output): Promise<void> {
+  const [{ Runtime }, { precreateRunSeries, seedLastSuccess }, { lastSuccesses }, { connectClient, newClient }, { cliStore }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../metrics/exporter.js'),
     import('../../metrics/seed.js'),
     import('../../temporal/connection.js'),
+    import('../runs.js'),
   ]);
   const meter = Runtime.instance().metricMeter;
   precreateRunSeries(meter, server.namespace, taskQueue);
   try {
     const connection = await connectClient(server, hint);
     try {
-      seedLastSuccess(meter, server.namespace, await lastSuccesses(await newClient(connection, server.namespace), taskQueue));
+      seedLastSuccess(meter, server.namespace, await lastSuccesses(await newClient(connection, server.namespace), taskQueue, (dir) => cliStore(env, dir)));
     } finally {
       await connection.close();
     }

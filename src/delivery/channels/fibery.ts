@@ -15,15 +15,15 @@ export const fibery = defineChannel({
     return fiberyTarget(env, config);
   },
   async renderDigest(run): Promise<FiberyDocument> {
-    const [{ readTeamReport }, { fiberyRates }] = await Promise.all([import('../run-digest.js'), import('../fibery.js')]);
+    const [{ readTeamReport, filesOfRun }, { fiberyRates }] = await Promise.all([import('../run-digest.js'), import('../fibery.js')]);
     const { start_date, end_date } = run.digest.period;
     const report = await readTeamReport(run, 'markdown');
-    return { name: `Team report ${start_date === end_date ? start_date : `${start_date} – ${end_date}`}`, markdown: report.content, rates: await fiberyRates(run.reports.dir) };
+    return { name: `Team report ${start_date === end_date ? start_date : `${start_date} – ${end_date}`}`, markdown: report.content, rates: await fiberyRates(filesOfRun(run)) };
   },
   /** A new entity of the same type, named as the failure, its field holding what went wrong. */
   async renderFailure(notice): Promise<FiberyDocument> {
     const [{ failureSubject, failureText }, { fiberyRates }] = await Promise.all([import('../failure-notice.js'), import('../fibery.js')]);
-    return { name: failureSubject(notice), markdown: failureText(notice).replace(/\n/g, '\n\n'), rates: await fiberyRates(notice.run_dir) };
+    return { name: failureSubject(notice), markdown: failureText(notice).replace(/\n/g, '\n\n'), rates: notice.files ? await fiberyRates(notice.files) : {} };
   },
   async send(target, document, { policy, signal }) {
     const { publish } = await import('../fibery.js');

@@ -39,9 +39,14 @@ stream.on('test:fail', (data) => {
 });
 stream.on('end', () => {
   if (!timingsFile) return;
-  const seconds = Object.fromEntries(
-    [...spans].map(([file, { from, to }]) => [path.basename(file).replace(/\.test\.js$/, ''), Math.round((to - from) / 100) / 10]).sort((a, b) => b[1] - a[1]),
-  );
+  // Events name a file as compiled (.js) or, through its source map, as written (.ts): one name each.
+  const byName = new Map();
+  for (const [file, { from, to }] of spans) {
+    const name = path.basename(file).replace(/\.test\.[jt]s$/, '');
+    const seen = byName.get(name);
+    byName.set(name, seen ? { from: Math.min(seen.from, from), to: Math.max(seen.to, to) } : { from, to });
+  }
+  const seconds = Object.fromEntries([...byName].map(([name, { from, to }]) => [name, Math.round((to - from) / 100) / 10]).sort((a, b) => b[1] - a[1]));
   writeFileSync(timingsFile, `${JSON.stringify(seconds, null, 2)}\n`);
 });
 stream.compose(process.stdout.isTTY ? new spec() : tap).pipe(process.stdout);

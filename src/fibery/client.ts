@@ -253,15 +253,21 @@ export class FiberyClient {
     return `${this.baseUrl}/api/graphql/space/${encodeURIComponent(spacePath)}`;
   }
 
-  private async post<T>(spacePath: string, query: string, ctx: CallContext, read: (res: Response) => Promise<T>): Promise<T> {
+  /** A GraphQL query to one space. */
+  private post<T>(spacePath: string, query: string, ctx: CallContext, read: (res: Response) => Promise<T>): Promise<T> {
+    return this.postJson(this.spaceUrl(spacePath), { query, variables: {} }, read, ctx.signal, () => ctx.requests++);
+  }
+
+  /** Every Fibery request: a JSON POST with the token, paced and retried within this client's budget. */
+  private postJson<T>(url: string, body: unknown, read: (res: Response) => Promise<T>, signal: AbortSignal | undefined, onAttempt?: () => void): Promise<T> {
     return requestWithRetry({
       api: API,
-      url: this.spaceUrl(spacePath),
+      url,
       init: {
         method: 'POST',
         headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ query, variables: {} }),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        body: JSON.stringify(body),
+        ...(signal ? { signal } : {}),
       },
       maxRetries: this.opts.maxRetries,
       sleep: this.opts.sleep,
@@ -269,9 +275,7 @@ export class FiberyClient {
       timeoutMs: this.opts.timeoutMs,
       pace: this.pace,
       read,
-      onAttempt: () => {
-        ctx.requests++;
-      },
+      ...(onAttempt ? { onAttempt } : {}),
     });
   }
 
@@ -385,22 +389,7 @@ export class FiberyClient {
    */
   async workspaceSchema(signal?: AbortSignal): Promise<WorkspaceSchema> {
     const path = '/api/commands';
-    const answer = await requestWithRetry({
-      api: API,
-      url: `${this.baseUrl}${path}`,
-      init: {
-        method: 'POST',
-        headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify([{ command: 'fibery.schema/query' }]),
-        ...(signal ? { signal } : {}),
-      },
-      maxRetries: this.opts.maxRetries,
-      sleep: this.opts.sleep,
-      onRetry: this.opts.onRetry,
-      timeoutMs: this.opts.timeoutMs,
-      pace: this.pace,
-      read: (res) => readJson(API, res, commandAnswersSchema, `POST ${path} fibery.schema/query`),
-    });
+    const answer = await this.postJson(`${this.baseUrl}${path}`, [{ command: 'fibery.schema/query' }], (res) => readJson(API, res, commandAnswersSchema, `POST ${path} fibery.schema/query`), signal);
     const first = answer[0];
     if (!first?.success) throw new ApiError(API, 200, `Fibery refused fibery.schema/query: ${JSON.stringify(first?.result ?? null).slice(0, 200)}`);
     const parsed = schemaResultSchema.safeParse(first.result);
@@ -551,25 +540,13 @@ export class FiberyClient {
     for (let start = 0; start < secrets.length; start += DOCUMENTS_PER_REQUEST) {
       const chunk = secrets.slice(start, start + DOCUMENTS_PER_REQUEST);
       const path = '/api/documents/commands?format=md';
-      const answer = await requestWithRetry({
-        api: API,
-        url: `${this.baseUrl}${path}`,
-        init: {
-          method: 'POST',
-          headers: { Authorization: `Token ${this.opts.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ command: 'get-documents', args: chunk.map((secret) => ({ secret })) }),
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-        },
-        maxRetries: this.opts.maxRetries,
-        sleep: this.opts.sleep,
-        onRetry: this.opts.onRetry,
-        timeoutMs: this.opts.timeoutMs,
-        pace: this.pace,
-        read: (res) => readJson(API, res, documentsSchema, `POST ${path}`),
-        onAttempt: () => {
-          ctx.requests++;
-        },
-      });
+      const answer = await this.postJson(
+        `${this.baseUrl}${path}`,
+        { command: 'get-documents', args: chunk.map((secret) => ({ secret })) },
+        (res) => readJson(API, res, documentsSchema, `POST ${path}`),
+        ctx.signal,
+        () => ctx.requests++,
+      );
       for (const d of answer) contents.set(d.secret, d.content ?? null);
     }
     let missing = 0;

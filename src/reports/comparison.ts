@@ -40,6 +40,8 @@ export interface Comparison {
   before: Breakdown;
   /** False when the previous period has no tracked time. */
   hasData: boolean;
+  /** Tracked time in each period, of the person when the comparison is narrowed to one (`now` and `before` are the team's). */
+  seconds: { now: number; before: number };
   rows: Record<Dimension, DeltaRow[]>;
 }
 
@@ -54,6 +56,7 @@ export function compare(now: Breakdown, before: Breakdown, person?: string): Com
     now,
     before,
     hasData: p.total_seconds > 0,
+    seconds: { now: n.total_seconds, before: p.total_seconds },
     rows: {
       person: person ? [] : deltaRows(seconds(now), seconds(before), now.total_seconds, before.total_seconds, names),
       type: deltaRows(n.by_type, p.by_type, n.total_seconds, p.total_seconds),
@@ -86,7 +89,7 @@ export function deltaTable(dimension: Dimension, rows: readonly DeltaRow[]): Blo
 
 /** The three largest changes across the dimensions, as a sentence (markdown, data escaped). */
 export function largestChanges(c: Comparison, scope: string): string {
-  const total = `${scope} tracked ${hours(c.now.total_seconds)} against ${hours(c.before.total_seconds)} in ${periodLabel(c.before.period)} (${signedHours(c.now.total_seconds - c.before.total_seconds)}).`;
+  const total = `${scope} tracked ${hours(c.seconds.now)} against ${hours(c.seconds.before)} in ${periodLabel(c.before.period)} (${signedHours(c.seconds.now - c.seconds.before)}).`;
   const all = (Object.keys(c.rows) as Dimension[])
     .flatMap((d) => c.rows[d].map((r) => ({ d, r })))
     .filter(({ r }) => roundHours(r.delta_seconds) !== 0)
@@ -103,8 +106,8 @@ export function comparisonFacts(c: Comparison): Record<string, unknown> {
     rows.slice(0, 5).map((r) => ({ name: r.label, previous_hours: roundHours(r.before_seconds), hours: roundHours(r.now_seconds), ...change(r.delta_seconds), share_before_pct: r.share_before, share_now_pct: r.share_now }));
   return {
     previous_period: c.before.period,
-    previous_hours: roundHours(c.before.total_seconds),
-    ...change(c.now.total_seconds - c.before.total_seconds),
+    previous_hours: roundHours(c.seconds.before),
+    ...change(c.seconds.now - c.seconds.before),
     ...(c.rows.person.length ? { largest_changes_by_person: top(c.rows.person) } : {}),
     largest_changes_by_type: top(c.rows.type),
     largest_changes_by_project: top(c.rows.project),

@@ -97,7 +97,7 @@ function comparisonOfModel(m: TeamModel): Comparison | null {
     .flatMap((dimension) => c.rows[dimension].map((r) => ({ dimension, label: r.label, seconds: r.now_seconds, previous_seconds: r.before_seconds, delta_seconds: r.delta_seconds })))
     .filter((ch) => roundHours(ch.delta_seconds) !== 0)
     .sort((a, b) => Math.abs(b.delta_seconds) - Math.abs(a.delta_seconds) || a.label.localeCompare(b.label));
-  return { period: c.before.period, seconds: c.before.total_seconds, changes: c.hasData ? changes : [] };
+  return { period: c.before.period, seconds: c.seconds.before, changes: c.hasData ? changes : [] };
 }
 
 function trendOf(m: TeamModel): Digest['trend'] {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseRunFile } from './run-store.js';
 
 export const RUN_FILES = {
   metadata: 'run_metadata.json',
@@ -101,18 +102,7 @@ export async function readJsonFile<S extends z.ZodType>(file: string, schema: S)
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ValidationError(`missing run file ${file}`);
     throw error;
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`${file} does not look like a volt-agent run file: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? ''}`.trim());
-  }
-  return parsed.data;
+  return parseRunFile(file, text, schema);
 }
 
 export async function removeIfExists(file: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** `volt-agent worker`: the separate worker process of the production topology (spec 7.2, 8.3). */
-import { observabilitySettings, type Env, type WorkerEnvSettings } from '../../config/env.js';
+import type { Env, WorkerEnvSettings } from '../../config/env.js';
 import { EnvironmentError, ValidationError } from '../../errors.js';
 import type { NativeConnection } from '@temporalio/worker';
 import { API_BUDGETS, API_NAMES, apiQueue, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
@@ -34,6 +34,8 @@ Connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS
 (see README "Your own Temporal"); without any, localhost:7233.`,
   async handler(opts, ctx) {
     const env = await ctx.env();
+    // Loaded here, not at the top: --help lists every command and must not load the environment's schema.
+    const { observabilitySettings } = await import('../../config/env.js');
     return runWorker(
       {
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,

@@ -3,7 +3,6 @@
  * and 5xx are retried, bounded by `delivery.max_retries`; the webhook URL is the credential and
  * never leaves this process in a record or a message.
  */
-import { requestWithRetry } from '../../http/request.js';
 import { defineChannel } from '../channel.js';
 import type { SlackMessage } from '../slack-message.js';
 
@@ -25,7 +24,8 @@ export const slack = defineChannel({
     return { body: failureSlackMessage(notice), report: showRunCommand(notice) };
   },
   async send({ url }, message, { policy, signal }) {
-    const { sleep } = await import('../settings.js');
+    // Loaded when used: --help lists the channels and must not load the HTTP client and its metrics.
+    const [{ sleep }, { requestWithRetry }] = await Promise.all([import('../settings.js'), import('../../http/request.js')]);
     const body = JSON.stringify(message.body);
     let attempts = 0;
     await requestWithRetry({

@@ -12,6 +12,8 @@ import type { ActivityDeps } from './activities/context.js';
 import { workerSettings, type Env, type WorkerEnvSettings } from './config/env.js';
 import { TASK_QUEUE } from './workflows/contract.js';
 import { activitiesOn, API_BUDGETS, API_NAMES, apiQueue, DEFAULT_API_RATES, rateKey, type ApiRates } from './http/budgets.js';
+import { shareSlotsThrough } from './http/pacer.js';
+import { temporalSlots } from './temporal/shared-slots.js';
 
 export interface WorkerSettings {
   maxConcurrentActivityTaskExecutions: number;
@@ -93,11 +95,12 @@ const quietBundlerLogger = {
 };
 
 /**
- * The pipeline's workers on one connection: the main task queue (the workflows and most activities)
- * and one queue per API of src/http/budgets.ts, serving the activities tagged with it, which the
- * server dispatches at most `…PerSecond` times a second across every worker that polls it. One page
- * or batch is one request, so that rate is the API's budget however many workers run; inside a
- * worker, src/http/pacer.ts spaces the requests to the millisecond.
+ * The pipeline's workers on one connection: the main task queue (the workflows, the API budget
+ * workflow and most activities) and one queue per API of src/http/budgets.ts, serving the activities
+ * tagged with it, at most `maxConcurrent` at once per worker. Every request takes its slot from the
+ * API budget workflow (src/workflows/api-budget.ts), so all workers and runs with one token spend one
+ * budget on any server. `rates` (VOLT_WORKER_*_REQUESTS_PER_SECOND) adds the server's own cap on an
+ * API queue's activities per second, which a server splits across the queue's partitions.
  */
 export interface PipelineWorker {
   run(): Promise<void>;
@@ -118,7 +121,8 @@ export async function createPipelineWorker(opts: {
   activities?: Activities;
 }): Promise<PipelineWorker> {
   const settings = { ...DEFAULT_WORKER_SETTINGS, ...opts.settings };
-  const rates = { ...DEFAULT_API_RATES, ...opts.rates };
+  const rates: Partial<ApiRates> = opts.rates ?? {};
+  shareSlotsThrough(temporalSlots);
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const activities = opts.activities ?? createActivities(opts.deps);
   const common = {
@@ -151,7 +155,7 @@ export async function createPipelineWorker(opts: {
         taskQueue: apiQueue(taskQueue, api),
         activities: activitiesOn(activities, api),
         maxConcurrentActivityTaskExecutions: API_BUDGETS[api].maxConcurrent ?? settings.maxConcurrentActivityTaskExecutions,
-        maxTaskQueueActivitiesPerSecond: rates[rateKey(api)],
+        ...(rates[rateKey(api)] !== undefined ? { maxTaskQueueActivitiesPerSecond: rates[rateKey(api)] } : {}),
       }),
     ),
   );

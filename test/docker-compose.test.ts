@@ -99,7 +99,7 @@ test('the server uses the database, the UI and the tools use the server', () => 
   assert.ok('temporal-postgres' in compose.volumes);
 });
 
-test('the API queues get one partition, so their activity rates hold across workers', async () => {
+test('the API queues get one partition, so a cap on their activity rates holds across workers', async () => {
   const temporal = services.temporal!;
   const mount = (temporal.volumes ?? []).find((v) => v.startsWith('./deploy/temporal-dynamic-config.yaml:'));
   assert.ok(mount, 'the dynamic config file is mounted');

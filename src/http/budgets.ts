@@ -87,3 +87,9 @@ export type ActivitiesOn<T, A extends ApiName> = { [K in keyof T as T[K] extends
 export function activitiesOn<T extends Record<string, unknown>>(activities: T, api: ApiName): Record<string, AnyActivity> {
   return Object.fromEntries(Object.entries(activities).filter(([, fn]) => apiQueueOf(fn) === api)) as Record<string, AnyActivity>;
 }
+
+/** The main task queue of an activity running on `taskQueue` (an API queue or the main one). */
+export function mainQueueOf(taskQueue: string): string {
+  const api = API_NAMES.find((name) => taskQueue.endsWith(`-${name}`));
+  return api ? taskQueue.slice(0, -(api.length + 1)) : taskQueue;
+}

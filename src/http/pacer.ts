@@ -1,60 +1,61 @@
 /**
- * Pacing: one budget per API, scope and key (a token, a workspace), shared by every activity of
- * this worker process whatever the rate each asks for. A request waits for a start time at least
- * its rate's interval after the one before, so "3 requests per second" means no more than three
- * requests in any one-second window, not bursts of three. Requests wait their turn in order.
- * Slots are reserved in advance, and a timer may fire late on a busy machine; so each request
- * also checks, when it is really about to leave, that the last `perSecond` requests of its budget
- * (whoever sent them) left more than a second (plus a margin for the way to the server) ago.
+ * Pacing: one budget per API, scope and key (a token, a workspace), whatever rate each caller asks
+ * for. A request waits for a start time at least its rate's interval after the one before, so "3
+ * requests per second" means no more than three requests in any one-second window, not bursts of
+ * three (the arithmetic: src/http/slots.ts; the rates: src/http/budgets.ts).
  *
- * Several workers are bounded together by the task queues' server-side activity rates (see
- * src/worker.ts); this module keeps one process within the budget to the millisecond. The rates
- * are in src/http/budgets.ts.
+ * Where the slots come from: inside a worker, from the budget workflow all workers share
+ * (src/temporal/shared-slots.ts installs it with `shareSlotsThrough`), so every worker and every
+ * concurrent run with one token spends one budget, on any Temporal server; elsewhere (the CLI, unit
+ * tests) from this process's own reservations. Either way a timer may fire late on a busy machine,
+ * so each request also checks, when it is really about to leave, that the last `perSecond` requests
+ * this process sent in its budget left more than a second (plus a margin) ago.
  */
 import { createHash } from 'node:crypto';
 import { API_BUDGETS, type ApiName, type ConfiguredRates } from './budgets.js';
+import { rateOf, rememberStart, reserveSlot, windowFreeAt, type BudgetSlots, type Rate } from './slots.js';
 
-/** Room for requests that leave a second apart to arrive a little closer together. */
-const WINDOW_MARGIN_MS = 40;
-/** The most departures a pacer remembers: more than any rate a config may set. */
-const MAX_REMEMBERED = 256;
-
-/** What one request may spend: its interval and how many may leave in one second. */
-export interface Rate {
-  intervalMs: number;
-  perSecond: number;
-}
-
-/** "N per second", with a few milliseconds of margin: requests that leave on time may still arrive a little bunched. */
-export function rateOf(requestsPerSecond: number): Rate {
-  return { intervalMs: Math.ceil(1000 / requestsPerSecond) + 10, perSecond: Math.max(1, Math.floor(requestsPerSecond)) };
-}
+export { rateOf, type Rate };
 
 export class Pacer {
-  /** The earliest time the next request may start. */
-  nextSlot = 0;
-  /** When the latest requests really left, oldest first. */
-  private readonly sent: number[] = [];
+  /** This process's reservations (used when no shared source answers). */
+  private readonly reserved: BudgetSlots = { nextSlot: 0, starts: [] };
+  /** When this process's latest requests really left, oldest first. */
+  private readonly sent: BudgetSlots = { nextSlot: 0, starts: [] };
 
   /** `intervalMs` and `perSecond`: the rate of `acquire` without one. */
   constructor(
     readonly intervalMs: number,
     readonly perSecond = Math.max(1, Math.round(1000 / intervalMs)),
+    /** How the shared source names this budget (`token:<hash>`); '' for a pacer of its own. */
+    readonly bucket = '',
   ) {}
+
+  /** The earliest time the next request may start, as this process reserved it. */
+  get nextSlot(): number {
+    return this.reserved.nextSlot;
+  }
+  set nextSlot(at: number) {
+    this.reserved.nextSlot = at;
+  }
 
   /** Resolves when this caller may send; rejects when `signal` aborts. */
   acquire(signal?: AbortSignal, rate: Rate = { intervalMs: this.intervalMs, perSecond: this.perSecond }): Promise<void> {
-    return acquireAll([{ pacer: this, rate }], signal);
+    return acquireAll({ id: '', list: [{ pacer: this, rate }] }, signal);
   }
 
-  /** The earliest time a request may leave without making `perSecond + 1` in one window. */
+  /** This process's reservation of a slot in every budget of `list`. */
+  static reserveLocally(list: readonly PacedBy[], now: number): number {
+    return reserveSlot(list.map(({ pacer, rate }) => ({ slots: pacer.reserved, rate })), now);
+  }
+
+  /** The earliest time a request may leave without making `perSecond + 1` in one window of what this process sent. */
   windowFreeAt(now: number, perSecond: number): number {
-    return this.sent.length < perSecond ? now : this.sent[this.sent.length - perSecond]! + 1000 + WINDOW_MARGIN_MS;
+    return windowFreeAt(this.sent.starts, perSecond, now);
   }
 
   recordSent(at: number): void {
-    this.sent.push(at);
-    if (this.sent.length > MAX_REMEMBERED) this.sent.shift();
+    rememberStart(this.sent, at);
   }
 }
 
@@ -64,28 +65,51 @@ export interface PacedBy {
   rate: Rate;
 }
 
+/** The budgets one request counts against; `id` names them together for a shared source ('' : none). */
+export interface Budgets {
+  api?: ApiName;
+  id: string;
+  list: readonly PacedBy[];
+}
+
 /**
- * One start time that respects every budget (a request counting against a token's budget and a
- * workspace's takes the later slot, and reserves it in both), then the sliding window of each.
+ * Where slots are reserved when several processes share a budget: resolves to how long this
+ * request must wait, or null when it cannot share here (then this process reserves on its own).
  */
-export async function acquireAll(list: readonly PacedBy[], signal?: AbortSignal): Promise<void> {
+export type SlotSource = (request: { api: ApiName; id: string; buckets: { bucket: string; rate: Rate }[] }, signal?: AbortSignal) => Promise<number | null>;
+
+let shared: SlotSource | null = null;
+
+/** Installs (or, with null, removes) the source of shared slots for every budget of this process. */
+export function shareSlotsThrough(source: SlotSource | null): void {
+  shared = source;
+}
+
+/** A slot in every budget of `budgets`, then the sliding window of what this process sent in each. */
+export async function acquireAll(budgets: Budgets, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
+  const wait = await sharedWait(budgets, signal);
   const now = Date.now();
-  const slot = Math.max(now, ...list.map((p) => p.pacer.nextSlot));
-  for (const { pacer, rate } of list) pacer.nextSlot = slot + rate.intervalMs;
-  if (slot > now) await delay(slot - now, signal);
+  const ms = wait ?? Pacer.reserveLocally(budgets.list, now) - now;
+  if (ms > 0) await delay(ms, signal);
   for (;;) {
     const at = Date.now();
-    const free = Math.max(...list.map(({ pacer, rate }) => pacer.windowFreeAt(at, rate.perSecond)));
+    const free = Math.max(...budgets.list.map(({ pacer, rate }) => pacer.windowFreeAt(at, rate.perSecond)));
     if (free <= at) break;
     await delay(free - at, signal);
   }
   const sentAt = Date.now();
-  for (const { pacer } of list) pacer.recordSent(sentAt);
+  for (const { pacer } of budgets.list) pacer.recordSent(sentAt);
+}
+
+function sharedWait({ api, id, list }: Budgets, signal?: AbortSignal): Promise<number | null> {
+  if (!shared || !api || !id) return Promise.resolve(null);
+  return shared({ api, id, buckets: list.map(({ pacer, rate }) => ({ bucket: pacer.bucket, rate })) }, signal);
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
@@ -100,15 +124,19 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
 
 const pacers = new Map<string, Pacer>();
 
+/** A key as budgets are named: hashed, so no secret is kept as a map key or sent to the shared source. */
+const hashOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 24);
+
 /**
  * The process-wide budget of `api`'s `scope` ("token", "workspace") for `key`: the same pacer for
- * every caller, whatever rate it spends it at. Keys are hashed so no secret is kept as a map key.
+ * every caller, whatever rate it spends it at.
  */
 export function pacerFor(api: ApiName, scope: 'token' | 'workspace', key: string): Pacer {
-  const id = `${api}\0${scope}\0${createHash('sha256').update(key).digest('hex')}`;
+  const bucket = `${scope}:${hashOf(key)}`;
+  const id = `${api}\0${bucket}`;
   let pacer = pacers.get(id);
   if (!pacer) {
-    pacer = new Pacer(0, 1);
+    pacer = new Pacer(0, 1, bucket);
     pacers.set(id, pacer);
   }
   return pacer;
@@ -117,7 +145,8 @@ export function pacerFor(api: ApiName, scope: 'token' | 'workspace', key: string
 /**
  * A `pace` function for requestWithRetry: every request takes a slot in the token's budget of
  * `api` and, when the API limits workspaces and one is given, in the workspace's, at the rates of
- * `rates` (a run's config), else those of src/http/budgets.ts.
+ * `rates` (a run's config), else those of src/http/budgets.ts. The budgets are shared under the
+ * widest of their keys (the workspace's, else the token's).
  */
 export function paceApi(api: ApiName, keys: { token: string; workspace?: string }, rates: ConfiguredRates = {}): (signal?: AbortSignal) => Promise<void> {
   const budget: { perToken: number; perWorkspace: number | null } = API_BUDGETS[api];
@@ -125,5 +154,6 @@ export function paceApi(api: ApiName, keys: { token: string; workspace?: string 
   if (budget.perWorkspace !== null && keys.workspace !== undefined) {
     list.push({ pacer: pacerFor(api, 'workspace', keys.workspace), rate: rateOf(rates.workspace_requests_per_second ?? budget.perWorkspace) });
   }
-  return (signal) => acquireAll(list, signal);
+  const budgets: Budgets = { api, id: list.at(-1)!.pacer.bucket.replace(':', '-'), list };
+  return (signal) => acquireAll(budgets, signal);
 }

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface DevServerOptions {
   /** Temporal CLI binary; default: `ensureTemporalBinary()`. */
   binaryPath?: string;
-  /** `one` (default): one partition per task queue, as the API budgets want; `server-default`: the server's own (four). */
+  /** `one` (default): one partition per task queue, so a cap on an API queue holds exactly; `server-default`: the server's own (four). The budgets need neither. */
   taskQueuePartitions?: 'one' | 'server-default';
   /** SQLite file for persistence; omitted = in-memory. Its directory is created if missing. */
   dbFilename?: string;
@@ -279,8 +279,8 @@ async function startOnce(
     'pretty',
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
-    // One partition per task queue: a queue's activity rate (the API budgets, src/worker.ts) is then
-    // enforced in one place rather than split, approximately, across four.
+    // One partition per task queue: a cap on an API queue's activity rate (VOLT_WORKER_*, src/worker.ts)
+    // is then enforced in one place rather than split, approximately, across four.
     ...(opts.taskQueuePartitions === 'server-default'
       ? []
       : ['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1']),

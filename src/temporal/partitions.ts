@@ -1,7 +1,8 @@
 /**
- * Whether a task queue is split into partitions on this server. The API queues' activity rates
- * (src/http/budgets.ts) are split across a queue's partitions: with the default four, a fetch at
- * "1 per second" gets its pages 1–4 s apart. A worker polls every partition of a partitioned queue,
+ * Whether a task queue is split into partitions on this server. A cap on an API queue's activity
+ * rate (VOLT_WORKER_*_REQUESTS_PER_SECOND) is split across the queue's partitions: with the default
+ * four, a cap of "1 per second" gets its activities 1–4 s apart. (The API budgets themselves come
+ * from the budget workflow, src/workflows/api-budget.ts, and hold on any server.) A worker polls every partition of a partitioned queue,
  * and the server reports those polls on the partition's own name (`/_sys/<queue>/1`): pollers there
  * mean more than one partition. Measured on the Temporal CLI's dev server: pollers on `/_sys/q/1..3`
  * with the default settings, none with `matching.numTaskqueue{Read,Write}Partitions=1`.

@@ -3,7 +3,8 @@
  * activities, the progress display and the tests is defined here, once. Imported by workflow code,
  * so it holds only plain data, types and `defineQuery` (which is safe on the client side too).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Rate } from '../http/slots.js';
 import { slugify } from '../storage/slug.js';
 // A type only: the registry's values do I/O and stay out of the workflow bundle.
 import type { ChannelName } from '../delivery/channels/index.js';
@@ -14,6 +15,8 @@ export const WORKFLOW_TYPE = 'TogglFiberyPipeline';
 export const SCHEDULED_WORKFLOW_TYPE = 'ScheduledReport';
 /** `volt-agent deliver`: a finished run's digest sent again, by a worker (where the secrets are). */
 export const DELIVER_WORKFLOW_TYPE = 'DeliverReports';
+/** One API budget that every worker on a task queue spends together (src/workflows/api-budget.ts). */
+export const API_BUDGET_WORKFLOW_TYPE = 'ApiBudget';
 export { PIPELINE_VERSION } from './pipeline-version.js';
 
 export const STAGE_NAMES = ['toggl', 'fibery'] as const;
@@ -191,3 +194,18 @@ export interface Progress {
 }
 
 export const getProgressQuery = defineQuery<Progress>('getProgress');
+
+/** A request's slot in the budgets it counts against (buckets named `token:<hash>`, `workspace:<hash>`). */
+export interface SlotRequest {
+  buckets: { bucket: string; rate: Rate }[];
+}
+/** How long the request waits before it leaves, counted from when the budget workflow answered. */
+export interface SlotGrant {
+  wait_ms: number;
+  /** The slot itself, on the budget workflow's clock (epoch ms). */
+  slot_at: number;
+}
+export const reserveSlotUpdate = defineUpdate<SlotGrant, [SlotRequest]>('reserveSlot');
+
+/** The budget workflow of one API's budgets (`id`: the widest key's bucket) on `taskQueue`. */
+export const apiBudgetWorkflowId = (taskQueue: string, api: string, id: string): string => `volt-budget-${taskQueue}-${api}-${id}`;

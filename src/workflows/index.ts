@@ -3,3 +3,4 @@ export { TogglFiberyPipeline } from './pipeline.js';
 export { TogglFetch } from './toggl-fetch.js';
 export { ScheduledReport } from './scheduled.js';
 export { DeliverReports } from './deliver.js';
+export { ApiBudget } from './api-budget.js';

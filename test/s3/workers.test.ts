@@ -17,6 +17,7 @@ import type { RunStore } from '../../src/storage/run-store.js';
 import { RunMetadataSchema } from '../../src/storage/schemas.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { repeatedPages } from '../../src/sandbox/toggl-server.js';
+import { maxInWindow } from '../../src/sandbox/request-log.js';
 import { ensureTemporalBinary } from '../../src/temporal/binary.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { workflowIdFor } from '../../src/workflows/contract.js';
@@ -94,7 +95,8 @@ const runIdOf = (output: string) => /Run (run_\S+) started/.exec(output)?.[1] ??
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'volt-s3-workers-'));
   [server, sandbox, s3] = await Promise.all([
-    startDevServer({ binaryPath: await ensureTemporalBinary() }),
+    // The server's own partitions (four a task queue), as an operator's cluster and Temporal Cloud have.
+    startDevServer({ binaryPath: await ensureTemporalBinary(), taskQueuePartitions: 'server-default' }),
     // Pages of 4 entries (several Toggl pages to stop the store between), Fibery answers in 400 ms
     // (an enrichment long enough to kill the worker doing it).
     startSandbox({
@@ -167,6 +169,25 @@ describe('two workers with separate disks, the run files in an S3-compatible sto
     const page = await readFile(path.join(machine('desk'), 'reports', 'team_summary.html'), 'utf8');
     assert.equal(page, await store.run(firstRun).read('reports/team_summary.html'));
     assert.ok((await readdir(path.join(machine('desk'), 'reports', 'individual'))).some((f) => f.endsWith('.md')));
+  });
+
+  test('two runs at once on the two workers spend one Toggl budget and one Fibery budget', async (t) => {
+    sandbox.toggl.server.clearRequestLog();
+    sandbox.fibery.server.clearRequestLog();
+    const runs = [spawnCli('laptop', ['run', '--start-date', '2026-11-09', '--end-date', '2026-11-22']), spawnCli('desk', ['run', '--start-date', '2026-11-09', '--end-date', '2026-11-22'])];
+    for (const run of runs) assert.equal(await run.exited, 0, run.output());
+    const { toggl, fibery } = sandbox.requestLogs();
+    const pages = toggl.filter((e) => e.pageKey);
+    const identities = await Promise.all(runs.map((run) => activityWorkers(runIdOf(run.output())!)));
+    assert.ok(pages.length >= 4, `${pages.length} Toggl pages`);
+    // Two streams of one request a second that ignored each other would put two requests within
+    // half a second somewhere; one budget keeps them a second apart (less a busy timer's lateness).
+    const times = toggl.map((e) => e.at).sort((a, b) => a - b);
+    t.diagnostic(`Toggl requests at ${times.map((at) => at - times[0]!).join(", ")} ms`);
+    assert.equal(maxInWindow(toggl, 600), 1, `Toggl requests ${times.map((t) => t - times[0]!).join(', ')} ms`);
+    assert.ok(maxInWindow(fibery, 1000) <= 3, `Fibery: ${maxInWindow(fibery, 1000)} requests in one second`);
+    assert.equal(fibery.filter((e) => e.status === 429).length, 0, 'no 429 from Fibery');
+    for (const w of workers) assert.ok(identities.some((ids) => [...ids].some((id) => id.startsWith(`${w.proc.child.pid}@`))), `${w.name} worked`);
   });
 
   test('the store stopped during the Toggl fetch: the run waits, a CLI command says so (exit 3), and it completes with no page fetched twice', async () => {

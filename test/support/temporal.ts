@@ -18,12 +18,13 @@ export interface TestTemporal {
   stop(): Promise<void>;
 }
 
-export async function startTestTemporal(): Promise<TestTemporal> {
+/** `partitions`: the server's own four partitions a task queue (default: one, as the embedded service has). */
+export async function startTestTemporal(opts: { partitions?: 'server-default' } = {}): Promise<TestTemporal> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  const server = await startDevServer({ binaryPath: await ensureTemporalBinary() });
+  const server = await startDevServer({ binaryPath: await ensureTemporalBinary(), ...(opts.partitions ? { taskQueuePartitions: opts.partitions } : {}) });
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const beforeStop: (() => Promise<void>)[] = [];

@@ -2,7 +2,7 @@
 import type { Env, WorkerEnvSettings } from '../../config/env.js';
 import { EnvironmentError, ValidationError } from '../../errors.js';
 import type { NativeConnection } from '@temporalio/worker';
-import { API_BUDGETS, API_NAMES, apiQueue, DEFAULT_API_RATES, rateKey } from '../../http/budgets.js';
+import { API_BUDGETS, API_NAMES, apiQueue, rateKey, type ApiBudget, type ApiName, type ApiRates } from '../../http/budgets.js';
 import { providerList } from '../../llm/providers/index.js';
 import { parseMetricsAddress } from '../../metrics/address.js';
 import type { TemporalConnectionSettings } from '../../temporal/connection.js';
@@ -69,16 +69,18 @@ async function warnAboutCredentials(env: Env, out: Output): Promise<void> {
 }
 
 /**
- * The API budgets hold across workers only on queues of one partition (the server splits a
- * queue's rate across its partitions): a server without that setting is named in one line.
+ * The API budgets are shared through the budget workflow on any server. A cap set with
+ * VOLT_WORKER_*_REQUESTS_PER_SECOND is the server's own queue rate, which it splits across a queue's
+ * partitions: with such a cap, a server that partitions the API queues is named in one line.
  */
-async function warnAboutPartitions(connection: NativeConnection, namespace: string, out: Output): Promise<void> {
+async function warnAboutPartitions(connection: NativeConnection, namespace: string, capped: ApiName[], out: Output): Promise<void> {
+  if (capped.length === 0) return;
   const [{ partitionedQueues }, { TASK_QUEUE }] = await Promise.all([import('../../temporal/partitions.js'), import('../../workflows/contract.js')]);
-  const split = await partitionedQueues(connection, namespace, API_NAMES.map((api) => apiQueue(TASK_QUEUE, api))).catch(() => []);
+  const split = await partitionedQueues(connection, namespace, capped.map((api) => apiQueue(TASK_QUEUE, api))).catch(() => []);
   if (split.length === 0) return;
   out.info(
-    `Warning: task queue${split.length > 1 ? 's' : ''} ${split.join(', ')} ha${split.length > 1 ? 've' : 's'} several partitions on this server, which split the API rates ` +
-      '(a Toggl fetch then runs slower than 1 page/s): give the API queues one partition (README "Several workers": matching.numTaskqueueReadPartitions/WritePartitions = 1)',
+    `Warning: task queue${split.length > 1 ? 's' : ''} ${split.join(', ')} ha${split.length > 1 ? 've' : 's'} several partitions on this server, which split the cap of ` +
+      `${capped.map((api) => API_BUDGETS[api].workerVariable).join(' and ')}: give the API queues one partition (README "Several workers": matching.numTaskqueueReadPartitions/WritePartitions = 1) or leave the cap unset`,
   );
 }
 
@@ -144,10 +146,10 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
       `Worker polling task queue ${TASK_QUEUE} on ${server.address} (namespace ${server.namespace}): ` +
         `${settings.maxConcurrentActivityTaskExecutions} activities, ${settings.maxConcurrentLocalActivityExecutions} local activities, ` +
         `${settings.maxConcurrentWorkflowTaskExecutions} workflow tasks at once; ` +
-        `${API_NAMES.map((api) => `${API_BUDGETS[api].label} ${rates[rateKey(api)] ?? DEFAULT_API_RATES[rateKey(api)]}`).join(' and ')} requests/s across all workers; Ctrl-C or SIGTERM stops it`,
+        `API budgets shared by all workers (${budgetLine(rates)}); Ctrl-C or SIGTERM stops it`,
     );
     const running = pipelineWorker.run();
-    void warnAboutPartitions(native, server.namespace, out);
+    void warnAboutPartitions(native, server.namespace, API_NAMES.filter((api) => rates[rateKey(api)] !== undefined), out);
     await running.catch((error: unknown) => {
       throw new EnvironmentError(`the worker stopped: ${(error as Error).message.split('\n')[0]} (${where})`, { cause: error });
     });
@@ -158,6 +160,15 @@ async function runWorker(flags: WorkerEnvSettings, metrics: string | null, env: 
     process.off('SIGTERM', onSignal);
     await native.close().catch(() => undefined);
   }
+}
+
+/** "Toggl 1/s per token, Fibery 3/s per token and 7/s per workspace", and any cap on an API queue. */
+function budgetLine(rates: Partial<ApiRates>): string {
+  return API_NAMES.map((api) => {
+    const { label, perToken, perWorkspace } = API_BUDGETS[api] as ApiBudget;
+    const cap = rates[rateKey(api)];
+    return `${label} ${perToken}/s per token${perWorkspace === null ? '' : ` and ${perWorkspace}/s per workspace`}${cap === undefined ? '' : `, at most ${cap} activities/s on its queue`}`;
+  }).join(', ');
 }
 
 /** The default log, from WARN up, with the environment's secrets removed as in the JSON log. */

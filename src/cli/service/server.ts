@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { scheduleIds } from '../../schedules/client.js';
-import { TASK_QUEUE } from '../../workflows/contract.js';
+import { API_BUDGET_WORKFLOW_TYPE, TASK_QUEUE } from '../../workflows/contract.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import type { PipelineWorker } from '../../worker.js';
 import { apiRates, serviceSettings, type Env } from '../../config/env.js';
@@ -30,6 +30,9 @@ import {
   type ServiceInfo,
 } from './state.js';
 import { packageVersion } from '../version.js';
+
+/** Workflows that keep the service up: runs, schedules' runs, deliveries; not the API budgets, which end on their own. */
+const RUNNING_WORK = `ExecutionStatus='Running' AND WorkflowType!='${API_BUDGET_WORKFLOW_TYPE}'`;
 
 export type { SandboxAnswer } from './sandbox-pool.js';
 export type { StatusAnswer } from './control-server.js';
@@ -108,7 +111,7 @@ function watchIdle(opts: { client: () => Client; idleSeconds: number; clock: Idl
     let running: number;
     let schedules: string[];
     try {
-      running = (await opts.client().workflow.count("ExecutionStatus='Running'")).count;
+      running = (await opts.client().workflow.count(RUNNING_WORK)).count;
       schedules = await scheduleIds(opts.client());
       failures = 0;
     } catch (error) {
@@ -230,7 +233,7 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
  * their simulators back. Returns the schedules (null when they could not be listed).
  */
 async function restoreSandboxes(client: Client, pool: SandboxPool, workers: Map<string, unknown>, log: Log): Promise<string[] | null> {
-  for await (const execution of client.workflow.list({ query: "ExecutionStatus='Running'" })) {
+  for await (const execution of client.workflow.list({ query: RUNNING_WORK })) {
     if (workers.has(execution.taskQueue)) continue;
     await pool.restoreQueue(execution.taskQueue).catch((error: unknown) => log(`cannot restart the sandbox of ${execution.workflowId}: ${(error as Error).message}`));
   }
@@ -245,7 +248,7 @@ function controlHandlers(opts: { client: () => Client; pool: SandboxPool; clock:
   return {
     status: async (idleForMs) => ({
       pid: process.pid,
-      running_workflows: (await client().workflow.count("ExecutionStatus='Running'").catch(() => null))?.count ?? null,
+      running_workflows: (await client().workflow.count(RUNNING_WORK).catch(() => null))?.count ?? null,
       idle_for_seconds: Math.round(idleForMs / 1000),
       sandboxes: await pool.answers(),
       schedules: opts.schedules(),

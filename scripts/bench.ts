@@ -2,12 +2,15 @@
  * `npm run bench`: how fast and how gently volt-agent runs, set against the physical limit.
  *
  * For each workload (standard: 25 people × 30 days; large: 200 × 365) it generates the data, starts
- * the simulators with the documented latencies and limits, a Temporal dev server, `volt-agent worker`
- * as its own process and `volt-agent run` as another, exactly as an operator would, then prints:
+ * the simulators with the documented latencies and limits, a Temporal dev server with its default
+ * settings (four partitions a task queue), two `volt-agent worker`s as processes of their own and
+ * `volt-agent run` as another, exactly as an operator would, then prints:
  * requests per API next to the fewest the APIs allow; the busiest second per API; wall time next to
  * the critical path; orchestration cost per activity (measured again at zero latency without limits);
  * peak RSS of worker and CLI; history events, bytes and the largest payload; the time the fetch
- * needs under Toggl's Free, Starter and Premium quotas; and whether the aggregates equal an oracle's.
+ * needs under Toggl's Free, Starter and Premium quotas; whether the aggregates equal an oracle's; and
+ * the standard run again with its files in an S3-compatible store (versitygw): wall time and the
+ * store's requests (PUT/GET/LIST/HEAD/DELETE/POST) per run.
  * First, the CLI's start-up: `volt-agent --help` (compiled, as installed) next to a bare `node`.
  * Writes tmp/bench/bench.json and tmp/bench/bench.md.
  *
@@ -121,18 +124,22 @@ interface RunFigures {
   runDir: string;
 }
 
-async function runOnce(name: string, dataset: Dataset, sandbox: Sandbox, server: DevServer, work: string): Promise<RunFigures> {
+/** Two `volt-agent worker`s, as an operator runs them: the API budgets must hold across both. */
+const WORKERS = 2;
+
+async function runOnce(name: string, dataset: Dataset, sandbox: Sandbox, server: DevServer, work: string, store: Record<string, string> = {}): Promise<RunFigures> {
   const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => ![...WORKER_VARIABLE_PREFIXES, 'TEMPORAL_'].some((prefix) => k.startsWith(prefix)))),
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => ![...WORKER_VARIABLE_PREFIXES, 'TEMPORAL_', 'VOLT_RUN_STORE', 'AWS_'].some((prefix) => k.startsWith(prefix)))),
     ...sandbox.env,
+    ...store,
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_NAMESPACE: server.namespace,
     VOLT_STATE_DIR: path.join(work, 'state'),
   };
-  const worker = launch(['worker'], env);
+  const workers = Array.from({ length: WORKERS }, () => launch(['worker'], env));
   try {
-    for (let i = 0; !/Worker polling/.test(worker.output()); i++) {
-      if (i > 600) throw new Error(`the worker did not start:\n${worker.output()}`);
+    for (let i = 0; !workers.every((w) => /Worker polling/.test(w.output())); i++) {
+      if (i > 600) throw new Error(`the workers did not start:\n${workers.map((w) => w.output()).join('\n')}`);
       await sleep(100);
     }
     const runId = `run_bench_${name}`;
@@ -145,13 +152,41 @@ async function runOnce(name: string, dataset: Dataset, sandbox: Sandbox, server:
     const connection = await Connection.connect({ address: server.address });
     try {
       const history = await historyFigures(new Client({ connection, namespace: server.namespace }), workflowIdFor(runId));
-      return { wallMs, exit, workerPeakMiB: worker.peakRssMiB(), cliPeakMiB: cli.peakRssMiB(), history, runDir: path.join(outputDir, runId) };
+      return { wallMs, exit, workerPeakMiB: Math.max(...workers.map((w) => w.peakRssMiB())), cliPeakMiB: cli.peakRssMiB(), history, runDir: path.join(outputDir, runId) };
     } finally {
       await connection.close();
     }
   } finally {
-    worker.process.kill('SIGTERM');
-    await worker.exited;
+    for (const w of workers) w.process.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+  }
+}
+
+interface StoreFigures {
+  wall_seconds: number;
+  completed: boolean;
+  /** Requests the store answered for the run, by kind (PUT, GET, LIST, HEAD, DELETE, POST). */
+  requests: Record<string, number>;
+}
+
+/**
+ * The same run with its files in an S3-compatible store (versitygw, as `npm run test:s3` builds it):
+ * the store's requests per run and the wall time, to set against the local directory's.
+ */
+async function storeRun(name: string, dataset: Dataset, server: DevServer, work: string): Promise<StoreFigures | string> {
+  const { startTestS3, createBucket } = await import('../test/support/versitygw.js');
+  const s3 = await startTestS3().catch((error: unknown) => (error as Error).message.split('\n')[0]!);
+  if (typeof s3 === 'string') return s3;
+  const sandbox = await startSandbox({ dataset, limits: { toggl: { quota: { plan: 'premium', windowSeconds: 3600 } } }, latency: 'realistic' });
+  try {
+    await createBucket(s3, 'volt-bench');
+    const before = s3.requests();
+    const run = await runOnce(`${name}_s3`, dataset, sandbox, server, work, s3.env('volt-bench', 'runs'));
+    const after = s3.requests();
+    const requests = Object.fromEntries(Object.keys(after).sort().map((k) => [k, after[k]! - (before[k] ?? 0)]));
+    return { wall_seconds: run.wallMs / 1000, completed: run.exit === 0, requests };
+  } finally {
+    await Promise.allSettled([sandbox.close(), s3.stop()]);
   }
 }
 
@@ -162,7 +197,8 @@ async function bench(name: 'standard' | 'large') {
   console.log(`workload: ${dataset.toggl.time_entries.length.toLocaleString('en')} entries (both periods), generated in ${Date.now() - generated} ms`);
   const binary = await ensureTemporalBinary();
   const work = await mkdtemp(path.join(os.tmpdir(), `volt-bench-${name}-`));
-  const servers = await Promise.all([startDevServer({ binaryPath: binary }), startDevServer({ binaryPath: binary })]);
+  // Dev servers with their default settings: four partitions a task queue, as a self-hosted cluster and Temporal Cloud have.
+  const servers = await Promise.all([0, 1].map(() => startDevServer({ binaryPath: binary, taskQueuePartitions: 'server-default' })));
   const windowSeconds = Number(values['quota-window'] ?? (name === 'large' ? 300 : 3600));
   const sandbox = await startSandbox({ dataset, limits: { toggl: { quota: { plan: 'premium', windowSeconds } } }, latency: 'realistic' });
   console.log(`simulators: documented limits and latencies; Toggl quota 600 per ${windowSeconds} s${windowSeconds < 3600 ? ' (the hour scaled down; real-hour figures are computed below)' : ''}`);
@@ -172,6 +208,7 @@ async function bench(name: 'standard' | 'large') {
     const real = await runOnce(name, dataset, sandbox, servers[0]!, path.join(work, 'real'));
     const logs = sandbox.requestLogs();
     const zero = name === 'standard' ? await runOnce(`${name}_zero`, dataset, fast, servers[1]!, path.join(work, 'zero')) : null;
+    const s3 = name === 'standard' ? await storeRun(name, dataset, servers[0]!, path.join(work, 's3')) : 'not run for this workload';
 
     const aggregated = JSON.parse(await readFile(path.join(real.runDir, 'toggl_aggregated.json'), 'utf8')) as { users: Record<string, { total_seconds: number }>; totals: { entries: number } };
     const raw = (file: string) => readFile(path.join(real.runDir, file), 'utf8').then((t) => (t.match(/^ {4}\{/gm) ?? []).length, () => 0);
@@ -209,6 +246,9 @@ async function bench(name: 'standard' | 'large') {
       history: { executions: real.history.executions, max_events: real.history.maxEvents, max_bytes: real.history.maxBytes, largest_payload_bytes: real.history.largestPayloadBytes, activities: real.history.activities },
       fetch_hours_under_quota: { free_30: quotaHours(togglMinimum, 30), starter_240: quotaHours(togglMinimum, 240), premium_600: quotaHours(togglMinimum, 600) },
       aggregates_equal_oracle: mismatches === 0,
+      workers: WORKERS,
+      temporal_partitions: 'server default (4 a queue)',
+      s3_store: typeof s3 === 'string' ? { skipped: s3 } : s3,
     };
     print(result);
     return result;
@@ -229,9 +269,13 @@ function print(r: Result): void {
   if (r.orchestration_ms_per_activity_zero_latency !== null) console.log(`orchestration ${f(r.orchestration_ms_per_activity_zero_latency)} ms per activity at zero latency (run: ${f(r.zero_latency_wall_seconds ?? 0)} s)`);
   console.log(`peak RSS: worker ${r.worker_peak_rss_mib} MiB, CLI ${r.cli_peak_rss_mib} MiB`);
   console.log(`history: ${r.history.executions} executions, at most ${r.history.max_events} events / ${f(r.history.max_bytes / 1024, 0)} KiB each; largest payload ${f(r.history.largest_payload_bytes / 1024)} KiB`);
+  const s3 = r.s3_store;
+  console.log('skipped' in s3 ? `S3 store: skipped (${s3.skipped})` : `S3 store (versitygw): wall ${f(s3.wall_seconds)} s against ${f(r.wall_seconds)} s local; completed: ${s3.completed}; store requests per run: ${storeRequests(s3.requests)}`);
   const q = r.fetch_hours_under_quota;
   console.log(`the fetch under Toggl's quotas: Free ${f(q.free_30, 2)} h, Starter ${f(q.starter_240, 2)} h, Premium ${f(q.premium_600, 2)} h`);
 }
+
+const storeRequests = (requests: Record<string, number>) => `${Object.entries(requests).map(([kind, n]) => `${kind} ${n}`).join(', ')} (${Object.values(requests).reduce((a, b) => a + b, 0)} in all)`;
 
 function markdown(results: Result[]): string {
   const rows: [string, (r: Result) => string][] = [
@@ -246,6 +290,7 @@ function markdown(results: Result[]): string {
     ['history: max events / bytes; largest payload', (r) => `${r.history.max_events} / ${(r.history.max_bytes / 1024).toFixed(0)} KiB; ${(r.history.largest_payload_bytes / 1024).toFixed(1)} KiB`],
     ['fetch under Free / Starter / Premium', (r) => `${r.fetch_hours_under_quota.free_30.toFixed(2)} h / ${r.fetch_hours_under_quota.starter_240.toFixed(2)} h / ${r.fetch_hours_under_quota.premium_600.toFixed(2)} h`],
     ['aggregates equal the oracle', (r) => String(r.aggregates_equal_oracle)],
+    ['S3 store: wall (local) / requests per run', (r) => ('skipped' in r.s3_store ? `skipped: ${r.s3_store.skipped}` : `${r.s3_store.wall_seconds.toFixed(1)} s (${r.wall_seconds.toFixed(1)} s) / ${storeRequests(r.s3_store.requests)}`)],
   ];
   return [
     `| | ${results.map((r) => `${r.workload} (${r.people} × ${r.days} d)`).join(' | ')} |`,

@@ -12,10 +12,13 @@ import { API_BUDGET_WORKFLOW_TYPE, apiBudgetWorkflowId, reserveSlotUpdate } from
 
 /** Attempts at one slot: the budget workflow may end (quiet, or continuing as new) as a request arrives. */
 const ATTEMPTS = 4;
+/** A server without update-with-start (before Temporal 1.26, or with ExecuteMultiOperation off). */
+const UNSUPPORTED = /unimplemented|not (enabled|supported)|multi.?operation.*disabled/i;
+let unsupported = false;
 
 export const temporalSlots: SlotSource = async ({ api, id, buckets }, signal) => {
   const activity = currentActivity();
-  if (!activity) return null;
+  if (!activity || unsupported) return null;
   const taskQueue = mainQueueOf(activity.info.taskQueue);
   const workflowId = apiBudgetWorkflowId(taskQueue, api, id);
   for (let attempt = 1; ; attempt++) {
@@ -25,10 +28,22 @@ export const temporalSlots: SlotSource = async ({ api, id, buckets }, signal) =>
       const grant = await abortable(activity.client.workflow.executeUpdateWithStart(reserveSlotUpdate, { args: [{ buckets }], startWorkflowOperation: start }), signal);
       return grant.wait_ms;
     } catch (error) {
+      if (UNSUPPORTED.test((error as Error).message)) return fallBackToLocal(error as Error);
       if (attempt >= ATTEMPTS || signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
 };
+
+/** Said once per worker: each worker then keeps its own budget, which several workers exceed together. */
+function fallBackToLocal(error: Error): null {
+  unsupported = true;
+  console.warn(
+    `Warning: this Temporal server cannot share the API budgets between workers (update-with-start: ${error.message.split('\n')[0]}); ` +
+      'each worker paces its own requests: run one worker, or upgrade the server to Temporal 1.26 or later',
+  );
+  return null;
+}
 
 /** The running activity, if it has a client (a MockActivityEnvironment may have none). */
 function currentActivity(): Context | null {

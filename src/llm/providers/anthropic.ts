@@ -1,6 +1,5 @@
 /** Anthropic Messages, through the official SDK. */
 import type Anthropic from '@anthropic-ai/sdk';
-import { z } from 'zod';
 import { defineProvider, MalformedAnswer, sdkFailure, type CompletionCall, type Completion } from '../provider.js';
 
 /** The API requires max_tokens; this when nothing sets it. */
@@ -11,12 +10,6 @@ export function normaliseAnthropicBase(base: string): string {
   return base.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
-const responseSchema = z.object({
-  model: z.string().nullish(),
-  content: z.array(z.looseObject({ type: z.string(), text: z.string().nullish() })),
-  stop_reason: z.string().nullish(),
-  usage: z.object({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish() }).nullish(),
-});
 
 async function complete(client: Anthropic, call: CompletionCall): Promise<Completion> {
   const raw: unknown = await client.messages.create(
@@ -29,6 +22,8 @@ async function complete(client: Anthropic, call: CompletionCall): Promise<Comple
     },
     { signal: call.signal },
   );
+  // The schema comes with the first answer, not with the registry: `--help` lists providers without loading zod.
+  const { responseSchema } = await import('./anthropic-answer.js');
   const parsed = responseSchema.safeParse(raw);
   if (!parsed.success) throw new MalformedAnswer(parsed.error.issues[0]?.message ?? 'invalid');
   return {

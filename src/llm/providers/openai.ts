@@ -3,7 +3,6 @@
  * (Ollama, vLLM, llama.cpp, LM Studio) at OPENAI_BASE_URL, which may need no key.
  */
 import type OpenAI from 'openai';
-import { z } from 'zod';
 import { defineProvider, MalformedAnswer, sdkFailure, type CompletionCall, type Completion } from '../provider.js';
 
 /** `http://host:11434` and `http://host:11434/v1/` both become `http://host:11434/v1`. */
@@ -12,13 +11,6 @@ export function normaliseOpenAiBase(base: string): string {
   return /\/v1$/.test(trimmed) ? trimmed : `${trimmed}/v1`;
 }
 
-const responseSchema = z.object({
-  model: z.string().nullish(),
-  choices: z
-    .array(z.object({ message: z.object({ content: z.string().nullish() }).nullish(), finish_reason: z.string().nullish() }))
-    .min(1),
-  usage: z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
-});
 
 /**
  * The official API wants max_completion_tokens (max_tokens is refused by reasoning models);
@@ -42,6 +34,8 @@ async function complete(client: OpenAI, call: CompletionCall, compatible: boolea
     },
     { signal: call.signal },
   );
+  // The schema comes with the first answer, not with the registry: `--help` lists providers without loading zod.
+  const { responseSchema } = await import('./openai-answer.js');
   const parsed = responseSchema.safeParse(raw);
   if (!parsed.success) throw new MalformedAnswer(parsed.error.issues[0]?.message ?? 'invalid');
   const choice = parsed.data.choices[0];

@@ -32,7 +32,7 @@ after(async () => {
 
 let budgets = 0;
 /** A budget workflow of its own for one test. */
-const newBudget = () => apiBudgetWorkflowId(QUEUE, 'test', `b${++budgets}`);
+const newBudget = () => apiBudgetWorkflowId(QUEUE, `test${++budgets}`);
 
 function reserve(workflowId: string, buckets: { bucket: string; rate: Rate }[], input: ApiBudgetInput = {}): Promise<SlotGrant> {
   const start = new WithStartWorkflowOperation(API_BUDGET_WORKFLOW_TYPE, { workflowId, taskQueue: QUEUE, workflowIdConflictPolicy: 'USE_EXISTING', args: [input] });

@@ -41,7 +41,7 @@ export class Pacer {
 
   /** Resolves when this caller may send; rejects when `signal` aborts. */
   acquire(signal?: AbortSignal, rate: Rate = { intervalMs: this.intervalMs, perSecond: this.perSecond }): Promise<void> {
-    return acquireAll({ id: '', list: [{ pacer: this, rate }] }, signal);
+    return acquireAll({ list: [{ pacer: this, rate }] }, signal);
   }
 
   /** This process's reservation of a slot in every budget of `list`. */
@@ -65,10 +65,9 @@ export interface PacedBy {
   rate: Rate;
 }
 
-/** The budgets one request counts against; `id` names them together for a shared source ('' : none). */
+/** The budgets one request counts against; `api`: shared through the source (absent: this process only). */
 export interface Budgets {
   api?: ApiName;
-  id: string;
   list: readonly PacedBy[];
 }
 
@@ -76,7 +75,7 @@ export interface Budgets {
  * Where slots are reserved when several processes share a budget: resolves to how long this
  * request must wait, or null when it cannot share here (then this process reserves on its own).
  */
-export type SlotSource = (request: { api: ApiName; id: string; buckets: { bucket: string; rate: Rate }[] }, signal?: AbortSignal) => Promise<number | null>;
+export type SlotSource = (request: { api: ApiName; buckets: { bucket: string; rate: Rate }[] }, signal?: AbortSignal) => Promise<number | null>;
 
 let shared: SlotSource | null = null;
 
@@ -102,9 +101,9 @@ export async function acquireAll(budgets: Budgets, signal?: AbortSignal): Promis
   for (const { pacer } of budgets.list) pacer.recordSent(sentAt);
 }
 
-function sharedWait({ api, id, list }: Budgets, signal?: AbortSignal): Promise<number | null> {
-  if (!shared || !api || !id) return Promise.resolve(null);
-  return shared({ api, id, buckets: list.map(({ pacer, rate }) => ({ bucket: pacer.bucket, rate })) }, signal);
+function sharedWait({ api, list }: Budgets, signal?: AbortSignal): Promise<number | null> {
+  if (!shared || !api) return Promise.resolve(null);
+  return shared({ api, buckets: list.map(({ pacer, rate }) => ({ bucket: pacer.bucket, rate })) }, signal);
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -145,8 +144,7 @@ export function pacerFor(api: ApiName, scope: 'token' | 'workspace', key: string
 /**
  * A `pace` function for requestWithRetry: every request takes a slot in the token's budget of
  * `api` and, when the API limits workspaces and one is given, in the workspace's, at the rates of
- * `rates` (a run's config), else those of src/http/budgets.ts. The budgets are shared under the
- * widest of their keys (the workspace's, else the token's).
+ * `rates` (a run's config), else those of src/http/budgets.ts.
  */
 export function paceApi(api: ApiName, keys: { token: string; workspace?: string }, rates: ConfiguredRates = {}): (signal?: AbortSignal) => Promise<void> {
   const budget: { perToken: number; perWorkspace: number | null } = API_BUDGETS[api];
@@ -154,6 +152,6 @@ export function paceApi(api: ApiName, keys: { token: string; workspace?: string 
   if (budget.perWorkspace !== null && keys.workspace !== undefined) {
     list.push({ pacer: pacerFor(api, 'workspace', keys.workspace), rate: rateOf(rates.workspace_requests_per_second ?? budget.perWorkspace) });
   }
-  const budgets: Budgets = { api, id: list.at(-1)!.pacer.bucket.replace(':', '-'), list };
+  const budgets: Budgets = { api, list };
   return (signal) => acquireAll(budgets, signal);
 }

@@ -16,11 +16,11 @@ const ATTEMPTS = 4;
 const UNSUPPORTED = /unimplemented|not (enabled|supported)|multi.?operation.*disabled/i;
 let unsupported = false;
 
-export const temporalSlots: SlotSource = async ({ api, id, buckets }, signal) => {
+export const temporalSlots: SlotSource = async ({ api, buckets }, signal) => {
   const activity = currentActivity();
   if (!activity || unsupported) return null;
   const taskQueue = mainQueueOf(activity.info.taskQueue);
-  const workflowId = apiBudgetWorkflowId(taskQueue, api, id);
+  const workflowId = apiBudgetWorkflowId(taskQueue, api);
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {

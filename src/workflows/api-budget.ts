@@ -1,5 +1,6 @@
 /**
- * ApiBudget: one API's request budgets, shared by every worker and every run on a task queue. An
+ * ApiBudget: one API's request budgets (each token's, each workspace's), shared by every worker and
+ * every run on a task queue. An
  * activity about to send a request asks for a slot with an update (src/temporal/shared-slots.ts);
  * the answer is how long to wait. The server's own task-queue rate limits are split across a
  * queue's partitions (four by default, on a self-hosted cluster and on Temporal Cloud), which made

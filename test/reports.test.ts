@@ -12,6 +12,8 @@ import {
 } from '../src/storage/schemas.js';
 import { escapeCell, excerpt, hours, percent, table } from '../src/reports/format.js';
 import { entityStatus, isCompletedState } from '../src/reports/entity-status.js';
+import { chartSvg } from '../src/reports/charts.js';
+import type { ChartSpec } from '../src/reports/model.js';
 import { deterministicWriter, llmWriter, loadReportSettings, parseSections, reportWriterFor, type NarrativeSection } from '../src/reports/writer.js';
 import { writeTogglSummary } from '../src/reports/toggl-summary.js';
 import { writePersonReport } from '../src/reports/person-report.js';
@@ -216,6 +218,23 @@ test('format: hours, percentages, escaped cells, excerpts', () => {
   assert.equal(excerpt('# Title\n\nSome **bold** [link](http://x) text'), 'Title Some bold link text');
   const long = excerpt('word '.repeat(100), 200)!;
   assert.ok(long.length <= 201 && long.endsWith('…'));
+});
+
+test('charts: a spec drawn again is the same SVG; any change of the spec draws anew', () => {
+  const spec: ChartSpec = { id: 'hours', title: 'Hours by person', description: 'Zoe 12 h, Olena 8 h', kind: 'bars', categories: ['Zoe', 'Olena'], series: [{ name: 'Hours', values: [12, 8] }], unit: 'h' };
+  const svg = chartSvg(spec);
+  assert.match(svg, /^<svg\b[^>]* role="img" aria-labelledby="hours-title hours-desc"><title id="hours-title">Hours by person<\/title>/);
+  assert.doesNotMatch(svg, /<style/);
+  assert.equal(chartSvg({ ...spec, categories: [...spec.categories] }), svg, 'an equal spec');
+  const changed = chartSvg({ ...spec, series: [{ name: 'Hours', values: [12, 9] }] });
+  assert.notEqual(changed, svg, 'another value');
+  assert.match(changed, />9 h</);
+  assert.doesNotMatch(svg, />9 h</);
+  assert.notEqual(chartSvg({ ...spec, id: 'other' }), svg, 'another id');
+  // Drawn again after many others (the memory holds the most recent few hundred).
+  for (let i = 0; i < 300; i++) chartSvg({ ...spec, id: `filler-${i}` });
+  const unclassed = (text: string) => text.replace(/ class="[^"]*"/g, '');
+  assert.equal(unclassed(chartSvg(spec)), unclassed(svg), "the same drawing, but for the renderer's class names");
 });
 
 test('entity status: completed, overdue, dates, parent feature, Fibery time spent', () => {

@@ -103,8 +103,29 @@ function optionFor(spec: ChartSpec): { option: echarts.EChartsCoreOption; height
   return { option, height };
 }
 
+/**
+ * The SVGs this process drew last, by spec. ECharts takes 5-20 ms of CPU a chart, and a process
+ * often draws the same ones again: a report activity retried on its worker, a run restarted from
+ * the Fibery stage (its Toggl and per-person charts are unchanged), the embedded service's demo
+ * runs over the sample workspace. The drawing is a function of the spec alone (the renderer's
+ * class names aside, which mean nothing once its style rules are removed). About 2 MB at most.
+ */
+const drawn = new Map<string, string>();
+const DRAWN_MAX = 256;
+
 /** The chart as a standalone SVG element with a title and a description. */
 export function chartSvg(spec: ChartSpec): string {
+  const key = JSON.stringify(spec);
+  const known = drawn.get(key);
+  // Deleted and set again: the Map's order is the use order, the first key the least recent.
+  if (known !== undefined) drawn.delete(key);
+  const svg = known ?? drawChart(spec);
+  drawn.set(key, svg);
+  if (drawn.size > DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
+  return svg;
+}
+
+function drawChart(spec: ChartSpec): string {
   const { option, height } = optionFor(spec);
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART_WIDTH, height });
   try {

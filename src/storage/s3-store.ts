@@ -12,18 +12,7 @@
  */
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import {
-  CopyObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import type { RunStoreSettings } from '../config/env.js';
 import { validateRunId } from './json-storage.js';
@@ -91,6 +80,18 @@ const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error 
 const isConflict = (error: unknown) => statusOf(error) === 412 || statusOf(error) === 409 || (error as S3Failure)?.name === 'PreconditionFailed';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Sdk = typeof import('@aws-sdk/client-s3') & Pick<typeof import('@aws-sdk/lib-storage'), 'Upload'>;
+let sdkLoading: Promise<Sdk> | undefined;
+
+/**
+ * The AWS SDK, loaded by the first call to a bucket: about 0.15 s of CPU that every command
+ * and worker opening a run store paid at start, though most use the local directory.
+ */
+function loadSdk(): Promise<Sdk> {
+  sdkLoading ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, storage]) => ({ ...s3, Upload: storage.Upload }));
+  return sdkLoading;
+}
+
 export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): RunStore & { requests: RequestCounts } {
   const endpoint = settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`;
   const config: S3ClientConfig = {
@@ -108,7 +109,13 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
   // volt-agent runs on Node 20 (package.json engines): the SDK's notice about its own future
   // releases would print on every command and worker start, telling our users nothing they can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = new S3Client(config);
+  let client: S3Client | undefined;
+  /** The client of the store, made with the SDK's first load. */
+  const s3 = async (): Promise<{ sdk: Sdk; client: S3Client }> => {
+    const sdk = await loadSdk();
+    client ??= new sdk.S3Client(config);
+    return { sdk, client };
+  };
   const bucket = settings.bucket;
   const base = settings.prefix;
   const location = `s3://${joinKey(bucket, base)} (${endpoint})`;
@@ -144,8 +151,10 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
     const prefixes: string[] = [];
     let token: string | undefined;
     do {
-      const page = await call('LIST', `listing ${prefix}`, () =>
-        client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token })),
+      const page = await call('LIST', `listing ${prefix}`, async () => {
+        const { sdk, client } = await s3();
+        return client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }));
+      },
       );
       for (const o of page.Contents ?? []) if (o.Key) files.push({ key: o.Key, bytes: o.Size ?? 0 });
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
@@ -157,7 +166,8 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
   async function get(key: string, where: string): Promise<{ text: string; etag: string | undefined }> {
     try {
       return await call('GET', `reading ${where}`, async () => {
-        const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const { sdk, client } = await s3();
+        const answer = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
         return { text: (await answer.Body?.transformToString('utf8')) ?? '', etag: answer.ETag };
       });
     } catch (error) {
@@ -167,12 +177,18 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
   }
 
   const put = (key: string, where: string, body: string, condition: { IfMatch?: string } = {}) =>
-    call('PUT', `writing ${where}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition })));
+    call('PUT', `writing ${where}`, async () => {
+      const { sdk, client } = await s3();
+      return client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition }));
+    });
 
   async function removeKeys(keys: string[], where: string): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      await call('DELETE', `removing ${where}`, () => client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })));
+      await call('DELETE', `removing ${where}`, async () => {
+        const { sdk, client } = await s3();
+        return client.send(new sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+      });
     }
   }
 
@@ -188,7 +204,10 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
     };
     const version = async (key: string) => {
       try {
-        const answer = await call('HEAD', `looking for ${where(key)}`, () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) })));
+        const answer = await call('HEAD', `looking for ${where(key)}`, async () => {
+          const { sdk, client } = await s3();
+          return client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+        });
         return answer.ETag ?? '';
       } catch (error) {
         if (isMissing(error)) return null;
@@ -204,7 +223,8 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
       async exists(key) {
         if (await head(key)) return true;
         const { files } = await call('LIST', `listing ${where(key)}`, async () => {
-          const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${objectKey(key)}/`, MaxKeys: 1 }));
+          const { sdk, client } = await s3();
+          const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: `${objectKey(key)}/`, MaxKeys: 1 }));
           return { files: page.Contents ?? [] };
         });
         return files.length > 0;
@@ -214,7 +234,10 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
       async *lines(key) {
         let body: Readable;
         try {
-          body = await call('GET', `reading ${where(key)}`, async () => (await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }))).Body as Readable);
+          body = await call('GET', `reading ${where(key)}`, async () => {
+            const { sdk, client } = await s3();
+            return (await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }))).Body as Readable;
+          });
         } catch (error) {
           if (isMissing(error)) throw missingRunFile(where(key));
           throw error;
@@ -232,7 +255,8 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
       async writeStream(key, chunks) {
         requests.PUT = (requests.PUT ?? 0) + 1;
         try {
-          await new Upload({ client, params: { Bucket: bucket, Key: objectKey(key), Body: Readable.from(chunks) }, queueSize: 1, partSize: PART_BYTES }).done();
+          const { sdk, client } = await s3();
+          await new sdk.Upload({ client, params: { Bucket: bucket, Key: objectKey(key), Body: Readable.from(chunks) }, queueSize: 1, partSize: PART_BYTES }).done();
         } catch (error) {
           if (kindOf(error) === 'config') throw new RunStoreConfigError(`the run store s3://${bucket} at ${endpoint} refused writing ${where(key)}: ${(error as Error).message}`);
           if (kindOf(error) === 'unavailable') throw new RunStoreUnavailableError(`the run store at ${endpoint} cannot be reached while writing ${where(key)}: ${(error as Error).message}`);
@@ -253,8 +277,10 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
         const sources = [...((await head(from)) ? [objectKey(from)] : []), ...(await under(from)).map((f) => f.key)];
         for (const source of sources) {
           const target = objectKey(to) + source.slice(objectKey(from).length);
-          await call('COPY', `copying ${where(from)}`, () =>
-            client.send(new CopyObjectCommand({ Bucket: bucket, Key: target, CopySource: `${bucket}/${source.split('/').map(encodeURIComponent).join('/')}` })),
+          await call('COPY', `copying ${where(from)}`, async () => {
+            const { sdk, client } = await s3();
+            return client.send(new sdk.CopyObjectCommand({ Bucket: bucket, Key: target, CopySource: `${bucket}/${source.split('/').map(encodeURIComponent).join('/')}` }));
+          },
           );
         }
         await removeKeys(sources, where(from));
@@ -289,7 +315,10 @@ export function s3RunStore(settings: RunStoreSettings, opts: S3StoreOptions): Ru
     },
     async check() {
       try {
-        await call('HEAD', `access to s3://${bucket}`, () => client.send(new HeadBucketCommand({ Bucket: bucket })));
+        await call('HEAD', `access to s3://${bucket}`, async () => {
+          const { sdk, client } = await s3();
+          return client.send(new sdk.HeadBucketCommand({ Bucket: bucket }));
+        });
       } catch (error) {
         if (isMissing(error)) throw new RunStoreConfigError(`the run store at ${endpoint} has no bucket "${bucket}": create it, or correct VOLT_RUN_STORE`);
         throw error;

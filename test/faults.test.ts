@@ -105,22 +105,30 @@ describe('faults', { concurrency: true }, () => {
   });
 
   describe('the Toggl quota', () => {
+    /**
+     * The Toggl fetch's news as the pipeline received it (the signals in its history): what its
+     * progress showed, whenever it was asked. A progress query every so often can miss a wait.
+     */
+    async function fetchNews(workflowId: string): Promise<TogglFetchProgress[]> {
+      const { events } = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      return (events ?? []).flatMap((e) => {
+        const signal = e.workflowExecutionSignaledEventAttributes;
+        const payload = signal?.signalName === togglFetchSignal.name ? signal.input?.payloads?.[0] : undefined;
+        return payload ? [defaultPayloadConverter.fromPayload<TogglFetchProgress>(payload)] : [];
+      });
+    }
+
     test('used up mid-fetch: the run waits for the window, shows the wait, completes, and fetches no page twice', async () => {
-      // Six requests per four-second window: the users list and five pages, then a wait.
-      const quota = await sandbox({ limits: { toggl: { quota: { workspaceLimit: 6, windowSeconds: 4 } }, fibery: { rateLimit: false } }, togglOptions: { maxPageSize: 20 } });
+      // Six requests per ten-second window: the users list and five pages, then a wait. The six
+      // come within the window even when each takes a busy machine's second and a half.
+      const quota = await sandbox({ limits: { toggl: { quota: { workspaceLimit: 6, windowSeconds: 10 } }, fibery: { rateLimit: false } }, togglOptions: { maxPageSize: 20 } });
       const { error, workflowId } = await runPipelineOn(temporal, { ...period, run_id: 'run_quota', output_dir: outputDir, config: FAST_CONFIG }, quota.env, { rates: FAST });
       assert.equal(error, null, String(error));
       const searches = quota.requestLogs().toggl.filter((e) => e.path.includes('/search/'));
       assert.ok(searches.length > 6, `the fetch needed more than one window (${searches.length} searches)`);
       assert.equal(quota.requestLogs().toggl.filter((e) => e.status === 402).length, 0, 'the fetch waited instead of asking into a used-up quota');
       assert.deepEqual(repeatedPages(quota.requestLogs().toggl), [], 'no page was fetched twice');
-      // What the progress shows of the fetch is what the fetch told the pipeline (a signal in its
-      // history), however short the wait was and however slowly a query would have been answered.
-      const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
-      const told = (history.events ?? [])
-        .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === togglFetchSignal.name)
-        .map((e) => defaultPayloadConverter.fromPayload<TogglFetchProgress>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!));
-      const waiting = told.find((p) => p.quota_wait_until);
+      const waiting = (await fetchNews(workflowId)).find((news) => news.quota_wait_until !== null);
       assert.ok(waiting, 'the progress showed the wait');
       assert.ok(waiting.pages > 0, 'with the pages fetched so far');
     });

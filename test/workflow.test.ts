@@ -9,7 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterQuotaWait, initialFetchState, type TogglFetchState } from '../src/toggl/fetch-plan.js';
-import { getProgressQuery, type Progress } from '../src/workflows/contract.js';
+import type { Progress } from '../src/workflows/contract.js';
 import { TogglFetch } from '../src/workflows/toggl-fetch.js';
 import { createPipelineWorker } from '../src/worker.js';
 import { defaultDeps } from '../src/activities/context.js';
@@ -82,14 +82,8 @@ describe('the Toggl fetch', () => {
           return stubPage(input.state, 3);
         },
       },
-      whileRunning: async (handle) => {
-        for (let i = 0; i < 40; i++) {
-          const p = await handle.query(getProgressQuery).catch(() => null);
-          if (p) seen.push(p);
-          if (p?.status !== 'running' && p) break;
-          await sleep(100);
-        }
-      },
+      // Asked until the run ends (not for a fixed number of times): the wait shows for two seconds.
+      whileRunning: (handle) => collectProgress(handle, seen, 100),
     });
     assert.equal(error, null, String(error));
     const pages = calls.filter((c) => c.name === 'fetch_toggl_page');

@@ -83,126 +83,170 @@ class LiveFrame {
 }
 
 export async function watchRun(opts: WatchOptions): Promise<WatchOutcome> {
-  const stdout = opts.stdout ?? process.stdout;
-  const stdin = opts.stdin ?? process.stdin;
-  const pollMs = opts.pollMs ?? (opts.live ? 500 : 1000);
-  const outcome: Promise<WatchOutcome> = opts.result.then(
-    (result) => ({ kind: 'completed', result }),
-    (error: unknown) => classifyResult(error),
-  );
-  let finished: WatchOutcome | null = null;
-  void outcome.then((o) => (finished = o));
-
-  let detach!: () => void;
-  const detached = new Promise<WatchOutcome>((resolve) => (detach = () => resolve({ kind: 'detached' })));
-  let isDetached = false;
-  void detached.then(() => (isDetached = true));
-
-  let message: string | null = null;
-  let note: string | null = null;
-  let last: Progress | null = null;
-  let lastStage: StageName | null = null;
-  const frame = opts.live ? new LiveFrame(stdout) : null;
-  const printer = new PlainProgressPrinter();
-  let wake: () => void = () => undefined;
-
-  const draw = (progress: Progress | null) => {
-    if (!frame) return;
-    const lines = renderProgressBox(opts.runId, progress, {
-      now: Date.now(),
-      columns: stdout.columns,
-      lastStage,
-      keys: opts.keys && !finished,
-      message: [note, message].filter(Boolean).join('\n') || null,
-    });
-    frame.draw(lines.flatMap((l) => l.split('\n')));
-  };
-
-  const onKey = (data: Buffer | string) => {
-    const key = String(data);
-    if (key === 'q' || key === 'Q' || key === '\u0003') detach();
-    else if (key === 'd' || key === 'D') {
-      const opened = openUrl(opts.uiUrl, opts.env);
-      message = opened ? `Opened the Temporal UI: ${opts.uiUrl}` : `Temporal UI: ${opts.uiUrl}`;
-      draw(last);
-    }
-  };
-  const onSigint = () => detach();
-  const onResize = () => {
-    frame?.reset();
-    draw(last);
-  };
-
-  let rawMode = false;
-  if (opts.keys && stdin.isTTY) {
-    stdin.setRawMode(true);
-    rawMode = true;
-    stdin.resume();
-    stdin.on('data', onKey);
-  }
-  process.on('SIGINT', onSigint);
-  if (frame) {
-    stdout.write(`${ESC}?25l`);
-    stdout.on('resize', onResize);
-  } else {
-    opts.out.info(`Watching run ${opts.runId} (Ctrl-C stops watching; the run goes on)`);
-  }
-
-  let lastCheck = Date.now();
-  let printedNote: string | null = null;
+  const watcher = new RunWatcher(opts);
+  watcher.attach();
   try {
-    draw(null);
-    while (!finished && !isDetached) {
-      try {
-        const answer = await opts.query();
-        const progress = answer && withWallClock(answer, opts.startedAt ?? null, Date.now());
-        if (progress) {
-          last = progress;
-          if (progress.current_stage) lastStage = progress.current_stage;
-        }
-      } catch {
-        // The first workflow task may not have run yet, or the workflow has just closed.
-      }
-      if (finished || isDetached) break;
-      if (opts.check && Date.now() - lastCheck >= 10_000) {
-        lastCheck = Date.now();
-        note = await opts.check().catch(() => null);
-        if (!frame && note && note !== printedNote) opts.out.info(note);
-        printedNote = note;
-      }
-      if (frame) draw(last);
-      else if (last) for (const line of printer.next(last, Date.now())) opts.out.info(line);
-      await Promise.race([outcome, detached, sleep(pollMs), new Promise<void>((resolve) => (wake = resolve))]);
-    }
-    const result = finished ?? (isDetached ? { kind: 'detached' as const } : await outcome);
-    if (frame && result.kind !== 'detached') {
-      const status = result.kind === 'completed' ? 'completed' : result.kind === 'cancelled' ? 'cancelled' : 'failed';
-      const final: Progress | null = last && {
-        ...last,
-        status,
-        current_stage: null,
-        current_activity: null,
-        ...(status === 'completed' ? { percentage: 100, activity_index: last.activity_count } : {}),
-        eta_seconds: 0,
-        details: { ...last.details, current_type: null },
-      };
-      message = null;
-      note = null;
-      draw(final);
-    }
-    if (frame) stdout.write('\n');
-    return result;
+    return await watcher.follow();
   } finally {
-    wake();
-    process.off('SIGINT', onSigint);
-    if (rawMode) {
-      stdin.off('data', onKey);
-      stdin.setRawMode(false);
-      stdin.pause();
+    watcher.release();
+  }
+}
+
+/** One watch of a run: what it last showed, the terminal while watching, the loop until the run ends or the operator detaches. */
+class RunWatcher {
+  private readonly stdout: NodeJS.WriteStream;
+  private readonly stdin: NodeJS.ReadStream;
+  private readonly pollMs: number;
+  private readonly outcome: Promise<WatchOutcome>;
+  private readonly detached: Promise<WatchOutcome>;
+  private detach!: () => void;
+  private finished: WatchOutcome | null = null;
+  private isDetached = false;
+  private message: string | null = null;
+  private note: string | null = null;
+  private printedNote: string | null = null;
+  private last: Progress | null = null;
+  private lastStage: StageName | null = null;
+  private lastCheck = Date.now();
+  private readonly frame: LiveFrame | null;
+  private readonly printer = new PlainProgressPrinter();
+  private wake: () => void = () => undefined;
+  private rawMode = false;
+
+  constructor(private readonly opts: WatchOptions) {
+    this.stdout = opts.stdout ?? process.stdout;
+    this.stdin = opts.stdin ?? process.stdin;
+    this.pollMs = opts.pollMs ?? (opts.live ? 500 : 1000);
+    this.outcome = opts.result.then(
+      (result) => ({ kind: 'completed', result }),
+      (error: unknown) => classifyResult(error),
+    );
+    void this.outcome.then((o) => (this.finished = o));
+    this.detached = new Promise<WatchOutcome>((resolve) => (this.detach = () => resolve({ kind: 'detached' })));
+    void this.detached.then(() => (this.isDetached = true));
+    this.frame = opts.live ? new LiveFrame(this.stdout) : null;
+  }
+
+  /** Keys from a terminal in raw mode, Ctrl-C as detaching, the cursor hidden while the box is drawn. */
+  attach(): void {
+    if (this.opts.keys && this.stdin.isTTY) {
+      this.stdin.setRawMode(true);
+      this.rawMode = true;
+      this.stdin.resume();
+      this.stdin.on('data', this.onKey);
     }
-    if (frame) {
-      stdout.off('resize', onResize);
-      stdout.write(`${ESC}?25h`);
+    process.on('SIGINT', this.onSigint);
+    if (this.frame) {
+      this.stdout.write(`${ESC}?25l`);
+      this.stdout.on('resize', this.onResize);
+    } else {
+      this.opts.out.info(`Watching run ${this.opts.runId} (Ctrl-C stops watching; the run goes on)`);
     }
   }
+
+  /** Asks, shows and waits until the run ends or the operator detaches; the outcome. */
+  async follow(): Promise<WatchOutcome> {
+    this.lastCheck = Date.now();
+    this.draw(null);
+    while (!this.finished && !this.isDetached) {
+      await this.ask();
+      if (this.finished || this.isDetached) break;
+      await this.checkNote();
+      this.show();
+      await Promise.race([this.outcome, this.detached, sleep(this.pollMs), new Promise<void>((resolve) => (this.wake = resolve))]);
+    }
+    const result = this.finished ?? (this.isDetached ? { kind: 'detached' as const } : await this.outcome);
+    if (this.frame && result.kind !== 'detached') this.drawEnd(result);
+    if (this.frame) this.stdout.write('\n');
+    return result;
+  }
+
+  /** The terminal as it was before watching. */
+  release(): void {
+    this.wake();
+    process.off('SIGINT', this.onSigint);
+    if (this.rawMode) {
+      this.stdin.off('data', this.onKey);
+      this.stdin.setRawMode(false);
+      this.stdin.pause();
+    }
+    if (this.frame) {
+      this.stdout.off('resize', this.onResize);
+      this.stdout.write(`${ESC}?25h`);
+    }
+  }
+
+  private async ask(): Promise<void> {
+    try {
+      const answer = await this.opts.query();
+      const progress = answer && withWallClock(answer, this.opts.startedAt ?? null, Date.now());
+      if (progress) {
+        this.last = progress;
+        if (progress.current_stage) this.lastStage = progress.current_stage;
+      }
+    } catch {
+      // The first workflow task may not have run yet, or the workflow has just closed.
+    }
+  }
+
+  /** Every ten seconds the caller's check: its note is shown in the box, or printed once in plain lines. */
+  private async checkNote(): Promise<void> {
+    if (!this.opts.check || Date.now() - this.lastCheck < 10_000) return;
+    this.lastCheck = Date.now();
+    this.note = await this.opts.check().catch(() => null);
+    if (!this.frame && this.note && this.note !== this.printedNote) this.opts.out.info(this.note);
+    this.printedNote = this.note;
+  }
+
+  private show(): void {
+    if (this.frame) this.draw(this.last);
+    else if (this.last) for (const line of this.printer.next(this.last, Date.now())) this.opts.out.info(line);
+  }
+
+  private draw(progress: Progress | null): void {
+    if (!this.frame) return;
+    const lines = renderProgressBox(this.opts.runId, progress, {
+      now: Date.now(),
+      columns: this.stdout.columns,
+      lastStage: this.lastStage,
+      keys: this.opts.keys && !this.finished,
+      message: [this.note, this.message].filter(Boolean).join('\n') || null,
+    });
+    this.frame.draw(lines.flatMap((l) => l.split('\n')));
+  }
+
+  /** The box once more as the run ended: its status, 100% when it completed, no keys. */
+  private drawEnd(result: WatchOutcome): void {
+    const status = result.kind === 'completed' ? 'completed' : result.kind === 'cancelled' ? 'cancelled' : 'failed';
+    const last = this.last;
+    const final: Progress | null = last && {
+      ...last,
+      status,
+      current_stage: null,
+      current_activity: null,
+      ...(status === 'completed' ? { percentage: 100, activity_index: last.activity_count } : {}),
+      eta_seconds: 0,
+      details: { ...last.details, current_type: null },
+    };
+    this.message = null;
+    this.note = null;
+    this.draw(final);
+  }
+
+  private readonly onKey = (data: Buffer | string) => {
+    const key = String(data);
+    if (key === 'q' || key === 'Q' || key === '\u0003') this.detach();
+    else if (key === 'd' || key === 'D') {
+      const opened = openUrl(this.opts.uiUrl, this.opts.env);
+      this.message = opened ? `Opened the Temporal UI: ${this.opts.uiUrl}` : `Temporal UI: ${this.opts.uiUrl}`;
+      this.draw(this.last);
+    }
+  };
+
+  private readonly onSigint = () => this.detach();
+
+  private readonly onResize = () => {
+    this.frame?.reset();
+    this.draw(this.last);
+  };
 }

@@ -15,11 +15,19 @@ const ATTEMPTS = 4;
 /** A server without update-with-start (before Temporal 1.26, or with ExecuteMultiOperation off). */
 const UNSUPPORTED = /unimplemented|not (enabled|supported)|multi.?operation.*disabled/i;
 let unsupported = false;
+/** Main task queues whose workers pace each on its own (`createPipelineWorker({ shareBudgets: false })`). */
+const unshared = new Set<string>();
+
+/** The workers of `taskQueue` in this process keep their budgets to themselves (one worker, tests without budgets). */
+export function keepBudgetsLocal(taskQueue: string): void {
+  unshared.add(taskQueue);
+}
 
 export const temporalSlots: SlotSource = async ({ api, buckets }, signal) => {
   const activity = currentActivity();
   if (!activity || unsupported) return null;
   const taskQueue = mainQueueOf(activity.info.taskQueue);
+  if (unshared.has(taskQueue)) return null;
   const workflowId = apiBudgetWorkflowId(taskQueue, api);
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();

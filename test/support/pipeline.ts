@@ -12,8 +12,9 @@ let counter = 0;
 
 /**
  * Tests that are not about the APIs' budgets run without them (with simulators started with
- * `limits: 'none'`): the clients' pacing and the API queues' rates lifted. Tests about pacing pass
- * `paced: true` and get the production defaults.
+ * `limits: 'none'`): the clients' pacing and the API queues' rates lifted, each worker pacing its
+ * own requests. Tests about pacing pass `paced: true` and get the production defaults, the budget
+ * workflow included.
  */
 const UNPACED_RATES: ApiRates = { togglActivitiesPerSecond: 100, fiberyActivitiesPerSecond: 100 };
 const UNPACED_CONFIG = { toggl: { requests_per_second: 20 }, fibery: { requests_per_second: 50, workspace_requests_per_second: 100 } };
@@ -34,7 +35,7 @@ export async function runPipelineOn(
   if (opts.configDir) deps.configDir = opts.configDir;
   const rates = { ...DEFAULT_API_RATES, ...(opts.rates ?? (opts.paced ? {} : UNPACED_RATES)) };
   if (!opts.paced) input = { ...input, config: { ...UNPACED_CONFIG, ...input.config } };
-  const taskQueue = await sharedTaskQueue(temporal, rates);
+  const taskQueue = await sharedTaskQueue(temporal, rates, { shareBudgets: opts.paced === true });
   const workflowId = workflowIdFor(`${input.run_id}-${process.pid}-${++counter}`);
   return withRunActivities(workflowId, createActivities(deps), async () => {
     const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {

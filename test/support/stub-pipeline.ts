@@ -113,7 +113,7 @@ export async function runWithStubs(
   opts: { overrides?: StubOverrides; whileRunning?: (handle: WorkflowHandle<typeof TogglFiberyPipeline>, calls: StubCall[]) => Promise<void>; workflowId?: string } = {},
 ): Promise<StubRun> {
   const calls: StubCall[] = [];
-  const taskQueue = await sharedTaskQueue(temporal, STUB_RATES);
+  const taskQueue = await sharedTaskQueue(temporal, STUB_RATES, { shareBudgets: false });
   const runId = input.run_id ?? `run_stub_${++counter}`;
   const workflowId = opts.workflowId ?? workflowIdFor(`${runId}-${process.pid}-${++counter}`);
   const full: PipelineInput = { start_date: '2026-11-09', end_date: '2026-11-15', output_dir: '/nonexistent/stub', run_id: runId, ...input };

@@ -177,6 +177,9 @@ export async function runService(opts: { temporalCli: string; env: Env }): Promi
         taskQueue,
         settings: modules.workerSettingsFrom(env),
         rates: apiRates(env),
+        // The service's server is its own and every worker of it runs in this process, whose
+        // pacers every request shares already: the budget workflow would only cost CPU.
+        shareBudgets: false,
       });
       const run = worker.run().then(
         () => {

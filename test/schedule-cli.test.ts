@@ -26,7 +26,12 @@ import { HANG_GUARD_MS } from './support/cli-process.js';
 const BIN = path.resolve('bin/volt-agent.js');
 const execFileAsync = promisify(execFile);
 const WEBHOOK_TOKEN = 'scheduleHookSecret4711';
-const IDLE_SECONDS = 4;
+/**
+ * Long enough that a command started right after `schedule delete` reaches the service before it
+ * stops for idleness on a busy machine: a command whose service stops under it waits for gRPC's
+ * retries (4 s was once too short at load 15, and `schedule describe` hung for two minutes).
+ */
+const IDLE_SECONDS = 8;
 
 let work: string;
 let hook: Listening;

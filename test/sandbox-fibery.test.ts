@@ -210,7 +210,8 @@ describe('Fibery GraphQL', () => {
   });
 
   test('stats count in-flight requests per type', async () => {
-    const slow = await server({ latencyMs: 80, rateLimit: false });
+    // Long enough that the four are in flight together even when a busy machine sends them slowly.
+    const slow = await server({ latencyMs: 600, rateLimit: false });
     const q = (query: string) => gqlOn(slow)('Scrum', query).then((r) => r.json());
     await Promise.all([
       q('{ a: findTasks(limit: 1) { id } b: findTasks(offset: 1, limit: 1) { id } }'),

@@ -15,6 +15,7 @@ import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { getProgressQuery, togglFetchSignal, WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type Progress, type TogglFetchProgress } from '../src/workflows/contract.js';
 import type { TogglFiberyPipeline } from '../src/workflows/pipeline.js';
+import { HANG_GUARD_MS } from './support/cli-process.js';
 import { runPipelineOn } from './support/pipeline.js';
 import { startTestTemporal, type TestTemporal } from './support/temporal.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -150,8 +151,9 @@ describe('faults', { concurrency: true }, () => {
       child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      for (let i = 0; !/Worker polling/.test(output); i++) {
-        if (i > 300 || child.exitCode !== null) throw new Error(`the worker did not start:\n${output}`);
+      const deadline = Date.now() + HANG_GUARD_MS;
+      while (!/Worker polling/.test(output)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the worker did not start:\n${output}`);
         await sleep(100);
       }
       return { child, exited };
@@ -178,7 +180,7 @@ describe('faults', { concurrency: true }, () => {
       });
       const progress = async () => handle.query(getProgressQuery).catch(() => null);
       const until = async (what: string, ok: (p: Progress) => boolean) => {
-        for (let i = 0; i < 600; i++) {
+        for (const deadline = Date.now() + HANG_GUARD_MS; Date.now() < deadline; ) {
           const p = await progress();
           if (p && ok(p)) return;
           if (p && p.status !== 'running') throw new Error(`the run ended (${p.status}) before ${what}`);

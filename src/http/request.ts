@@ -168,109 +168,144 @@ function checkUrl(api: string, url: string): void {
   }
 }
 
+/** What every attempt of one request shares. */
+interface Attempts<T> {
+  opts: RequestWithRetryOptions<T>;
+  api: string;
+  url: string;
+  init: RequestInit;
+  read: (res: Response) => Promise<T>;
+  secrets: string[];
+  /** "GET /api/v9/me", for messages. */
+  where: string;
+  maxAttempts: number;
+  maxDelayMs: number;
+  retryStatuses: readonly number[];
+}
+
+/** Retrying wants to wait this long (null: backoff) for this reason before the next attempt. */
+interface Retry {
+  status: number;
+  hintedMs: number | null;
+  reason: 'retry_after' | 'quota';
+}
+
+const attemptsText = (attempt: number) => `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+
 /** Perform `fetch` with bounded retries; resolves with what `read` made of an OK (2xx/3xx) answer. */
 export async function requestWithRetry<T = Response>(opts: RequestWithRetryOptions<T>): Promise<T> {
-  const {
+  const { api, url, init } = opts;
+  checkUrl(api, url);
+  const method = (init.method ?? 'GET').toUpperCase();
+  const attempts: Attempts<T> = {
+    opts,
     api,
     url,
     init,
-    maxRetries = 5,
-    retryStatuses = DEFAULT_RETRY_STATUSES,
-    baseDelayMs = 1000,
-    maxDelayMs = 60_000,
-    sleep = defaultSleep,
-    onRetry,
-    onAttempt,
-    timeoutMs = 60_000,
-    pace,
-  } = opts;
-  const read = opts.read ?? ((res: Response) => Promise.resolve(res as T));
-  checkUrl(api, url);
-  const secrets = secretsOf(init);
-  const method = (init.method ?? 'GET').toUpperCase();
-  const where = `${method} ${pathOf(url)}`;
-  const maxAttempts = Math.max(0, maxRetries) + 1;
-  const attemptsText = (attempt: number) => `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
-  const retryAfter = async (attempt: number, status: number, hintedMs: number | null, reason: 'retry_after' | 'quota' = 'retry_after') => {
-    const delayMs = hintedMs ?? backoffDelayMs(attempt, baseDelayMs, maxDelayMs);
-    onRetry?.({ api, status, attempt, delayMs });
-    recordApiWait(api, hintedMs === null ? 'backoff' : reason, delayMs);
-    activityWarn(`${api} answered ${status || 'no answer'} for ${where}: retrying in ${delayMs} ms`, { api, status, attempt, delay_ms: delayMs });
-    await sleep(delayMs);
-    init.signal?.throwIfAborted();
+    read: opts.read ?? ((res: Response) => Promise.resolve(res as T)),
+    secrets: secretsOf(init),
+    where: `${method} ${pathOf(url)}`,
+    maxAttempts: Math.max(0, opts.maxRetries ?? 5) + 1,
+    maxDelayMs: opts.maxDelayMs ?? 60_000,
+    retryStatuses: opts.retryStatuses ?? DEFAULT_RETRY_STATUSES,
   };
-
   for (let attempt = 1; ; attempt++) {
-    const paceStart = Date.now();
-    await pace?.(init.signal ?? undefined);
-    if (pace) recordApiWait(api, 'pacing', Date.now() - paceStart);
-    const timeoutSignal = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeoutSignal]) : timeoutSignal;
-    onAttempt?.(attempt);
-
-    let res: Response;
-    try {
-      res = await fetch(url, { ...init, signal });
-      countApiRequest(api, res.status);
-    } catch (err) {
-      countApiRequest(api, 0);
-      if (init.signal?.aborted) throw err; // the caller cancelled: not ours to retry
-      const reason = redact(networkReason(err), secrets);
-      if (attempt >= maxAttempts) {
-        throw new ApiError(api, 0, `cannot reach ${api} at ${originOf(url)}: ${reason} (${attemptsText(attempt)})`);
-      }
-      await retryAfter(attempt, 0, null);
-      continue;
-    }
-
-    if (res.ok) {
-      try {
-        return await read(res);
-      } catch (err) {
-        if (!(err instanceof MalformedResponse)) throw err;
-        if (init.signal?.aborted) throw init.signal.reason;
-        const detail = redact(err.message, secrets);
-        if (attempt >= maxAttempts) {
-          throw new ApiError(api, res.status, `${api} API answered ${where} with ${detail} (${attemptsText(attempt)})`);
-        }
-        await retryAfter(attempt, res.status, null);
-        continue;
-      }
-    }
-
-    const body = await res.text().catch(() => '');
-    const detail = redact(excerpt(body), secrets);
-    const statusText = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-    const withDetail = detail ? `${statusText}: ${detail}` : statusText;
-
-    const quotaMs = quotaResetMs(res);
-    if (res.status === 402 && quotaMs === null) {
-      throw new ApiError(
-        api,
-        402,
-        `${api} API answered ${withDetail} for ${where}: the workspace's plan does not include this feature (a 402 without quota headers is feature gating, not the quota); retrying cannot help`,
-      );
-    }
-    if (!retryStatuses.includes(res.status)) {
-      let hint = '';
-      if (res.status === 401 || res.status === 403) hint = ` (check ${api} token / access)`;
-      else if (res.status === 404) hint = ' (not found: check the workspace / space / URL)';
-      throw new ApiError(api, res.status, `${api} API answered ${withDetail} for ${where}${hint}`);
-    }
-    const hinted = quotaMs ?? serverRetryDelayMs(res.headers);
-    if (quotaMs !== null && opts.onQuota === 'throw') {
-      throw new QuotaExhaustedError(api, res.status, `${api} API answered ${withDetail} for ${where}: the quota frees a request in ${Math.ceil(quotaMs / 1000)} s`, quotaMs);
-    }
-    if (hinted !== null && hinted > maxDelayMs) {
-      const message =
-        `${api} API answered ${withDetail} for ${where} and asked to wait ${Math.ceil(hinted / 1000)} s, ` +
-        `more than the ${Math.round(maxDelayMs / 1000)} s this client waits (${attemptsText(attempt)}); try again later`;
-      if (quotaMs !== null) throw new QuotaExhaustedError(api, res.status, message, quotaMs);
-      throw new ApiError(api, res.status, message);
-    }
-    if (attempt >= maxAttempts) {
-      throw new ApiError(api, res.status, `${api} API answered ${withDetail} ${attemptsText(attempt)} for ${where}`);
-    }
-    await retryAfter(attempt, res.status, hinted, quotaMs !== null ? 'quota' : 'retry_after');
+    const outcome = await attemptOnce(attempts, attempt);
+    if ('value' in outcome) return outcome.value;
+    await waitToRetry(attempts, attempt, outcome);
   }
+}
+
+/** One attempt: its value, or why and how long to wait before the next; what cannot be retried throws. */
+async function attemptOnce<T>(a: Attempts<T>, attempt: number): Promise<{ value: T } | Retry> {
+  const res = await send(a, attempt);
+  if (typeof res === 'string') {
+    if (attempt >= a.maxAttempts) throw new ApiError(a.api, 0, `cannot reach ${a.api} at ${originOf(a.url)}: ${res} (${attemptsText(attempt)})`);
+    return { status: 0, hintedMs: null, reason: 'retry_after' };
+  }
+  if (res.ok) return readAnswer(a, res, attempt);
+  return refusal(a, res, attempt);
+}
+
+/** Paced, with its own timeout; the network's failure comes back as its reason (the caller's cancellation throws). */
+async function send<T>(a: Attempts<T>, attempt: number): Promise<Response | string> {
+  const { api, init, opts } = a;
+  const paceStart = Date.now();
+  await opts.pace?.(init.signal ?? undefined);
+  if (opts.pace) recordApiWait(api, 'pacing', Date.now() - paceStart);
+  const timeoutSignal = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeoutSignal]) : timeoutSignal;
+  opts.onAttempt?.(attempt);
+  try {
+    const res = await fetch(a.url, { ...init, signal });
+    countApiRequest(api, res.status);
+    return res;
+  } catch (err) {
+    countApiRequest(api, 0);
+    if (init.signal?.aborted) throw err; // the caller cancelled: not ours to retry
+    return redact(networkReason(err), a.secrets);
+  }
+}
+
+/** An OK answer as `read` makes it; a malformed one (truncated, not JSON) is retried like a 5xx. */
+async function readAnswer<T>(a: Attempts<T>, res: Response, attempt: number): Promise<{ value: T } | Retry> {
+  try {
+    return { value: await a.read(res) };
+  } catch (err) {
+    if (!(err instanceof MalformedResponse)) throw err;
+    if (a.init.signal?.aborted) throw a.init.signal.reason;
+    const detail = redact(err.message, a.secrets);
+    if (attempt >= a.maxAttempts) throw new ApiError(a.api, res.status, `${a.api} API answered ${a.where} with ${detail} (${attemptsText(attempt)})`);
+    return { status: res.status, hintedMs: null, reason: 'retry_after' };
+  }
+}
+
+/** An answer that is not OK: the error it means, or the wait it asks for before the next attempt. */
+async function refusal<T>(a: Attempts<T>, res: Response, attempt: number): Promise<Retry> {
+  const { api, where } = a;
+  const body = await res.text().catch(() => '');
+  const detail = redact(excerpt(body), a.secrets);
+  const statusText = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+  const withDetail = detail ? `${statusText}: ${detail}` : statusText;
+
+  const quotaMs = quotaResetMs(res);
+  if (res.status === 402 && quotaMs === null) {
+    throw new ApiError(
+      api,
+      402,
+      `${api} API answered ${withDetail} for ${where}: the workspace's plan does not include this feature (a 402 without quota headers is feature gating, not the quota); retrying cannot help`,
+    );
+  }
+  if (!a.retryStatuses.includes(res.status)) {
+    let hint = '';
+    if (res.status === 401 || res.status === 403) hint = ` (check ${api} token / access)`;
+    else if (res.status === 404) hint = ' (not found: check the workspace / space / URL)';
+    throw new ApiError(api, res.status, `${api} API answered ${withDetail} for ${where}${hint}`);
+  }
+  const hinted = quotaMs ?? serverRetryDelayMs(res.headers);
+  if (quotaMs !== null && a.opts.onQuota === 'throw') {
+    throw new QuotaExhaustedError(api, res.status, `${api} API answered ${withDetail} for ${where}: the quota frees a request in ${Math.ceil(quotaMs / 1000)} s`, quotaMs);
+  }
+  if (hinted !== null && hinted > a.maxDelayMs) {
+    const message =
+      `${api} API answered ${withDetail} for ${where} and asked to wait ${Math.ceil(hinted / 1000)} s, ` +
+      `more than the ${Math.round(a.maxDelayMs / 1000)} s this client waits (${attemptsText(attempt)}); try again later`;
+    if (quotaMs !== null) throw new QuotaExhaustedError(api, res.status, message, quotaMs);
+    throw new ApiError(api, res.status, message);
+  }
+  if (attempt >= a.maxAttempts) {
+    throw new ApiError(api, res.status, `${api} API answered ${withDetail} ${attemptsText(attempt)} for ${where}`);
+  }
+  return { status: res.status, hintedMs: hinted, reason: quotaMs !== null ? 'quota' : 'retry_after' };
+}
+
+/** The wait before the next attempt: what the server asked for, else backoff; said to the caller, the metrics and the log. */
+async function waitToRetry<T>(a: Attempts<T>, attempt: number, retry: Retry): Promise<void> {
+  const { api, opts } = a;
+  const delayMs = retry.hintedMs ?? backoffDelayMs(attempt, opts.baseDelayMs ?? 1000, a.maxDelayMs);
+  opts.onRetry?.({ api, status: retry.status, attempt, delayMs });
+  recordApiWait(api, retry.hintedMs === null ? 'backoff' : retry.reason, delayMs);
+  activityWarn(`${api} answered ${retry.status || 'no answer'} for ${a.where}: retrying in ${delayMs} ms`, { api, status: retry.status, attempt, delay_ms: delayMs });
+  await (opts.sleep ?? defaultSleep)(delayMs);
+  a.init.signal?.throwIfAborted();
 }

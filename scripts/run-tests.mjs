@@ -58,14 +58,18 @@ process.exit(status);
  * The short files run several to a process: alone, each paid about a second of CPU to start Node
  * and load its modules, and the suite waits for CPU on two cores (41 short files took 40
  * CPU-seconds in processes of their own, 15 in one). A group runs its files one after another, so
- * it is kept to GROUP_SECONDS of measured time; it imports the compiled files (each file's tests
- * and hooks as written, its failures named by its own path). Files with no timing run alone.
+ * it is kept to GROUP_SECONDS of measured time (the last groups to start end the run); it imports
+ * the compiled files (each file's tests and hooks as written, its failures named by its own path).
+ * Files with no timing run alone, and so do files that run Temporal's SDK in the process (a
+ * worker, a mock activity environment, a replay): its runtime is one per process, and two such
+ * files in one process broke each other's connections and kept the process from ending.
  * Returns the test modules to run, longest first, a group counting as its files' total.
  */
 async function shareProcesses(list, buildDir) {
   const SHORT_SECONDS = 5;
-  const GROUP_SECONDS = 15;
-  const short = list.filter((f) => timing(f) <= SHORT_SECONDS).sort();
+  const GROUP_SECONDS = 8;
+  const SDK_IN_PROCESS = /from '(@temporalio\/(worker|testing)|\.\/support\/(temporal|shared-worker|pipeline|stub-pipeline)\.js)'/;
+  const short = list.filter((f) => timing(f) <= SHORT_SECONDS && !SDK_IN_PROCESS.test(readFileSync(path.resolve(root, f), 'utf8'))).sort();
   const groups = [];
   for (const file of short) {
     const last = groups[groups.length - 1];

@@ -13,9 +13,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { connectTemporal } from '../src/cli/connect.js';
+import { findLiveService } from '../src/cli/service/client.js';
 import { readServiceInfo } from '../src/cli/service/state.js';
+import { parseEnv } from '../src/config/env.js';
 import { ValidationError } from '../src/errors.js';
-import { createSchedule } from '../src/schedules/client.js';
+import { createSchedule, scheduleIds } from '../src/schedules/client.js';
 import { listen, readBody, sendText, type Listening } from '../src/sandbox/http.js';
 import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { buildDataset } from './support/datasets.js';
@@ -27,11 +30,11 @@ const BIN = path.resolve('bin/volt-agent.js');
 const execFileAsync = promisify(execFile);
 const WEBHOOK_TOKEN = 'scheduleHookSecret4711';
 /**
- * Long enough that a command started right after `schedule delete` reaches the service before it
- * stops for idleness on a busy machine: a command whose service stops under it waits for gRPC's
- * retries (4 s was once too short at load 15, and `schedule describe` hung for two minutes).
+ * Short, so the last test sees the service stop. A command holds the service while it uses it
+ * (src/cli/service/client.ts, holdService), so one that takes longer than this on a busy machine
+ * still finds it; the last test proves that too.
  */
-const IDLE_SECONDS = 8;
+const IDLE_SECONDS = 4;
 
 let work: string;
 let hook: Listening;
@@ -43,9 +46,6 @@ function userEnv(): NodeJS.ProcessEnv {
     ...clean,
     VOLT_STATE_DIR: path.join(work, 'state'),
     VOLT_NO_BROWSER: '1',
-    // Short, so that the test sees the service stay up for its schedule rather than for a run.
-    // Short, so the last test sees the service stop; long enough that a command started on a busy
-    // machine reaches the service before it stops (each command's contact restarts the count).
     VOLT_SERVICE_IDLE_SECONDS: String(IDLE_SECONDS),
     VOLT_SLACK_WEBHOOK_URL: `${hook.url}/services/T0/B0/${WEBHOOK_TOKEN}`,
   };
@@ -245,7 +245,7 @@ describe('volt-agent schedule', () => {
     );
   });
 
-  test('pause, unpause and delete; then the service stops when idle', async () => {
+  test('pause, unpause and delete; a command holds the service past its idle time; then it stops when idle', async () => {
     const paused = () => withServer(async (client) => (await client.schedule.getHandle('weekly').describe()).state.paused);
     const ok = async (...args: string[]) => {
       const result = await volt(...args);
@@ -260,6 +260,16 @@ describe('volt-agent schedule', () => {
     const gone = await volt('schedule', 'describe', '--id', 'weekly');
     assert.equal(gone.code, 2, `${gone.stderr}${await serviceLog()}`);
     assert.match(gone.stderr, /no schedule "weekly"/);
+
+    // A command that uses the service for longer than its idle time (no run, no schedule) keeps it.
+    const held = await connectTemporal(parseEnv(userEnv()), { log: () => {}, checkSettings: false });
+    try {
+      await sleep(IDLE_SECONDS * 1500);
+      assert.deepEqual(await scheduleIds(held.client), [], 'the server still answers the holding command');
+      assert.notEqual(await findLiveService(path.join(work, 'state')), null, 'the service is up while a command holds it');
+    } finally {
+      await held.close();
+    }
 
     // service.json goes first; the lock when the process has shut its workers down.
     const lock = path.join(work, 'state', 'service.lock');

@@ -7,7 +7,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Env } from '../config/env.js';
 import { EnvironmentError } from '../errors.js';
 import { connectClient, newClient, temporalConnectionSettings, type TemporalConnectionSettings } from '../temporal/connection.js';
-import { ensureService } from './service/client.js';
+import { ensureService, holdService } from './service/client.js';
 import type { ServiceInfo } from './service/state.js';
 
 export interface TemporalTarget {
@@ -50,10 +50,14 @@ export async function connectTemporal(env: Env, opts: { log: (line: string) => v
     };
   }
   const service = await ensureService({ env, log: opts.log, checkSettings: opts.checkSettings });
+  const release = holdService(service);
   const connection = await connectClient(
     { address: service.address, namespace: service.namespace, source: 'the background service' },
     `the background service (pid ${service.pid}) may have just stopped; try again`,
-  );
+  ).catch((error: unknown) => {
+    release();
+    throw error;
+  });
   return {
     mode: 'embedded',
     address: service.address,
@@ -62,7 +66,10 @@ export async function connectTemporal(env: Env, opts: { log: (line: string) => v
     connection,
     uiBaseUrl: service.ui_url ?? DEFAULT_UI_URL,
     service,
-    close: () => connection.close(),
+    close: () => {
+      release();
+      return connection.close();
+    },
   };
 }
 

@@ -162,6 +162,20 @@ export async function stopService(dir: string, timeoutMs = 60_000): Promise<bool
   return true;
 }
 
+/**
+ * Keeps the service from stopping for idleness while a command uses it (a command that only lists
+ * or creates schedules runs no workflow, and its Temporal calls do not reach the control
+ * endpoint): a hold every quarter of the idle time, so the service's own idle check, every quarter
+ * too, never finds it idle. Without it, a service stopping under a slow command left that command
+ * waiting minutes on gRPC's retries. Returns the release.
+ */
+export function holdService(info: ServiceInfo): () => void {
+  const everyMs = Math.max(500, Math.min(30_000, info.idle_seconds * 250));
+  const timer = setInterval(() => void controlRequest(info, 'POST', '/hold', {}, everyMs).catch(() => {}), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function requestSandbox(info: ServiceInfo, datasetPath: string, fiberyLatencyMs: number): Promise<SandboxAnswer> {
   return controlRequest<SandboxAnswer>(info, 'POST', '/sandbox', { dataset_path: path.resolve(datasetPath), fibery_latency_ms: fiberyLatencyMs }, 60_000);
 }

@@ -1,6 +1,6 @@
 /**
  * The background service's control endpoint on loopback: how the other commands ask it for its
- * status, a sandbox, a sandbox queue back after a restart, or to stop. Every request carries the
+ * status, a sandbox, a sandbox queue back after a restart, to stay up while they use it, or to stop. Every request carries the
  * bearer token from the private service.json; anything else is refused.
  */
 import http from 'node:http';
@@ -54,6 +54,8 @@ async function route(method: string | undefined, url: string | undefined, body: 
     handlers.touch();
     return reply(200, { task_queue: request.task_queue, sandbox: restored });
   }
+  // A command that uses the service holds it (client.ts, holdService): the touch is the point.
+  if (method === 'POST' && url === '/hold') return reply(200, { held: true });
   if (method === 'POST' && url === '/stop') return reply(202, { stopping: true });
   return reply(404, { error: 'not found' });
 }

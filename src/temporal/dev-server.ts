@@ -271,7 +271,11 @@ async function startOnce(
     String(metricsPort),
     '--namespace',
     namespace,
-    ...(dbFilename ? ['--db-filename', dbFilename] : []),
+    // A file of its own (the embedded service's): written ahead (WAL) and synced at checkpoints
+    // rather than at every commit: a crash of the process loses nothing, a power cut at most the
+    // last moments, and the server's system CPU halves (measured over the demo and one more run:
+    // 0.6–0.8 → 0.3–0.4 s of 2.1–2.5 CPU-s).
+    ...(dbFilename ? ['--db-filename', dbFilename, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
     '--log-level',
     'warn',

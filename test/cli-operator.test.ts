@@ -3,7 +3,7 @@
  * temporal-ui, the embedded mode's background service (the demo, a Fibery-stage re-run, detach with
  * 'q' in a real terminal); cancelling from another process and restarting the service are in
  * cli-service.test.ts (a service of their own, beside this file's), the production topology in
- * cli-production.test.ts. Every command runs as the user runs it: bin/volt-agent.js in a child process.
+ * test/workers/production.test.ts. Every command runs as the user runs it: bin/volt-agent.js in a child process.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,11 +1,10 @@
 /**
  * What production throws at a run, end to end on a real Temporal server against the simulators:
  * every transient fault of every API (the outputs equal a fault-free run's), a Toggl quota used up
- * mid-fetch (the run waits on a timer, shows it, and fetches no page twice), and workers killed
- * mid-fetch, mid-enrichment and mid-reports (the run completes on the workers that replace them).
+ * mid-fetch (the run waits on a timer, shows it, and fetches no page twice). Workers killed mid-run
+ * are test/workers/lost-workers.test.ts (`npm run test:workers`).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,12 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { generateWorkload, repeatedPages, startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { getProgressQuery, togglFetchSignal, WORKFLOW_TYPE, workflowIdFor, type PipelineInput, type Progress, type TogglFetchProgress } from '../src/workflows/contract.js';
-import type { TogglFiberyPipeline } from '../src/workflows/pipeline.js';
-import { HANG_GUARD_MS } from './support/cli-process.js';
+import { togglFetchSignal, type PipelineInput, type TogglFetchProgress } from '../src/workflows/contract.js';
 import { runPipelineOn } from './support/pipeline.js';
 import { startTestTemporal, type TestTemporal } from './support/temporal.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 let temporal: TestTemporal;
 let outputDir: string;
@@ -55,7 +51,7 @@ async function comparable(runId: string, file: string): Promise<unknown> {
   return strip(JSON.parse(await readFile(path.join(outputDir, runId, file), 'utf8')));
 }
 
-// The three parts share the server but nothing else (each its own sandbox and task queue): at once.
+// The two parts share the server but nothing else (each its own sandbox and task queue): at once.
 describe('faults', { concurrency: true }, () => {
   describe('transient faults', () => {
     test('every transient fault on every API: the run completes and its JSON outputs equal a fault-free run', async () => {
@@ -132,85 +128,6 @@ describe('faults', { concurrency: true }, () => {
       const waiting = (await fetchNews(workflowId)).find((news) => news.quota_wait_until !== null);
       assert.ok(waiting, 'the progress showed the wait');
       assert.ok(waiting.pages > 0, 'with the pages fetched so far');
-    });
-  });
-
-  describe('lost workers', () => {
-    interface WorkerProcess {
-      child: ChildProcess;
-      exited: Promise<unknown>;
-    }
-
-    /** `volt-agent worker` as an operator starts it, against this file's server, with the sandbox's tokens. */
-    async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
-      const child = spawn(process.execPath, [path.resolve('bin/volt-agent.js'), 'worker'], {
-        env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '4' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      const deadline = Date.now() + HANG_GUARD_MS;
-      while (!/Worker polling/.test(output)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the worker did not start:\n${output}`);
-        await sleep(100);
-      }
-      return { child, exited };
-    }
-
-    async function kill(worker: WorkerProcess): Promise<void> {
-      worker.child.kill('SIGKILL');
-      await worker.exited;
-    }
-
-    test('killed mid-fetch, mid-enrichment and mid-reports, each replaced 2 s later: the run completes', async () => {
-      const slow = await sandbox({
-        latency: { toggl: 300, fibery: 800 },
-        llm: { latencyMs: 1000 },
-        togglOptions: { maxPageSize: 20 },
-      });
-      const runId = 'run_killed';
-      const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
-        taskQueue: 'volt-agent-pipeline',
-        workflowId: workflowIdFor(runId),
-        // A fetch of a few pages that takes a few seconds, small Fibery batches.
-        args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { toggl: { requests_per_second: 4 }, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
-        workflowExecutionTimeout: '5 minutes',
-      });
-      const progress = async () => handle.query(getProgressQuery).catch(() => null);
-      const until = async (what: string, ok: (p: Progress) => boolean) => {
-        for (const deadline = Date.now() + HANG_GUARD_MS; Date.now() < deadline; ) {
-          const p = await progress();
-          if (p && ok(p)) return;
-          if (p && p.status !== 'running') throw new Error(`the run ended (${p.status}) before ${what}`);
-          await sleep(100);
-        }
-        throw new Error(`never reached ${what}`);
-      };
-      let worker = await startWorker(slow.env);
-      const kills: string[] = [];
-      for (const [what, ok] of [
-        ['the fetch', (p: Progress) => p.current_activity === 'fetch_toggl_data' && (p.details.toggl?.pages ?? 0) >= 1],
-        ['the enrichment', (p: Progress) => p.current_activity === 'enrich_entities_by_type' && p.details.types.some((t) => t.done > 0)],
-        ['the person reports', (p: Progress) => p.current_activity === 'generate_person_reports' && p.details.persons.done >= 1],
-      ] as const) {
-        await until(what, ok);
-        await kill(worker);
-        kills.push(what);
-        await sleep(2000);
-        worker = await startWorker(slow.env);
-      }
-      try {
-        const result = await handle.result();
-        assert.equal(result.status, 'completed');
-      } finally {
-        await kill(worker);
-      }
-      assert.deepEqual(kills, ['the fetch', 'the enrichment', 'the person reports']);
-      const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, runId, 'run_metadata.json'), 'utf8')));
-      assert.equal(metadata.status, 'completed');
-      assert.ok(repeatedPages(slow.requestLogs().toggl).every((p) => p.count <= 2), 'no page fetched more than once more');
     });
   });
 });

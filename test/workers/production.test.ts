@@ -10,12 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { hasEscapes } from '../src/cli/progress-view.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { cliIn, readMetadata, type Spawned } from './support/cli-process.js';
-import { buildDataset } from './support/datasets.js';
-import { ensureTemporalBinary } from '../src/temporal/binary.js';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { hasEscapes } from '../../src/cli/progress-view.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { cliIn, readMetadata, type Spawned } from '../support/cli-process.js';
+import { buildDataset } from '../support/datasets.js';
+import { ensureTemporalBinary } from '../../src/temporal/binary.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 
 let work: string;
 before(async () => {

@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { buildDataset } from './support/datasets.js';
-import { ensureTemporalBinary } from '../src/temporal/binary.js';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
-import { HANG_GUARD_MS } from './support/cli-process.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { buildDataset } from '../support/datasets.js';
+import { ensureTemporalBinary } from '../../src/temporal/binary.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { HANG_GUARD_MS } from '../support/cli-process.js';
 
 const BIN = path.resolve('bin/volt-agent.js');
 const exec = promisify(execFile);

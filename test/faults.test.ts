@@ -5,42 +5,26 @@
  * are test/workers/lost-workers.test.ts (`npm run test:workers`).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { generateWorkload, repeatedPages, startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { describe, test } from 'node:test';
+import { generateWorkload, repeatedPages } from '../src/sandbox/index.js';
 import { RunMetadataSchema } from '../src/storage/schemas.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { togglFetchSignal, type PipelineInput, type TogglFetchProgress } from '../src/workflows/contract.js';
 import { runPipelineOn } from './support/pipeline.js';
-import { startTestTemporal, type TestTemporal } from './support/temporal.js';
+import { sandboxFile } from './support/sandbox-file.js';
 
-let temporal: TestTemporal;
-let outputDir: string;
-const sandboxes: Sandbox[] = [];
-before(async () => {
-  temporal = await startTestTemporal();
-  outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-faults-'));
-});
-after(async () => {
-  await Promise.allSettled(sandboxes.map((s) => s.close()));
-  await temporal?.stop();
-});
+const dataset = generateWorkload({ people: 4, days: 7, previousPeriod: true, seed: 7 });
+const file = sandboxFile('volt-faults-', dataset);
+const period = dataset.period;
+const sandbox = file.sandbox;
 
 const FAST = { togglActivitiesPerSecond: 50, fiberyActivitiesPerSecond: 50 };
 const FAST_CONFIG = { toggl: { requests_per_second: 20 }, fibery: { requests_per_second: 20, workspace_requests_per_second: 20 } };
-const dataset = generateWorkload({ people: 4, days: 7, previousPeriod: true, seed: 7 });
-const period = dataset.period;
-
-async function sandbox(opts: Parameters<typeof startSandbox>[0] = {}): Promise<Sandbox> {
-  const s = await startSandbox({ dataset, limits: 'none', ...opts });
-  sandboxes.push(s);
-  return s;
-}
 
 /** A run file without what differs between two runs of the same data: times, counts of requests, run ids. */
-async function comparable(runId: string, file: string): Promise<unknown> {
+async function comparable(runId: string, name: string): Promise<unknown> {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
     if (v && typeof v === 'object') {
@@ -48,7 +32,7 @@ async function comparable(runId: string, file: string): Promise<unknown> {
     }
     return v;
   };
-  return strip(JSON.parse(await readFile(path.join(outputDir, runId, file), 'utf8')));
+  return strip(JSON.parse(await readFile(path.join(file.outputDir, runId, name), 'utf8')));
 }
 
 // The two parts share the server but nothing else (each its own sandbox and task queue): at once.
@@ -81,10 +65,10 @@ describe('faults', { concurrency: true }, () => {
         { kind: 'non-json' as const },
       ]);
       const faulty = await sandbox({ faults: { toggl: togglFaults, fibery: fiberyFaults, llm: llmFaults }, togglOptions: { maxPageSize: 20 }, llm: true });
-      const input = (run_id: string): PipelineInput => ({ ...period, run_id, output_dir: outputDir, config: FAST_CONFIG });
+      const input = (run_id: string): PipelineInput => ({ ...period, run_id, output_dir: file.outputDir, config: FAST_CONFIG });
       const [a, b] = await Promise.all([
-        runPipelineOn(temporal, input('run_clean'), clean.env, { rates: FAST }),
-        runPipelineOn(temporal, input('run_faulty'), faulty.env, { rates: FAST }),
+        runPipelineOn(file.temporal, input('run_clean'), clean.env, { rates: FAST }),
+        runPipelineOn(file.temporal, input('run_faulty'), faulty.env, { rates: FAST }),
       ]);
       assert.equal(a.error, null, String(a.error));
       assert.equal(b.error, null, String(b.error));
@@ -95,7 +79,7 @@ describe('faults', { concurrency: true }, () => {
       for (const file of ['raw_toggl_data.json', 'raw_toggl_previous.json', 'toggl_aggregated.json', 'enriched_data.json']) {
         assert.deepEqual(await comparable('run_faulty', file), await comparable('run_clean', file), `${file} equals the fault-free run's`);
       }
-      const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, 'run_faulty', 'run_metadata.json'), 'utf8')));
+      const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(file.outputDir, 'run_faulty', 'run_metadata.json'), 'utf8')));
       assert.equal(metadata.status, 'completed');
       assert.ok(metadata.llm.used && metadata.warnings.every((w) => !/LLM/.test(w)), 'every report was written by the LLM, none fell back');
     });
@@ -107,7 +91,7 @@ describe('faults', { concurrency: true }, () => {
      * progress showed, whenever it was asked. A progress query every so often can miss a wait.
      */
     async function fetchNews(workflowId: string): Promise<TogglFetchProgress[]> {
-      const { events } = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      const { events } = await file.temporal.client.workflow.getHandle(workflowId).fetchHistory();
       return (events ?? []).flatMap((e) => {
         const signal = e.workflowExecutionSignaledEventAttributes;
         const payload = signal?.signalName === togglFetchSignal.name ? signal.input?.payloads?.[0] : undefined;
@@ -119,7 +103,7 @@ describe('faults', { concurrency: true }, () => {
       // Six requests per ten-second window: the users list and five pages, then a wait. The six
       // come within the window even when each takes a busy machine's second and a half.
       const quota = await sandbox({ limits: { toggl: { quota: { workspaceLimit: 6, windowSeconds: 10 } }, fibery: { rateLimit: false } }, togglOptions: { maxPageSize: 20 } });
-      const { error, workflowId } = await runPipelineOn(temporal, { ...period, run_id: 'run_quota', output_dir: outputDir, config: FAST_CONFIG }, quota.env, { rates: FAST });
+      const { error, workflowId } = await runPipelineOn(file.temporal, { ...period, run_id: 'run_quota', output_dir: file.outputDir, config: FAST_CONFIG }, quota.env, { rates: FAST });
       assert.equal(error, null, String(error));
       const searches = quota.requestLogs().toggl.filter((e) => e.path.includes('/search/'));
       assert.ok(searches.length > 6, `the fetch needed more than one window (${searches.length} searches)`);

@@ -6,39 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateWorkload, repeatedPages, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { generateWorkload, repeatedPages } from '../../src/sandbox/index.js';
 import { RunMetadataSchema } from '../../src/storage/schemas.js';
 import { getProgressQuery, WORKFLOW_TYPE, workflowIdFor, type Progress } from '../../src/workflows/contract.js';
 import type { TogglFiberyPipeline } from '../../src/workflows/pipeline.js';
 import { HANG_GUARD_MS } from '../support/cli-process.js';
-import { startTestTemporal, type TestTemporal } from '../support/temporal.js';
-
-let temporal: TestTemporal;
-let outputDir: string;
-const sandboxes: Sandbox[] = [];
-before(async () => {
-  temporal = await startTestTemporal();
-  outputDir = await mkdtemp(path.join(os.tmpdir(), 'volt-lost-workers-'));
-});
-after(async () => {
-  await Promise.allSettled(sandboxes.map((s) => s.close()));
-  await temporal?.stop();
-  await rm(outputDir, { recursive: true, force: true });
-});
+import { sandboxFile } from '../support/sandbox-file.js';
 
 const dataset = generateWorkload({ people: 4, days: 7, previousPeriod: true, seed: 7 });
+const file = sandboxFile('volt-lost-workers-', dataset);
 const period = dataset.period;
-
-async function sandbox(opts: Parameters<typeof startSandbox>[0] = {}): Promise<Sandbox> {
-  const s = await startSandbox({ dataset, limits: 'none', ...opts });
-  sandboxes.push(s);
-  return s;
-}
+const sandbox = file.sandbox;
 
 describe('lost workers', () => {
   interface WorkerProcess {
@@ -49,7 +31,7 @@ describe('lost workers', () => {
   /** `volt-agent worker` as an operator starts it, against this file's server, with the sandbox's tokens. */
   async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
     const child = spawn(process.execPath, [path.resolve('bin/volt-agent.js'), 'worker'], {
-      env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '4' },
+      env: { ...process.env, ...env, TEMPORAL_ADDRESS: file.temporal.server.address, TEMPORAL_NAMESPACE: file.temporal.server.namespace, VOLT_WORKER_TOGGL_REQUESTS_PER_SECOND: '4' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -76,11 +58,11 @@ describe('lost workers', () => {
       togglOptions: { maxPageSize: 20 },
     });
     const runId = 'run_killed';
-    const handle = await temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
+    const handle = await file.temporal.client.workflow.start<typeof TogglFiberyPipeline>(WORKFLOW_TYPE, {
       taskQueue: 'volt-agent-pipeline',
       workflowId: workflowIdFor(runId),
       // A fetch of a few pages that takes a few seconds, small Fibery batches.
-      args: [{ ...period, run_id: runId, output_dir: outputDir, heartbeat_timeout_seconds: 3, config: { toggl: { requests_per_second: 4 }, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
+      args: [{ ...period, run_id: runId, output_dir: file.outputDir, heartbeat_timeout_seconds: 3, config: { toggl: { requests_per_second: 4 }, enrichment: { enrichment_activities: { default: { activity: 'default_enrich_entity', max_concurrent: 2, batch_size: 5 } } } } }],
       workflowExecutionTimeout: '5 minutes',
     });
     const progress = async () => handle.query(getProgressQuery).catch(() => null);
@@ -113,7 +95,7 @@ describe('lost workers', () => {
       await kill(worker);
     }
     assert.deepEqual(kills, ['the fetch', 'the enrichment', 'the person reports']);
-    const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(outputDir, runId, 'run_metadata.json'), 'utf8')));
+    const metadata = RunMetadataSchema.parse(JSON.parse(await readFile(path.join(file.outputDir, runId, 'run_metadata.json'), 'utf8')));
     assert.equal(metadata.status, 'completed');
     assert.ok(repeatedPages(slow.requestLogs().toggl).every((p) => p.count <= 2), 'no page fetched more than once more');
   });

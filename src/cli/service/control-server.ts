@@ -1,7 +1,8 @@
 /**
  * The background service's control endpoint on loopback: how the other commands ask it for its
- * status, a sandbox, a sandbox queue back after a restart, to stay up while they use it, or to stop. Every request carries the
- * bearer token from the private service.json; anything else is refused.
+ * status, a sandbox, a sandbox queue back after a restart, to stay up while they use it, or to
+ * stop. Every request carries the bearer token from the private service.json; anything else is
+ * refused.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
